@@ -1,0 +1,603 @@
+"""Price order lines under the US rules in force on their dates: pure and vectorised (no row loops).
+
+The flow, each step a function below: customs value in USD -> HTS treatment -> shipments -> de minimis ->
+entry type -> duty layers (with their scope, exemptions and exclusivity) -> postal regimes -> fees -> landed
+cost. Every rate, threshold and date comes from the assumption set; none is written here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach, value_at, with_scenario
+from costimpact.assumptions.lookup import asof_join
+from costimpact.errors import ArgumentError
+from costimpact.i18n import t
+from costimpact.landed.money import allocate_cents, round_cents, to_cents
+from costimpact.landed.result import ENTRY_TYPES, FEE_DETAIL_COLUMNS, MODES, REJECT_COLUMNS, LayerInfo
+
+HTS_TABLE = "us/hts/hts_us"
+TREATMENT = ["mfn_ad_valorem", "mfn_specific_usd", "mfn_specific_unit", "s301_list", "s232", "ieepa_exempt", "fentanyl_exempt", "s122_exempt", "flip_exempt"]
+FLAGS = ["ieepa_exempt", "fentanyl_exempt", "s122_exempt", "flip_exempt"]
+GRADE_RANK = {"confirmed": 0, "secondary": 1, "unverified": 2}
+GRADE_MARK = np.array(["C", "C2", "U"])
+UNITS_PER_QTY = {"no": 1.0, "pr": 1.0, "doz": 1 / 12, "doz_pr": 1 / 12}
+
+P_DE_MINIMIS = "us/entry/de_minimis"
+P_INFORMAL_LIMIT = "us/entry/informal_limit"
+P_POSTAL_METHOD = "us/entry/postal_duty_method"
+P_METAL_SHARE = "us/entry/metal_share_default"
+P_POSTAL = "us/entry/postal"
+P_FX = "fx/per_usd"
+P_MPF_FORMAL = "us/fees/mpf_formal"
+P_MPF_INFORMAL = "us/fees/mpf_informal"
+P_HMF = "us/fees/hmf"
+P_MAIL_FEE = "us/fees/dutiable_mail_fee"
+P_BROKER = "us/fees/broker_formal"
+P_ISF = "us/fees/isf"
+P_BOND = "us/fees/bond_single_entry"
+P_CARRIER_FEE = "us/fees/carrier_clearance_fee"
+P_CARRIER_ADV = "us/fees/carrier_duty_advancement"
+
+
+@dataclass
+class _Rejects:
+    """Collects every problem of every row (pandera's lazy validation shape)."""
+
+    parts: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, mask: np.ndarray, rows: pd.Series, column: str, values: pd.Series, key: str, **fmt: pd.Series | str) -> None:
+        if not mask.any():
+            return
+        m = np.asarray(mask, dtype=bool)
+        vals = values[m].astype(str).to_numpy()
+        n = int(m.sum())
+        extra = {k: (v[m].astype(str).to_numpy() if isinstance(v, pd.Series) else np.full(n, v, dtype=object)) for k, v in fmt.items()}
+        # Messages are formatted once per distinct combination, then joined back to the rows.
+        combo = pd.DataFrame({"value": vals, **extra})
+        codes, uniq = pd.factorize(pd.MultiIndex.from_frame(combo)) if len(combo.columns) > 1 else pd.factorize(combo["value"])
+        uniq_frame = pd.DataFrame(list(uniq), columns=combo.columns) if len(combo.columns) > 1 else pd.DataFrame({"value": uniq})
+        en_u = np.array([t(key, "en", **rec) for rec in uniq_frame.to_dict("records")], dtype=object)
+        zh_u = np.array([t(key, "zh", **rec) for rec in uniq_frame.to_dict("records")], dtype=object)
+        en, zh = en_u[codes], zh_u[codes]
+        self.parts.append(pd.DataFrame({"row_number": rows[m].to_numpy(), "column": column, "value": vals, "problem": en, "problem_zh": zh}))
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row_number" else object) for c in REJECT_COLUMNS})
+        return pd.concat(self.parts, ignore_index=True)[REJECT_COLUMNS]
+
+
+def _col(df: pd.DataFrame, name: str, default: object) -> pd.Series:
+    if name in df.columns:
+        return df[name]
+    return pd.Series([default] * len(df), index=df.index, dtype=object if isinstance(default, str) or default is None else float)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Text with missing values as empty strings."""
+    return s.astype(object).where(s.notna(), "").astype(str).str.strip()
+
+
+def layer_name(param: Parameter) -> str:
+    return param.id.rsplit("/", 1)[-1]
+
+
+def layer_infos(aset: AssumptionSet) -> tuple[LayerInfo, ...]:
+    """The duty columns in output order: MFN, the layer files, then the postal duty."""
+    mfn = LayerInfo("mfn", "duty_mfn_usd", "MFN (column 1 general) duty", "最惠国（第一栏普通）税", False)
+    postal = LayerInfo("postal", "duty_postal_usd", "Postal duty in lieu of other duties", "邮政替代关税", True)
+    return (mfn, *(LayerInfo(layer_name(p), p.column or "", p.label, p.label_zh, p.ieepa) for p in aset.layers()), postal)
+
+
+def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Match each code to a table key: a 10-digit code its own line, else its 8-digit line; a shorter code
+    (or an 8-digit code whose 10-digit lines differ) only where every line under it gets the same treatment.
+
+    Returns (matched key or "", why: "" | "bad" | "unknown" | "ambiguous"). Work is per distinct code.
+    """
+    keys = np.sort(table["hts"].to_numpy().astype(str))
+    key_set = set(keys)
+    treat = table.set_index("hts")[TREATMENT].astype(str).agg("|".join, axis=1).to_dict()
+
+    def under(prefix: str) -> np.ndarray:
+        lo, hi = np.searchsorted(keys, prefix), np.searchsorted(keys, prefix + ":")  # ':' sorts after '9'
+        return keys[lo:hi]
+
+    key_of: dict[str, str] = {}
+    why_of: dict[str, str] = {}
+    for c in pd.unique(codes.astype(str)):
+        if not c.isdigit() or not 6 <= len(c) <= 10:
+            key_of[c], why_of[c] = "", "bad"
+        elif len(c) == 10 and c in key_set:
+            key_of[c], why_of[c] = c, ""
+        elif len(c) >= 8 and c[:8] in key_set and (len(c) > 8 or len({treat[k] for k in under(c)}) == 1):
+            key_of[c], why_of[c] = c[:8], ""
+        else:
+            group = under(c[:8] if len(c) > 8 else c)
+            kinds = {treat[k] for k in group}
+            if len(kinds) == 1:
+                key_of[c], why_of[c] = min(group, key=len), ""
+            else:
+                key_of[c], why_of[c] = "", ("ambiguous" if group.size else "unknown")
+    s = codes.astype(str)
+    return s.map(key_of), s.map(why_of)
+
+
+def price_lines(
+    lines: pd.DataFrame,
+    aset: AssumptionSet,
+    scenario: Scenario,
+    as_of: dt.date,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Price normalised order lines under ``scenario``. Returns (priced lines, rejects, used periods).
+
+    ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
+    exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
+    their row number and reason; every other line comes out, in input order.
+    """
+    aset = with_scenario(aset, scenario)
+    src = lines.reset_index(drop=True)
+    n = len(src)
+    rows = _col(src, "row_number", None)
+    if rows.isna().all():
+        rows = pd.Series(np.arange(2, n + 2), index=src.index)
+    rows = rows.astype("int64")
+    rej = _Rejects()
+
+    # --- dates by scenario ---------------------------------------------------------------------------------
+    ship_date = pd.to_datetime(_col(src, "ship_date", None), errors="coerce")
+    as_of_ts = pd.Timestamp(as_of)
+    if scenario.date_mode == "line":
+        price_date = ship_date.fillna(as_of_ts)
+    elif scenario.date_mode == "fixed":
+        price_date = pd.Series(pd.Timestamp(scenario.fixed_date), index=src.index)
+    else:
+        price_date = pd.Series(as_of_ts, index=src.index)
+    price_date = price_date.astype("datetime64[ns]")
+
+    origin = _text(_col(src, "origin_country", "")).str.upper()
+    dest = _text(_col(src, "destination_country", "US")).str.upper().replace("", "US")
+    mode = _text(_col(src, "shipping_mode", "express")).replace("", "express")
+    currency = _text(_col(src, "currency", "USD")).str.upper().replace("", "USD")
+    qty = pd.to_numeric(_col(src, "quantity", 1.0), errors="coerce").fillna(1.0).astype(float)
+    unit_value = pd.to_numeric(_col(src, "unit_value", np.nan), errors="coerce").astype(float)
+    freight = pd.to_numeric(_col(src, "freight_cost", 0.0), errors="coerce").fillna(0.0).astype(float)
+    code = _text(_col(src, "hts_code", "")).str.replace(r"[^0-9]", "", regex=True)
+    order_id = _text(_col(src, "order_id", ""))
+    shipment_id = _text(_col(src, "shipment_id", "")).where(lambda s: s != "", order_id)
+
+    bad_dest = (dest != "US").to_numpy()
+    rej.add(bad_dest, rows, "destination_country", dest, "engine.reject.destination")
+    bad_mode = ~mode.isin(MODES).to_numpy()
+    rej.add(bad_mode, rows, "shipping_mode", mode, "engine.reject.mode")
+    bad_value = ~(unit_value > 0).to_numpy()
+    rej.add(bad_value, rows, "unit_value", unit_value, "engine.reject.value")
+
+    # --- HTS treatment -------------------------------------------------------------------------------------
+    table = aset.table(HTS_TABLE)
+    hts_key, why = resolve_hts(code, table)
+    user_mfn = pd.to_numeric(_col(src, "mfn_rate", np.nan), errors="coerce")
+    user_rates = (hts_key == "") & user_mfn.notna() & (why != "bad")
+    rej.add((why == "bad").to_numpy(), rows, "hts_code", code, "engine.reject.hts_bad")
+    rej.add(((why == "unknown") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_unknown")
+    rej.add(((why == "ambiguous") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_ambiguous")
+    tab = table.set_index("hts")
+    treat = tab.reindex(hts_key.where(hts_key != "", None))[TREATMENT + ["evidence"]].reset_index(drop=True)
+    treat.index = src.index
+    treat["mfn_ad_valorem"] = treat["mfn_ad_valorem"].astype(float).where(~user_rates, user_mfn)
+    treat["mfn_specific_usd"] = treat["mfn_specific_usd"].astype(float).fillna(0.0)
+    treat["mfn_specific_unit"] = _text(treat["mfn_specific_unit"])
+    user_list = _text(_col(src, "s301_list", "")).str.upper().str.replace("LIST", "", regex=False).str.strip()
+    treat["s301_list"] = _text(treat["s301_list"]).where(~user_rates, user_list)
+    treat["s232"] = _text(treat["s232"])
+    for flag in FLAGS:
+        treat[flag] = treat[flag].astype(object).where(treat[flag].notna(), False).astype(bool)
+    treat["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified")
+
+    spec_unit = treat["mfn_specific_unit"]
+    needs_units = (treat["mfn_specific_usd"] > 0) & (spec_unit != "")
+    weight = pd.to_numeric(_col(src, "unit_weight_kg", np.nan), errors="coerce")
+    units = pd.Series(np.nan, index=src.index)
+    for unit, per in UNITS_PER_QTY.items():
+        units = units.where(spec_unit != unit, qty * per)
+    units = units.where(spec_unit != "kg", qty * weight)
+    bad_units = (needs_units & units.isna()).to_numpy()
+    rej.add(bad_units, rows, "hts_code", code, "engine.reject.specific_units", unit=spec_unit)
+
+    # --- currency ------------------------------------------------------------------------------------------
+    fx = attach(aset.param(P_FX), price_date, currency)
+    bad_fx = fx["value"].isna().to_numpy() | ~(fx["value"] > 0).to_numpy()
+    rej.add(bad_fx, rows, "currency", currency, "engine.reject.currency", date=price_date.dt.strftime("%Y-%m-%d"))
+
+    rejects = rej.frame()
+    ok = ~np.isin(rows.to_numpy(), rejects["row_number"].to_numpy()) if len(rejects) else np.ones(n, dtype=bool)
+
+    # --- from here on, priceable lines only --------------------------------------------------------------------
+    sel = np.flatnonzero(ok)
+    P = pd.DataFrame(
+        {
+            "origin": origin.to_numpy()[sel],
+            "mode": mode.to_numpy()[sel],
+            "date": price_date.to_numpy()[sel],
+            "qty": qty.to_numpy()[sel],
+            "per_usd": fx["value"].to_numpy()[sel],
+            "fx_grade": fx["evidence"].to_numpy()[sel],
+            "fx_pid": fx["period_id"].to_numpy()[sel],
+            "shipment": shipment_id.to_numpy()[sel],
+            "consignee": _text(_col(src, "consignee_id", "")).to_numpy()[sel],
+            "units": units.to_numpy()[sel],
+        }
+    )
+    for c in TREATMENT + ["evidence"]:
+        P[c] = treat[c].to_numpy()[sel]
+    P["user_rates"] = user_rates.to_numpy()[sel]
+    P["metal_share"] = pd.to_numeric(_col(src, "metal_value_share", np.nan), errors="coerce").to_numpy()[sel]
+    P["method"] = _text(_col(src, "postal_duty_method", "")).to_numpy()[sel]
+    m = len(P)
+    dates = P["date"]
+    used: list[pd.Series] = [P["fx_pid"]]
+    grade = np.maximum(_grade_rank(P["fx_grade"]), _grade_rank(P["evidence"]))
+
+    value = round_cents(unit_value.to_numpy()[sel] * P["qty"].to_numpy() / P["per_usd"].to_numpy())
+    freight_usd = round_cents(freight.to_numpy()[sel] / P["per_usd"].to_numpy())
+    P["value"] = value
+
+    # --- shipments -------------------------------------------------------------------------------------------
+    # Lines that share a shipment_id but not a date or a mode cannot travel together: separate shipments.
+    ship = pd.factorize(pd.Series(P["shipment"] + "\x1f" + P["mode"] + "\x1f" + dates.astype(str)))[0]
+    P["ship"] = ship
+    ship_value = P.groupby("ship")["value"].transform("sum").to_numpy()
+
+    # --- de minimis ------------------------------------------------------------------------------------------
+    dm = attach(aset.param(P_DE_MINIMIS), dates, P["origin"])
+    threshold = dm["value"].fillna(0.0).to_numpy()
+    day_key = np.where(P["consignee"] != "", "c\x1f" + P["consignee"] + "\x1f" + dates.astype(str), "s\x1f" + ship.astype(str))
+    tested_value = P.groupby(day_key)["value"].transform("sum").to_numpy()
+    line_ok = (threshold > 0) & (tested_value <= threshold + 1e-9)
+    de_minimis = pd.Series(line_ok).groupby(ship).transform("min").to_numpy().astype(bool)
+    used.append(dm["period_id"])
+    grade = np.maximum(grade, _grade_rank(dm["evidence"]))
+
+    # --- entry type ------------------------------------------------------------------------------------------
+    limit = attach(aset.param(P_INFORMAL_LIMIT), dates)
+    used.append(limit["period_id"])
+    under_limit = ship_value <= limit["value"].to_numpy() + 1e-9
+    is_postal = (P["mode"] == "postal").to_numpy()
+    entry = np.select([de_minimis, is_postal & under_limit, under_limit], ["de_minimis", "postal", "informal"], "formal")
+    dutiable = ~de_minimis
+
+    # --- duty layers -------------------------------------------------------------------------------------------
+    duties: dict[str, np.ndarray] = {}
+    mfn_raw = P["mfn_ad_valorem"].to_numpy(dtype=float) * value + P["mfn_specific_usd"].to_numpy(dtype=float) * np.nan_to_num(P["units"].to_numpy(dtype=float))
+    mfn_raw = np.where(P["mfn_specific_usd"].to_numpy(dtype=float) > 0, mfn_raw, P["mfn_ad_valorem"].to_numpy(dtype=float) * value)
+    duties["mfn"] = np.where(dutiable, round_cents(mfn_raw), 0.0)
+    mfn_rate = np.divide(mfn_raw, value, out=np.zeros(m), where=value > 0)
+
+    disabled = set(scenario.disable_layers)
+    layer_used: list[tuple[pd.Series, np.ndarray, np.ndarray]] = []
+    covered: dict[str, np.ndarray] = {}
+    rates_before_exempt: dict[str, np.ndarray] = {}
+    metal_default = value_at(aset.param(P_METAL_SHARE), dates.min() if m else as_of_ts)
+    metal_share = np.where(np.isnan(P["metal_share"].to_numpy(dtype=float)), metal_default.value if metal_default else 1.0, P["metal_share"].to_numpy(dtype=float))
+    for layer in aset.layers():
+        name = layer_name(layer)
+        keys = P["origin"] if layer.key == "origin" else (P[layer.key].astype(str) if layer.key else None)
+        got = attach(layer, dates, keys)
+        rate = got["value"].fillna(0.0).to_numpy()
+        if layer.applies_to_origins is not None:
+            rate = np.where(P["origin"].isin(layer.applies_to_origins).to_numpy(), rate, 0.0)
+        if name in disabled:
+            rate = np.zeros(m)
+        rates_before_exempt[name] = rate
+        for flag in layer.exempt_if:
+            rate = np.where(P[flag].to_numpy(dtype=bool), 0.0, rate)
+        if layer.covers_share:
+            share = np.where(rate > 0, np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0), 0.0)
+            covered[name] = share
+            base = value * share
+        else:
+            skip = sum((covered.get(x, np.zeros(m)) for x in layer.excludes), np.zeros(m))
+            base = value * np.clip(1.0 - skip, 0.0, 1.0)
+        eff = np.where(got["inclusive"].to_numpy(dtype=bool), np.maximum(rate - mfn_rate, 0.0), rate)
+        duties[name] = np.where(dutiable, round_cents(base * eff), 0.0)
+        layer_used.append((got["period_id"], dutiable & (rate > 0), _grade_rank(got["evidence"])))
+
+    # --- postal regimes --------------------------------------------------------------------------------------
+    postal_duty = np.zeros(m)
+    postal_ieepa = np.zeros(m, dtype=bool)
+    treatment = np.full(m, "", dtype=object)
+    ieepa_layers = {layer_name(p) for p in aset.layers() if p.ieepa}
+    ieepa_off = bool(ieepa_layers) and ieepa_layers <= disabled
+    postal_rows = entry == "postal"
+    mail_fee_cents = np.zeros(m, dtype=np.int64)
+    if postal_rows.any():
+        reg = aset.postal[P_POSTAL]
+        pf = _postal_frame(reg)
+        got = asof_join(pf, dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
+        tr = got["treatment"].fillna("").astype(str).to_numpy()
+        is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
+        tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
+        tr = np.where(tr == "", "mail_entry", tr)
+        tr = np.where(postal_rows, tr, "")
+        treatment = tr
+        in_lieu = np.char.startswith(tr.astype(str), "in_lieu")
+        used.append(got["period_id"].where(postal_rows & (tr != "mail_entry"), ""))
+        grade = np.maximum(grade, np.where(postal_rows & (tr != "mail_entry"), _grade_rank(got["evidence"]), 0))
+
+        method = _postal_method(P["method"].to_numpy(), scenario, aset, dates, ship)
+        spec_until = pd.to_datetime(got["specific_until"]).to_numpy(dtype="datetime64[ns]")
+        spec_ok = np.isnat(spec_until) | (dates.to_numpy(dtype="datetime64[ns]") < spec_until)
+        use_specific = (method == "specific") & spec_ok
+
+        flat = tr == "in_lieu_flat"
+        av_flat = round_cents(value * got["ad_valorem"].fillna(0.0).to_numpy())
+        ieepa_sum = sum((duties[x] for x in ieepa_layers), np.zeros(m))
+        # per-item amounts: once per parcel (highest tier of its origins), then split by value
+        origin_rate = sum((rates_before_exempt[x] for x in ieepa_layers), np.zeros(m))
+        parcel_rate = pd.Series(origin_rate).groupby(ship).transform("max").to_numpy()
+        layer_sum = np.zeros(m)
+        per_item = np.where(flat, got["specific_usd"].fillna(0.0).to_numpy(), 0.0)
+        pids = got["period_id"].to_numpy()
+        for pid in pd.unique(pids[postal_rows]):  # a handful of regime periods, not rows
+            if not pid:
+                continue
+            at = pids == pid
+            period = reg.periods[int(pid.rpartition("#")[2])]
+            for lname in period.layers:
+                layer_sum = layer_sum + np.where(at, duties.get(lname, np.zeros(m)), 0.0)
+            if period.treatment == "in_lieu_ieepa":
+                per_item = np.where(at, _tier_amount(period.tiers, parcel_rate), per_item)
+        specific_cents = allocate_cents(to_cents(per_item), ship, value)
+        postal_duty = np.select(
+            [in_lieu & use_specific & ((tr == "in_lieu_flat") | (tr == "in_lieu_ieepa")), tr == "in_lieu_flat", tr == "in_lieu_ieepa", tr == "in_lieu_layers"],
+            [specific_cents / 100.0, av_flat, ieepa_sum, layer_sum],
+            0.0,
+        )
+        postal_ieepa = in_lieu & is_ieepa & ~ieepa_off
+        for name in list(duties):
+            duties[name] = np.where(in_lieu, 0.0, duties[name])
+        # dutiable mail entered the ordinary way pays the mail fee once per parcel
+        mail = attach(aset.param(P_MAIL_FEE), dates)
+        duty_so_far = sum(duties.values(), np.zeros(m))
+        parcel_duty = pd.Series(duty_so_far).groupby(ship).transform("sum").to_numpy()
+        takes_fee = postal_rows & np.isin(tr, ["mail_entry", "all_duties"]) & (parcel_duty > 0)
+        mail_fee_cents = allocate_cents(np.where(takes_fee, to_cents(mail["value"].fillna(0.0).to_numpy()), 0), ship, value)
+        used.append(mail["period_id"].where(takes_fee, ""))
+    duties["postal"] = np.where(dutiable, postal_duty, 0.0)
+    # a layer's value counts as used where it was charged, not where a postal duty replaced it
+    in_lieu_rows = np.char.startswith(np.asarray(treatment, dtype=str), "in_lieu")
+    for pid, applied, rank in layer_used:
+        hit = applied & ~in_lieu_rows
+        used.append(pid.where(hit, ""))
+        grade = np.maximum(grade, np.where(hit, rank, 0))
+
+    duty_total = sum(duties.values(), np.zeros(m))
+    ieepa_exposure = sum((duties[x] for x in ieepa_layers), np.zeros(m)) + np.where(postal_ieepa, duties["postal"], 0.0)
+
+    # --- fees ----------------------------------------------------------------------------------------------------
+    fees, fee_used, fee_grade = _fees(aset, scenario, P, dates, ship, ship_value, entry, duty_total, mail_fee_cents)
+    used.extend(fee_used)
+    grade = np.maximum(grade, fee_grade)
+    fee_other = sum((fees[c] for c in FEE_DETAIL_COLUMNS), np.zeros(m))
+    fees_total = fees["fee_mpf_usd"] + fees["fee_hmf_usd"] + fee_other
+
+    # --- assemble, input columns first ---------------------------------------------------------------------------
+    out = src.iloc[sel].copy()
+    out["customs_value_usd"] = value
+    out["entry_type"] = pd.Categorical(entry, categories=list(ENTRY_TYPES))
+    out["de_minimis"] = de_minimis
+    for info in layer_infos(aset):
+        out[info.column] = np.round(duties.get(info.name, np.zeros(m)), 2)
+    out["duty_total_usd"] = np.round(duty_total, 2)
+    out["fee_mpf_usd"] = fees["fee_mpf_usd"]
+    out["fee_hmf_usd"] = fees["fee_hmf_usd"]
+    out["fee_other_usd"] = np.round(fee_other, 2)
+    out["fees_total_usd"] = np.round(fees_total, 2)
+    out["freight_usd"] = freight_usd
+    out["landed_cost_usd"] = np.round(value + freight_usd + duty_total + fees_total, 2)
+    for c in FEE_DETAIL_COLUMNS:
+        out[c] = fees[c]
+    out["ieepa_refund_exposure_usd"] = np.round(ieepa_exposure, 2)
+    out["duty_rate_effective"] = np.divide(duty_total, value, out=np.zeros(m), where=value > 0)
+    out["price_date"] = dates.to_numpy()
+    out["hts_matched"] = hts_key.to_numpy()[sel]
+    out["rates_user_supplied"] = P["user_rates"].to_numpy()
+    out["s301_list_applied"] = P["s301_list"].to_numpy()
+    out["s232_group"] = P["s232"].to_numpy()
+    out["postal_treatment"] = treatment
+    out["shipment_value_usd"] = ship_value
+    out["de_minimis_threshold_usd"] = threshold
+    out["evidence_grade"] = GRADE_MARK[grade]
+    out = out.reset_index(drop=True)
+
+    used_frame = _used_periods(aset, used)
+    return out, rejects, used_frame
+
+
+def _grade_rank(evidence: pd.Series | np.ndarray) -> np.ndarray:
+    s = pd.Series(np.asarray(evidence, dtype=object))
+    return s.map(GRADE_RANK).fillna(0).astype(int).to_numpy()
+
+
+def _postal_frame(regime) -> pd.DataFrame:  # noqa: ANN001
+    rows = []
+    for i, p in enumerate(regime.periods):
+        for o in p.origins:
+            rows.append(
+                {
+                    "key": o,
+                    "from": pd.Timestamp(p.from_),
+                    "until": pd.Timestamp(p.until) if p.until else pd.NaT,
+                    "treatment": p.treatment,
+                    "ad_valorem": np.nan if p.ad_valorem is None else p.ad_valorem,
+                    "specific_usd": np.nan if p.specific_usd is None else p.specific_usd,
+                    "specific_until": pd.Timestamp(p.specific_until) if p.specific_until else pd.NaT,
+                    "ieepa": p.ieepa,
+                    "evidence": p.evidence or regime.evidence,
+                    "period_id": f"{regime.id}#{i}",
+                }
+            )
+    frame = pd.DataFrame(rows)
+    frame["until"] = pd.to_datetime(frame["until"])
+    return frame
+
+
+def _tier_amount(tiers, rate: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """The per-item amount of a tier table (EO 14324: $80 / $160 / $200 by the origin's IEEPA rate)."""
+    conds, vals = [], []
+    for tier in tiers:
+        if tier.upto is None:
+            conds.append(np.ones(len(rate), dtype=bool))
+        else:
+            conds.append(rate <= tier.upto + 1e-12 if tier.inclusive else rate < tier.upto - 1e-12)
+        vals.append(tier.usd)
+    return np.select(conds, vals, 0.0)
+
+
+def _postal_method(line_method: np.ndarray, scenario: Scenario, aset: AssumptionSet, dates: pd.Series, ship: np.ndarray) -> np.ndarray:
+    """The carrier's election per parcel: the line's own column, else the scenario's option, else the default."""
+    default = attach(aset.param(P_POSTAL_METHOD), dates)["value"].fillna(0.0).to_numpy()
+    base = np.where(default >= 0.5, "specific", "ad_valorem")
+    if scenario.options.postal_duty_method:
+        base = np.full(len(base), scenario.options.postal_duty_method)
+    chosen = np.where(np.isin(line_method, ["ad_valorem", "specific"]), line_method, base)
+    return pd.Series(chosen).groupby(ship).transform("first").to_numpy()
+
+
+def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Series, ship: np.ndarray, ship_value: np.ndarray, entry: np.ndarray, duty_total: np.ndarray, mail_fee_cents: np.ndarray):  # noqa: ANN202
+    """Clearance fees, each computed once per shipment (entry) and split over its lines by value.
+
+    MPF formal: rate x entered value between the fiscal year's minimum and maximum (19 U.S.C. 58c(a)(9));
+    MPF informal: a flat fee per informal entry (58c(a)(10)); none on mail or de minimis. HMF: ocean only
+    (26 U.S.C. 4461). Broker per formal entry, ISF per ocean formal entry, single-entry bond if chosen,
+    carrier presets by the scenario's options (market prices, not law).
+    """
+    m = len(P)
+    value = P["value"].to_numpy()
+    mode = P["mode"].to_numpy()
+    used: list[pd.Series] = []
+    grade = np.zeros(m, dtype=int)
+    ship_duty = pd.Series(duty_total).groupby(ship).transform("sum").to_numpy()
+    formal = entry == "formal"
+    informal = entry == "informal"
+
+    def per_ship(param_id: str, applies: np.ndarray, amount_fn, keys: pd.Series | None = None) -> np.ndarray:  # noqa: ANN001
+        got = attach(aset.param(param_id), dates, keys)
+        amount = np.where(applies, amount_fn(got), 0.0)
+        cents = allocate_cents(to_cents(np.nan_to_num(amount)), ship, value)
+        hit = applies & (amount > 0)
+        used.append(got["period_id"].where(hit, ""))
+        nonlocal grade
+        grade = np.maximum(grade, np.where(hit, _grade_rank(got["evidence"]), 0))
+        return cents / 100.0
+
+    def clamp(got: pd.DataFrame) -> np.ndarray:
+        raw = round_cents(ship_value * got["value"].fillna(0.0).to_numpy())
+        lo = got["min"].fillna(0.0).to_numpy()
+        hi = got["max"].fillna(np.inf).to_numpy()
+        return np.clip(raw, lo, hi)
+
+    fees: dict[str, np.ndarray] = {}
+    mpf_formal = per_ship(P_MPF_FORMAL, formal, clamp)
+    mpf_informal = per_ship(P_MPF_INFORMAL, informal, lambda g: g["value"].fillna(0.0).to_numpy())
+    fees["fee_mpf_usd"] = np.round(mpf_formal + mpf_informal, 2)
+    ocean = (mode == "ocean_freight") & (formal | informal)
+    fees["fee_hmf_usd"] = per_ship(P_HMF, ocean, lambda g: round_cents(ship_value * g["value"].fillna(0.0).to_numpy()))
+    fees["fee_broker_usd"] = per_ship(P_BROKER, formal, lambda g: g["value"].fillna(0.0).to_numpy())
+    fees["fee_isf_usd"] = per_ship(P_ISF, formal & (mode == "ocean_freight"), lambda g: g["value"].fillna(0.0).to_numpy())
+    if scenario.options.bond == "single_entry":
+        fees["fee_bond_usd"] = per_ship(
+            P_BOND, formal, lambda g: np.maximum(round_cents((ship_value + ship_duty) * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
+        )
+    else:
+        fees["fee_bond_usd"] = np.zeros(m)
+    carrier = scenario.options.carrier
+    carrier_keys = pd.Series(np.full(m, carrier))
+    express = (mode == "express") & (formal | informal)
+    if carrier != "none":
+        flat = per_ship(P_CARRIER_FEE, express, lambda g: g["value"].fillna(0.0).to_numpy(), carrier_keys)
+        adv = per_ship(
+            P_CARRIER_ADV,
+            express & (ship_duty > 0),
+            lambda g: np.maximum(round_cents(ship_duty * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy()),
+            carrier_keys,
+        )
+    else:
+        flat = adv = np.zeros(m)
+    usps = np.zeros(m)
+    if scenario.options.usps_clearance_fee:
+        usps = per_ship(P_CARRIER_FEE, (entry == "postal") & (ship_duty > 0), lambda g: g["value"].fillna(0.0).to_numpy(), pd.Series(np.full(m, "usps")))
+    fees["fee_carrier_usd"] = np.round(flat + adv + usps, 2)
+    fees["fee_mail_usd"] = mail_fee_cents / 100.0
+    return fees, used, grade
+
+
+def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
+    """Every assumption period the numbers used, with its metadata and the count of lines that used it."""
+    ids = pd.concat([pd.Series(np.asarray(u, dtype=object)) for u in used], ignore_index=True)
+    ids = ids[ids.astype(bool)]
+    counts = ids.value_counts()
+    rows = []
+    for pid, count in counts.items():
+        param_id, _, idx = str(pid).rpartition("#")
+        i = int(idx)
+        if param_id in aset.params:
+            p = aset.params[param_id]
+            v = p.values[i]
+            rows.append(
+                {
+                    "parameter": param_id,
+                    "label": p.label,
+                    "label_zh": p.label_zh,
+                    "key": v.key,
+                    "value": v.value,
+                    "min": v.min,
+                    "max": v.max,
+                    "unit": p.unit,
+                    "from": v.from_,
+                    "until": v.until,
+                    "source": v.source,
+                    "url": v.url or (p.references[0].url or ""),
+                    "evidence": v.evidence or p.evidence,
+                    "changed_by_scenario": bool(v.scenario),
+                    "lines": int(count),
+                }
+            )
+        elif param_id in aset.postal:
+            reg = aset.postal[param_id]
+            per = reg.periods[i]
+            rows.append(
+                {
+                    "parameter": param_id,
+                    "label": reg.label,
+                    "label_zh": reg.label_zh,
+                    "key": ",".join(per.origins),
+                    "value": per.ad_valorem if per.ad_valorem is not None else np.nan,
+                    "min": None,
+                    "max": None,
+                    "unit": per.treatment,
+                    "from": per.from_,
+                    "until": per.until,
+                    "source": per.source,
+                    "url": per.url or (reg.references[0].url or ""),
+                    "evidence": per.evidence or reg.evidence,
+                    "changed_by_scenario": False,
+                    "lines": int(count),
+                }
+            )
+    cols = ["parameter", "label", "label_zh", "key", "value", "min", "max", "unit", "from", "until", "source", "url", "evidence", "changed_by_scenario", "lines"]
+    frame = pd.DataFrame(rows, columns=cols)
+    return frame.sort_values(["parameter", "key", "from"], kind="stable").reset_index(drop=True)
+
+
+def resolve_scenario(aset: AssumptionSet, scenario: str | Scenario) -> Scenario:
+    if isinstance(scenario, Scenario):
+        return scenario
+    if scenario not in aset.scenarios:
+        raise ArgumentError(f"unknown scenario {scenario!r}; choose one of {', '.join(sorted(aset.scenarios))} or give a scenario file")
+    return aset.scenarios[scenario]

@@ -1,0 +1,90 @@
+"""Compare two priced results line by line, and summarise by channel, origin, HTS chapter and SKU."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from costimpact.landed.result import PricedResult
+
+GROUPINGS = {
+    "channel": "shipping_mode",
+    "origin": "origin_country",
+    "chapter": "hts_chapter",
+    "sku": "sku",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Comparison:
+    """``lines``: the scenario's priced lines plus ``baseline_landed_cost_usd``, ``delta_usd``, ``delta_pct``."""
+
+    scenario: PricedResult
+    baseline: PricedResult
+    lines: pd.DataFrame
+
+    def totals(self) -> dict[str, float]:
+        base = float(self.lines["baseline_landed_cost_usd"].sum())
+        now = float(self.lines["landed_cost_usd"].sum())
+        return {
+            "baseline_landed_cost_usd": round(base, 2),
+            "landed_cost_usd": round(now, 2),
+            "delta_usd": round(now - base, 2),
+            "delta_pct": (now - base) / base if base else 0.0,
+            "ieepa_refund_exposure_usd": round(float(self.lines["ieepa_refund_exposure_usd"].sum()), 2),
+        }
+
+    def by(self, grouping: str) -> pd.DataFrame:
+        """Baseline vs scenario landed cost (and duty) per group; ``grouping`` is channel, origin, chapter or sku."""
+        return summarise(self.lines, grouping)
+
+
+def compare_results(scenario: PricedResult, baseline: PricedResult) -> Comparison:
+    """Join the two results on the input row and add the baseline and the change (lines both priced)."""
+    key = "row_number"
+    base = baseline.lines[[key, "landed_cost_usd", "duty_total_usd", "fees_total_usd", "entry_type"]].rename(
+        columns={
+            "landed_cost_usd": "baseline_landed_cost_usd",
+            "duty_total_usd": "baseline_duty_total_usd",
+            "fees_total_usd": "baseline_fees_total_usd",
+            "entry_type": "baseline_entry_type",
+        }
+    )
+    lines = scenario.lines.merge(base, on=key, how="left", validate="one_to_one")
+    lines["delta_usd"] = np.round(lines["landed_cost_usd"] - lines["baseline_landed_cost_usd"], 2)
+    lines["delta_pct"] = np.divide(
+        lines["delta_usd"].to_numpy(dtype=float),
+        lines["baseline_landed_cost_usd"].to_numpy(dtype=float),
+        out=np.full(len(lines), np.nan),
+        where=lines["baseline_landed_cost_usd"].to_numpy(dtype=float) > 0,
+    )
+    return Comparison(scenario=scenario, baseline=baseline, lines=lines)
+
+
+def summarise(lines: pd.DataFrame, grouping: str) -> pd.DataFrame:
+    column = GROUPINGS.get(grouping, grouping)
+    frame = lines.copy()
+    if column == "hts_chapter":
+        frame[column] = frame["hts_matched"].astype(str).str[:2].where(frame["hts_matched"].astype(str) != "", frame["hts_code"].astype(str).str[:2])
+    if column not in frame:
+        frame[column] = ""
+    frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    agg = {
+        "lines": ("landed_cost_usd", "size"),
+        "customs_value_usd": ("customs_value_usd", "sum"),
+        "duty_total_usd": ("duty_total_usd", "sum"),
+        "fees_total_usd": ("fees_total_usd", "sum"),
+        "landed_cost_usd": ("landed_cost_usd", "sum"),
+    }
+    if "baseline_landed_cost_usd" in frame:
+        agg["baseline_landed_cost_usd"] = ("baseline_landed_cost_usd", "sum")
+    out = frame.groupby(column, sort=True, observed=True).agg(**agg).reset_index()
+    if "baseline_landed_cost_usd" in out:
+        out["delta_usd"] = np.round(out["landed_cost_usd"] - out["baseline_landed_cost_usd"], 2)
+        out["delta_pct"] = np.divide(out["delta_usd"], out["baseline_landed_cost_usd"], out=np.full(len(out), np.nan), where=out["baseline_landed_cost_usd"] > 0)
+    for c in out.columns:
+        if c.endswith("_usd"):
+            out[c] = out[c].round(2)
+    return out
