@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
@@ -129,21 +130,21 @@ def _cast_column(series: pd.Series, ctype: str, rel: str, name: str) -> pd.Serie
         low = s.str.lower()
         bad = ~low.isin(["true", "false", "1", "0", "", "yes", "no"])
         if bad.any():
-            row = int(bad.idxmax()) + 2
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
             raise AssumptionError(f"{rel}, row {row}, {name}: got {s[bad].iloc[0]!r}; expected true or false")
         return low.isin(["true", "1", "yes"])
     if ctype in ("float", "int"):
         out = pd.to_numeric(s.where(s != ""), errors="coerce")
         bad = out.isna() & (s != "")
         if bad.any():
-            row = int(bad.idxmax()) + 2
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
             raise AssumptionError(f"{rel}, row {row}, {name}: got {s[bad].iloc[0]!r}; expected a number")
         return out.astype(float)
     if ctype == "date":
         out = pd.to_datetime(s.where(s != ""), errors="coerce", format="%Y-%m-%d")
         bad = out.isna() & (s != "")
         if bad.any():
-            row = int(bad.idxmax()) + 2
+            row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
             raise AssumptionError(f"{rel}, row {row}, {name}: got {s[bad].iloc[0]!r}; expected YYYY-MM-DD")
         return out
     raise AssumptionError(f"{rel}: column {name} has unknown type {ctype}")
@@ -153,7 +154,10 @@ def _load_table(header: TableHeader, folder: Path, rel: str) -> pd.DataFrame:
     csv_path = folder / header.file
     if not csv_path.is_file():
         raise AssumptionError(f"{rel}: file = {header.file!r} not found beside the header")
-    raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8")
+    try:
+        raw = pd.read_csv(csv_path, dtype=str, keep_default_na=False, encoding="utf-8", index_col=False)
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+        raise AssumptionError(f"{Path(rel).parent / header.file}: not a readable UTF-8 CSV ({exc}); check quoting and the number of fields per row") from None
     csv_rel = str(Path(rel).parent / header.file)
     missing = [c for c in header.columns if c not in raw.columns]
     extra = [c for c in raw.columns if c not in header.columns]

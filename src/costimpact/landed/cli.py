@@ -1,7 +1,73 @@
-"""Subcommands of this area (filled in by its issue)."""
+"""``costimpact landed ORDERS``: price every line, write the priced lines (CSV or XLSX) and the rejects."""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 
-def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
-    return None
+from costimpact.errors import ArgumentError
+
+
+def register(sub) -> None:  # noqa: ANN001
+    p = sub.add_parser("landed", help="price every order line under the US rules of its date")
+    p.add_argument("orders", help="order file: CSV or XLSX")
+    p.add_argument("--as-of", metavar="YYYY-MM-DD", help="price lines without a ship_date (and the 'today' scenario) as of this date")
+    p.add_argument("--scenario", default="actual", help="built-in scenario name or a scenario .toml file (default: actual)")
+    p.add_argument("--baseline", help="also price this scenario and add baseline_landed_cost_usd, delta_usd, delta_pct")
+    p.add_argument("--out", metavar="FILE.csv|FILE.xlsx", help="write priced lines here (default: CSV to stdout)")
+    p.add_argument("--rejects", metavar="FILE.csv", help="write rejected rows here")
+    p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: built-in)")
+    p.add_argument("--no-protect", action="store_true", help="do not guard text cells that start with = + - @ against spreadsheet formula injection")
+    p.set_defaults(func=run)
+
+
+def scenario_arg(value: str, aset):  # noqa: ANN001, ANN201
+    """A built-in name, or a path to a scenario TOML file."""
+    from costimpact.assumptions import load_scenario_text
+
+    if value in aset.scenarios:
+        return aset.scenarios[value]
+    path = Path(value)
+    if path.suffix == ".toml" and path.is_file():
+        return load_scenario_text(path.read_text(encoding="utf-8"), str(path))
+    raise ArgumentError(f"--scenario {value!r}: not a built-in scenario ({', '.join(sorted(aset.scenarios))}) nor a .toml file")
+
+
+def run(args: argparse.Namespace) -> int:
+    from costimpact import api
+    from costimpact.assumptions import load_assumptions
+
+    aset = load_assumptions(args.assumptions)
+    scenario = scenario_arg(args.scenario, aset)
+    out_path = Path(args.out) if args.out else None
+    if out_path is not None and out_path.suffix.lower() not in (".csv", ".xlsx"):
+        raise ArgumentError(f"--out {args.out}: write .csv or .xlsx")
+    imported = api.read(args.orders)
+    if args.baseline:
+        baseline = scenario_arg(args.baseline, aset)
+        cmp = api.compare(imported, scenario=scenario, baseline=baseline, as_of=args.as_of, assumptions=aset)
+        result, lines = cmp.scenario, cmp.lines
+    else:
+        result = api.price_orders(imported, scenario=scenario, as_of=args.as_of, assumptions=aset)
+        lines = result.lines
+    rejects = result.rejects
+    if not args.no_protect:
+        from costimpact.report.safe_csv import protect_frame
+
+        lines, rejects = protect_frame(lines), protect_frame(rejects)
+    if out_path is None:
+        lines.to_csv(sys.stdout, index=False)
+    elif out_path.suffix.lower() == ".csv":
+        lines.to_csv(out_path, index=False, encoding="utf-8-sig")
+    else:
+        import pandas as pd
+
+        # text stays text: no cell the user typed becomes a formula
+        with pd.ExcelWriter(out_path, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False}}) as xw:
+            lines.to_excel(xw, sheet_name="lines", index=False)
+            rejects.to_excel(xw, sheet_name="rejects", index=False)
+    if args.rejects:
+        rejects.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+    print(result.summary(), file=sys.stderr)
+    return 0

@@ -1,0 +1,35 @@
+"""Shared fixtures: the built-in assumption set and a helper to build order lines as the importer would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from costimpact.assumptions import load_assumptions
+
+AS_OF = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def aset():
+    return load_assumptions()
+
+
+def make_lines(rows: list[dict]) -> pd.DataFrame:
+    """Normalised order lines (what orders.read_orders produces) from short dicts."""
+    frame = pd.DataFrame(rows)
+    defaults = {"quantity": 1, "currency": "USD", "shipping_mode": "express", "destination_country": "US", "freight_cost": 0.0}
+    for col, value in defaults.items():
+        if col not in frame:
+            frame[col] = value
+        frame[col] = frame[col].fillna(value)
+    if "order_id" not in frame:
+        frame["order_id"] = [f"O{i}" for i in range(len(frame))]
+    if "shipment_id" not in frame:
+        frame["shipment_id"] = frame["order_id"]
+    frame["hts_code"] = frame["hts_code"].astype(str).str.replace(r"[^0-9]", "", regex=True)
+    frame["ship_date"] = pd.to_datetime(frame.get("ship_date"))
+    frame["row_number"] = range(2, len(frame) + 2)
+    return frame
