@@ -82,47 +82,66 @@ def attach(param: Parameter, dates: pd.Series, keys: pd.Series | None = None) ->
 
 def asof_join(periods: pd.DataFrame, dates: pd.Series, keys: pd.Series | None, cols: list[str]) -> pd.DataFrame:
     """The row of ``periods`` (columns key, from, until and ``cols``) in force on each date, by key with
-    fallback to key ``*``. Vectorised with two :func:`pandas.merge_asof` calls."""
+    fallback to key ``*``. Vectorised: keys become integer codes, two :func:`pandas.merge_asof` calls find the
+    period index of each row, and the columns are gathered with one take each (text columns as categoricals)."""
     idx = dates.index
     n = len(dates)
-    left = pd.DataFrame({"_date": pd.to_datetime(dates).to_numpy().astype("datetime64[ns]"), "_pos": np.arange(n)})
-    left["_key"] = "*" if keys is None else keys.fillna("*").astype(str).to_numpy()
-    has_date = left["_date"].notna().to_numpy()
-    out = {c: np.full(n, None, dtype=object) for c in cols}
-    found = np.zeros(n, dtype=bool)
+    day = pd.to_datetime(dates).to_numpy().astype("datetime64[ns]")
+    pkeys = periods["key"].astype(str).to_numpy()
+    vocab = {k: i for i, k in enumerate(pd.unique(pkeys))}
+    star = vocab.get("*", -1)
+    if keys is None:
+        left_code = np.full(n, star, dtype=np.int64)
+    else:
+        inverse, uniq = pd.factorize(keys, use_na_sentinel=True)
+        lookup = np.array([vocab.get(str(u), -2) for u in uniq] + [star], dtype=np.int64)
+        left_code = lookup[inverse]  # a missing key (-1) takes the last entry: the default key
+    right_code = np.array([vocab[k] for k in pkeys], dtype=np.int64)
+    start = periods["from"].to_numpy().astype("datetime64[ns]")
+    until = periods["until"].to_numpy().astype("datetime64[ns]")
+    # Order files repeat the same (key, date) pairs many times: look each distinct pair up once.
+    date_code, _ = pd.factorize(day, use_na_sentinel=False)
+    back, uniq = pd.factorize(left_code * (int(date_code.max(initial=0)) + 1) + date_code)
+    first = np.zeros(len(uniq), dtype=np.int64)
+    first[back[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each distinct pair
+    full_n, day, left_code = n, day[first], left_code[first]
+    n = len(first)
+    found = np.full(n, -1, dtype=np.int64)
+    has_date = ~np.isnat(day)
     for use_key in (True, False):
-        pend = left[has_date & ~found]
-        right = periods[periods["key"] != "*"] if use_key else periods[periods["key"] == "*"]
-        if use_key:
-            pend = pend[pend["_key"].isin(set(right["key"]))]
-        if pend.empty or right.empty:
+        want = has_date & (found < 0) & ((left_code >= 0) & (left_code != star) if use_key else np.ones(n, dtype=bool))
+        rsel = right_code != star if use_key else right_code == star
+        if not want.any() or not rsel.any():
             continue
-        pend = pend.sort_values("_date", kind="stable")
-        r = right.rename(columns={"from": "_date", "key": "_key"})[["_date", "_key", "until", *cols]].sort_values("_date", kind="stable")
-        r["_date"] = r["_date"].to_numpy().astype("datetime64[ns]")
-        r["until"] = r["until"].to_numpy().astype("datetime64[ns]")
-        r["_hit"] = True
-        if use_key:
-            m = pd.merge_asof(pend, r, on="_date", by="_key", direction="backward")
-        else:
-            m = pd.merge_asof(pend.drop(columns="_key"), r.drop(columns="_key"), on="_date", direction="backward")
-        live = (m["_hit"].eq(True) & (m["until"].isna() | (m["_date"] < m["until"]))).to_numpy()
-        m = m[live]
-        pos = m["_pos"].to_numpy()
-        for c in cols:
-            out[c][pos] = m[c].to_numpy()
-        found[pos] = True
-    frame = pd.DataFrame(out, index=idx)
+        pos = np.flatnonzero(want)
+        left = pd.DataFrame({"_date": day[pos], "_pos": pos, "_k": left_code[pos] if use_key else 0}).sort_values("_date", kind="stable")
+        ridx = np.flatnonzero(rsel)
+        right = pd.DataFrame({"_date": start[ridx], "_k": right_code[ridx] if use_key else 0, "_pidx": ridx}).sort_values("_date", kind="stable")
+        m = pd.merge_asof(left, right, on="_date", by="_k", direction="backward")
+        hit = m["_pidx"].notna().to_numpy()
+        pidx = m["_pidx"].fillna(-1).to_numpy().astype(np.int64)
+        live = hit & (np.isnat(until[np.maximum(pidx, 0)]) | (m["_date"].to_numpy() < until[np.maximum(pidx, 0)]))
+        found[m["_pos"].to_numpy()[live]] = pidx[live]
+    found = found[back] if full_n else found
+    ok = found >= 0
+    take = np.maximum(found, 0)
+    data: dict[str, object] = {}
     for c in cols:
-        if c in ("value", "min", "max") or periods[c].dtype.kind == "f":
-            frame[c] = pd.to_numeric(frame[c], errors="coerce").astype(float)
-        elif c == "inclusive":
-            frame[c] = frame[c].fillna(False).astype(bool)
-        elif c == "base":
-            frame[c] = frame[c].fillna("full")
-        elif periods[c].dtype == object or pd.api.types.is_string_dtype(periods[c]):
-            frame[c] = frame[c].fillna("").astype(object)
-    return frame
+        src = periods[c]
+        if c in ("value", "min", "max") or src.dtype.kind == "f":
+            data[c] = np.where(ok, src.to_numpy(dtype=float)[take], np.nan)
+        elif c == "inclusive" or src.dtype.kind == "b":
+            data[c] = np.where(ok, src.to_numpy(dtype=bool)[take], False)
+        elif src.dtype.kind == "M":
+            data[c] = np.where(ok, src.to_numpy().astype("datetime64[ns]")[take], np.datetime64("NaT"))
+        else:
+            empty = "full" if c == "base" else ""
+            text = src.astype(object).where(src.notna(), empty).astype(str).to_numpy()
+            cats = pd.unique(np.append(text, empty))
+            code_of = {v: i for i, v in enumerate(cats)}
+            row_codes = np.array([code_of[v] for v in text], dtype=np.int64)
+            data[c] = pd.Categorical.from_codes(np.where(ok, row_codes[take], code_of[empty]), categories=cats)
+    return pd.DataFrame(data, index=idx)
 
 
 def apply_overrides(param: Parameter, overrides: list[Override], scenario: str) -> Parameter:

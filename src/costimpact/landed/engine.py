@@ -69,7 +69,7 @@ class _Rejects:
     def frame(self) -> pd.DataFrame:
         if not self.parts:
             return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row_number" else object) for c in REJECT_COLUMNS})
-        return pd.concat(self.parts, ignore_index=True)[REJECT_COLUMNS]
+        return pd.concat(self.parts, ignore_index=True)[REJECT_COLUMNS].sort_values("row_number", kind="stable").reset_index(drop=True)
 
 
 def _col(df: pd.DataFrame, name: str, default: object) -> pd.Series:
@@ -79,8 +79,8 @@ def _col(df: pd.DataFrame, name: str, default: object) -> pd.Series:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Text with missing values as empty strings."""
-    return s.astype(object).where(s.notna(), "").astype(str).str.strip()
+    """Text (pandas' vectorised string dtype) with missing values as empty strings."""
+    return s.astype("str").fillna("").str.strip()
 
 
 def layer_name(param: Parameter) -> str:
@@ -124,8 +124,10 @@ def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Se
                 key_of[c], why_of[c] = min(group, key=len), ""
             else:
                 key_of[c], why_of[c] = "", ("ambiguous" if group.size else "unknown")
-    s = codes.astype(str)
-    return s.map(key_of), s.map(why_of)
+    inverse, uniq = pd.factorize(codes.astype(str))
+    keys_u = np.array([key_of[u] for u in uniq] + [""], dtype=object)
+    why_u = np.array([why_of[u] for u in uniq] + ["bad"], dtype=object)
+    return pd.Series(keys_u[inverse], index=codes.index, dtype="str"), pd.Series(why_u[inverse], index=codes.index, dtype="str")
 
 
 def price_lines(
@@ -219,25 +221,27 @@ def price_lines(
 
     # --- from here on, priceable lines only --------------------------------------------------------------------
     sel = np.flatnonzero(ok)
-    P = pd.DataFrame(
+    base = pd.DataFrame(
         {
-            "origin": origin.to_numpy()[sel],
-            "mode": mode.to_numpy()[sel],
-            "date": price_date.to_numpy()[sel],
-            "qty": qty.to_numpy()[sel],
-            "per_usd": fx["value"].to_numpy()[sel],
-            "fx_grade": fx["evidence"].to_numpy()[sel],
-            "fx_pid": fx["period_id"].to_numpy()[sel],
-            "shipment": shipment_id.to_numpy()[sel],
-            "consignee": _text(_col(src, "consignee_id", "")).to_numpy()[sel],
-            "units": units.to_numpy()[sel],
-        }
+            "origin": origin,
+            "mode": mode,
+            "date": price_date,
+            "qty": qty,
+            "per_usd": fx["value"],
+            "fx_grade": fx["evidence"],
+            "fx_pid": fx["period_id"],
+            "shipment": shipment_id,
+            "consignee": _text(_col(src, "consignee_id", "")),
+            "units": units,
+            "user_rates": user_rates,
+            "metal_share": pd.to_numeric(_col(src, "metal_value_share", np.nan), errors="coerce"),
+            "method": _text(_col(src, "postal_duty_method", "")),
+        },
+        index=src.index,
     )
     for c in TREATMENT + ["evidence"]:
-        P[c] = treat[c].to_numpy()[sel]
-    P["user_rates"] = user_rates.to_numpy()[sel]
-    P["metal_share"] = pd.to_numeric(_col(src, "metal_value_share", np.nan), errors="coerce").to_numpy()[sel]
-    P["method"] = _text(_col(src, "postal_duty_method", "")).to_numpy()[sel]
+        base[c] = treat[c]
+    P = base.iloc[sel].reset_index(drop=True)
     m = len(P)
     dates = P["date"]
     used: list[pd.Series] = [P["fx_pid"]]
@@ -249,14 +253,17 @@ def price_lines(
 
     # --- shipments -------------------------------------------------------------------------------------------
     # Lines that share a shipment_id but not a date or a mode cannot travel together: separate shipments.
-    ship = pd.factorize(pd.Series(P["shipment"] + "\x1f" + P["mode"] + "\x1f" + dates.astype(str)))[0]
+    date_code = pd.factorize(dates)[0].astype(np.int64)
+    ship = _combine_codes(pd.factorize(P["shipment"])[0], pd.factorize(P["mode"])[0], date_code)
     P["ship"] = ship
     ship_value = P.groupby("ship")["value"].transform("sum").to_numpy()
 
     # --- de minimis ------------------------------------------------------------------------------------------
     dm = attach(aset.param(P_DE_MINIMIS), dates, P["origin"])
     threshold = dm["value"].fillna(0.0).to_numpy()
-    day_key = np.where(P["consignee"] != "", "c\x1f" + P["consignee"] + "\x1f" + dates.astype(str), "s\x1f" + ship.astype(str))
+    has_consignee = (P["consignee"] != "").to_numpy()
+    by_consignee = _combine_codes(pd.factorize(P["consignee"])[0], date_code)
+    day_key = np.where(has_consignee, by_consignee, ship + by_consignee.max(initial=0) + 1)
     tested_value = P.groupby(day_key)["value"].transform("sum").to_numpy()
     line_ok = (threshold > 0) & (tested_value <= threshold + 1e-9)
     de_minimis = pd.Series(line_ok).groupby(ship).transform("min").to_numpy().astype(bool)
@@ -419,9 +426,20 @@ def price_lines(
     return out, rejects, used_frame
 
 
+def _combine_codes(*codes: np.ndarray) -> np.ndarray:
+    """One dense integer id per distinct combination of several factorized columns."""
+    combined = np.zeros(len(codes[0]), dtype=np.int64)
+    for c in codes:
+        c = np.asarray(c, dtype=np.int64)
+        combined = combined * (int(c.max(initial=0)) + 2) + (c + 1)
+    return pd.factorize(combined)[0].astype(np.int64)
+
+
 def _grade_rank(evidence: pd.Series | np.ndarray) -> np.ndarray:
-    s = pd.Series(np.asarray(evidence, dtype=object))
-    return s.map(GRADE_RANK).fillna(0).astype(int).to_numpy()
+    """Evidence grades as ranks (confirmed 0, secondary 1, unverified 2), via the categories, not per row."""
+    cat = evidence.array if isinstance(evidence, pd.Series) and isinstance(evidence.dtype, pd.CategoricalDtype) else pd.Categorical(np.asarray(evidence, dtype=object))
+    ranks = np.array([GRADE_RANK.get(str(c), 0) for c in cat.categories] + [0], dtype=int)
+    return ranks[np.where(cat.codes >= 0, cat.codes, len(cat.categories))]
 
 
 def _postal_frame(regime) -> pd.DataFrame:  # noqa: ANN001
@@ -539,9 +557,12 @@ def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Se
 
 def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
     """Every assumption period the numbers used, with its metadata and the count of lines that used it."""
-    ids = pd.concat([pd.Series(np.asarray(u, dtype=object)) for u in used], ignore_index=True)
-    ids = ids[ids.astype(bool)]
-    counts = ids.value_counts()
+    counts: dict[str, int] = {}
+    for u in used:  # each a categorical of period ids, "" where unused: count per category, not per row
+        vc = pd.Series(u).value_counts(sort=False)
+        for pid, count in vc.items():
+            if pid and count:
+                counts[str(pid)] = counts.get(str(pid), 0) + int(count)
     rows = []
     for pid, count in counts.items():
         param_id, _, idx = str(pid).rpartition("#")

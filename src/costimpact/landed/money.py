@@ -28,18 +28,33 @@ def allocate_cents(total_cents: np.ndarray, group: np.ndarray, weight: np.ndarra
     Lines of a group with zero total weight share equally. Ties in remainder go to the earlier line.
     """
     n = len(group)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    frame = pd.DataFrame({"g": group, "w": np.asarray(weight, dtype=float), "t": np.asarray(total_cents, dtype=np.int64), "pos": np.arange(n)})
-    gsum = frame.groupby("g", sort=False)["w"].transform("sum").to_numpy()
-    gcount = frame.groupby("g", sort=False)["w"].transform("size").to_numpy()
+    out = np.zeros(n, dtype=np.int64)
+    total = np.asarray(total_cents, dtype=np.int64)
+    live = np.flatnonzero(total != 0)  # most shipments owe nothing for most charges
+    if live.size == 0:
+        return out
+    g = np.asarray(group)[live]
+    sizes = pd.Series(g).groupby(g).transform("size").to_numpy()
+    single = sizes == 1  # a one-line shipment takes the whole amount
+    out[live[single]] = total[live[single]]
+    multi = live[~single]
+    if multi.size:
+        out[multi] = _largest_remainder(total[multi], np.asarray(group)[multi], np.asarray(weight, dtype=float)[multi])
+    return out
+
+
+def _largest_remainder(total: np.ndarray, group: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    n = len(group)
+    frame = pd.DataFrame({"g": group, "w": weight, "t": total, "pos": np.arange(n)})
+    by = frame.groupby("g", sort=False)["w"]
+    gsum = by.transform("sum").to_numpy()
+    gcount = by.transform("size").to_numpy()
     share = np.where(gsum > 0, frame["w"].to_numpy() / np.where(gsum > 0, gsum, 1.0), 1.0 / gcount)
-    raw = frame["t"].to_numpy() * share
+    raw = total * share
     base = np.floor(raw + 1e-9).astype(np.int64)
     frame["base"] = base
     frame["rem"] = raw - base
-    leftover = frame["t"].to_numpy() - frame.groupby("g", sort=False)["base"].transform("sum").to_numpy()
-    frame["left"] = leftover
+    frame["left"] = total - frame.groupby("g", sort=False)["base"].transform("sum").to_numpy()
     order = frame.sort_values(["g", "rem", "pos"], ascending=[True, False, True], kind="stable")
     rank = order.groupby("g", sort=False).cumcount().to_numpy()
     bump = np.zeros(n, dtype=np.int64)
