@@ -1,0 +1,196 @@
+"""Decisions: direct parcels vs a US warehouse, sourcing origin, the price that holds the margin.
+
+Lays out only; the numbers come from :mod:`costimpact.decide`. The orders are, in order of preference: a file the
+shell put in ``st.session_state["orders_bytes"]``/``["orders_name"]`` (bytes, or a DataFrame of order lines), the
+file uploaded on the orders page, else the built-in sample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.resources
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from costimpact.assumptions import load_assumptions
+from costimpact.decide import common
+from costimpact.decide.fulfilment import FulfilmentOptions, compare_fulfilment, cost_curve
+from costimpact.decide.origin import DEFAULT_ORIGINS, compare_origins
+from costimpact.decide.pricing import price_for_margin
+from costimpact.errors import CostImpactError
+from costimpact.i18n import t
+
+SAMPLE = "sample_orders.csv"
+PRESET_FIELDS = {
+    "bulk_value_ratio": common.P_BULK_VALUE_RATIO,
+    "bulk_freight_usd_per_unit": common.P_BULK_FREIGHT,
+    "capacity_cbm": common.P_CAPACITY,
+    "shipment_charges_usd": common.P_SHIPMENT_CHARGES,
+    "storage_usd_per_cbm_month": common.P_STORAGE,
+    "unit_volume_cbm": common.P_UNIT_VOLUME,
+    "stock_months": common.P_STOCK_MONTHS,
+    "pick_pack_usd_per_unit": common.P_PICK_PACK,
+    "last_mile_usd_per_unit": common.P_LAST_MILE,
+    "warehouse_usd_per_month": common.P_WAREHOUSE_MIN,
+}
+KEYED = {"bulk_freight_usd_per_unit", "capacity_cbm", "shipment_charges_usd"}
+
+
+def _usd(x: float) -> str:
+    return "–" if pd.isna(x) else f"${x:,.2f}"
+
+
+def _pct(x: float) -> str:
+    return "–" if pd.isna(x) else f"{x:+.1%}"
+
+
+@st.cache_data(show_spinner=False)
+def _import(data: bytes, name: str):  # noqa: ANN202 - orders.ImportResult
+    from costimpact.orders import read_orders
+
+    return read_orders(data, name)
+
+
+def _orders() -> tuple[pd.DataFrame | None, str]:
+    """The order lines and their file name (see the module text)."""
+    got, name = st.session_state.get("orders_bytes"), st.session_state.get("orders_name") or "orders.csv"
+    if isinstance(got, pd.DataFrame):
+        from costimpact.orders import normalize_frame
+
+        return normalize_frame(got, file_name=name).lines, name
+    if isinstance(got, (bytes, bytearray)):
+        return _import(bytes(got), name).lines, name
+    shell = st.session_state.get("orders_file")
+    if shell:
+        return _import(shell[0], shell[1]).lines, shell[1]
+    path = importlib.resources.files("costimpact").joinpath("data", SAMPLE)
+    if path.is_file():
+        return _import(path.read_bytes(), SAMPLE).lines, SAMPLE
+    return None, ""
+
+
+def _pickers(lang: str) -> tuple[str, str, dt.date]:
+    aset = load_assumptions()
+    names = sorted(aset.scenarios)
+    label = {n: (s.label_zh if lang == "zh" else s.label) for n, s in aset.scenarios.items()}
+    c1, c2, c3 = st.columns(3)
+    scen = c1.selectbox(t("decide.scenario", lang), names, index=names.index("actual") if "actual" in names else 0, format_func=label.get, key="decide_scen")
+    base = c2.selectbox(t("decide.baseline", lang), names, index=names.index("pre-2025") if "pre-2025" in names else 0, format_func=label.get, key="decide_base")
+    day = c3.date_input(t("decide.as_of", lang), value=st.session_state.get("as_of") or dt.date.today(), min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31), key="decide_as_of")
+    return scen, base, day
+
+
+def render(lang: str) -> None:
+    st.title(t("decide.title", lang))
+    st.caption(t("decide.intro", lang))
+    try:
+        lines, name = _orders()
+    except CostImpactError as err:
+        st.error(str(err))
+        return
+    if lines is None or lines.empty:
+        st.info(t("decide.no_orders", lang))
+        return
+    st.caption(t("decide.basket", lang, file=name, n=len(lines)))
+    scen, base, day = _pickers(lang)
+    tabs = st.tabs([t("decide.tab.fulfilment", lang), t("decide.tab.origin", lang), t("decide.tab.pricing", lang)])
+    for tab, fn in zip(tabs, (render_fulfilment, render_origin, render_pricing), strict=True):
+        with tab:
+            try:
+                fn(lang, lines, scen, base, day)
+            except CostImpactError as err:
+                st.error(str(err))
+
+
+def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
+    st.caption(t("decide.ful.intro", lang))
+    aset = load_assumptions()
+    c1, c2 = st.columns(2)
+    bulk = c1.radio(t("decide.ful.bulk_mode", lang), common.BULK_MODES, format_func=lambda m: t(f"ui.mode.{m}", lang), horizontal=True, key="decide_bulk")
+    direct = c2.radio(t("decide.ful.direct_mode", lang), ("as_is", *common.DIRECT_MODES), format_func=lambda m: t("decide.ful.as_is", lang) if m == "as_is" else t(f"ui.mode.{m}", lang), horizontal=True, key="decide_direct")
+    overrides: dict[str, float] = {}
+    with st.expander(t("decide.ful.presets", lang)):
+        cols = st.columns(2)
+        for i, (field, pid) in enumerate(PRESET_FIELDS.items()):
+            got = common.preset(aset, pid, day, bulk if field in KEYED else "*")
+            overrides[field] = cols[i % 2].number_input(
+                t(f"decide.ful.field.{field}", lang), value=float(got.value), min_value=0.0, format="%.4f" if got.value < 1 else "%.2f",
+                help=f"{got.source} · {t(f'common.evidence.{got.evidence}', lang)}", key=f"decide_{field}_{bulk}",
+            )
+    opt = FulfilmentOptions(bulk_mode=bulk, direct_mode=direct, **overrides)
+    res = compare_fulfilment(lines, scenario=scen, as_of=day, options=opt, assumptions=aset)
+    port = res.portfolio.iloc[0]
+    m = st.columns(4)
+    m[0].metric(t("decide.ful.direct_cost", lang), _usd(port["direct_cost_per_unit_usd"]))
+    m[1].metric(t("decide.ful.warehouse_cost", lang), _usd(port["warehouse_cost_per_unit_usd"]))
+    m[2].metric(t("decide.ful.units_now", lang), f"{port['units_per_month']:,.0f}")
+    be = port["break_even_units_per_month"]
+    m[3].metric(t("decide.ful.break_even", lang), t("decide.ful.never", lang) if pd.isna(be) else f"{be:,.0f}", None if pd.isna(be) else t("decide.ful.multiple", lang, x=port["break_even_multiple_of_demand"]), delta_color="off")
+    saving = port["saving_per_month_usd"]
+    st.write(t("decide.ful.verdict_wh", lang, usd=_usd(saving)) if saving > 0 else t("decide.ful.verdict_direct", lang, usd=_usd(-saving)))
+    curve = cost_curve(res)
+    chart = alt.Chart(curve).mark_line().encode(
+        x=alt.X("units_per_month:Q", title=t("decide.ful.units_now", lang)),
+        y=alt.Y("cost_per_month_usd:Q", title=t("ui.chart.usd", lang)),
+        color=alt.Color("model:N", title=None),
+    ).properties(title=t("decide.ful.chart_title", lang), height=280)
+    st.altair_chart(chart, use_container_width=True)
+    st.caption(t("decide.ful.closed_form", lang))
+    st.subheader(t("decide.ful.per_sku", lang))
+    show = ["sku", "origin_country", "units_per_month", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "saving_per_unit_usd", "break_even_units_per_month", "cheaper"]
+    st.dataframe(res.per_sku[show].round(2), hide_index=True, use_container_width=True)
+    with st.expander(t("decide.ful.grid", lang)):
+        rows = []
+        for s in dict.fromkeys([base, scen]):
+            r = compare_fulfilment(lines, scenario=s, as_of=day, options=opt, assumptions=aset).portfolio
+            rows.append(r)
+        grid = pd.concat(rows, ignore_index=True)[["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"]]
+        st.dataframe(grid.round(2), hide_index=True, use_container_width=True)
+    presets = res.presets
+    st.dataframe(presets[["label_zh" if lang == "zh" else "label", "key", "value", "source", "evidence"]], hide_index=True, use_container_width=True)
+
+
+def render_origin(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
+    st.caption(t("decide.org.intro", lang))
+    picked = st.multiselect(t("decide.org.origins", lang), list(DEFAULT_ORIGINS) + ["CA", "CA-USMCA", "HK", "DE", "GB", "BR"], default=list(DEFAULT_ORIGINS), key="decide_origins")
+    if not picked:
+        return
+    res = compare_origins(lines, origins=picked, scenario=scen, as_of=day)
+    top = res.ranking.iloc[0]
+    st.write(t("decide.org.cheapest", lang, origin=top["origin"], delta=_pct(top["delta_vs_current_pct"])))
+    long = res.ranking.melt(id_vars=["origin"], value_vars=[c for c in res.duty_columns if res.ranking[c].abs().sum() > 0], var_name="layer", value_name="usd")
+    chart = alt.Chart(long).mark_bar().encode(
+        y=alt.Y("origin:N", sort=list(res.ranking["origin"]), title=None),
+        x=alt.X("usd:Q", stack=True, title=t("ui.chart.usd", lang)),
+        color=alt.Color("layer:N", title=None),
+    ).properties(title=t("decide.org.chart_title", lang), height=24 * len(res.ranking) + 40)
+    st.altair_chart(chart, use_container_width=True)
+    show = ["rank", "origin", "landed_cost_usd", "duty_total_usd", "fees_total_usd", "duty_rate_effective", "delta_vs_current_usd", "delta_vs_current_pct"]
+    st.dataframe(res.ranking[show].round(4), hide_index=True, use_container_width=True)
+    with st.expander(t("decide.org.by_sku", lang)):
+        wide = res.by_sku.pivot(index="sku", columns="origin", values="landed_per_unit_usd").round(2)
+        st.dataframe(wide, use_container_width=True)
+
+
+def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
+    st.caption(t("decide.prc.intro", lang))
+    if "unit_price" not in lines or "unit_cost" not in lines or lines[["unit_price", "unit_cost"]].isna().all().all():
+        st.info(t("decide.prc.no_prices", lang))
+        return
+    aset = load_assumptions()
+    c1, c2, c3 = st.columns(3)
+    e = c1.number_input(t("decide.prc.elasticity", lang), value=common.preset(aset, common.P_ELASTICITY, day).value, max_value=0.0, step=0.1, key="decide_elasticity")
+    h = c2.number_input(t("decide.prc.hurdle", lang), value=common.preset(aset, common.P_HURDLE, day).value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle")
+    follows = c3.checkbox(t("decide.prc.follows", lang), key="decide_follows")
+    res = price_for_margin(lines, scenario=scen, baseline=base, as_of=day, elasticity=e, hurdle_margin=h, value_follows_price=follows, assumptions=aset)
+    port = res.portfolio.iloc[0]
+    st.write(t("decide.prc.counts", lang, keep=port["skus_keep"], raise_price=port["skus_raise_price"], stop=port["skus_stop"], missing=port["skus_without_price"]))
+    st.write(t("decide.prc.profit", lang, before=_usd(port["profit_before_usd"]), absorb=_usd(port["profit_absorb_usd"]), hold_usd=_usd(port["profit_hold_usd_usd"]), hold_pct=_usd(port["profit_hold_pct_usd"])))
+    table = res.per_sku.copy()
+    table["verdict"] = table["verdict"].map(lambda v: t(f"decide.prc.{v}", lang))
+    show = ["sku", "verdict", "unit_price_usd", "margin_before_pct", "margin_after_pct", "price_hold_usd_usd", "price_hold_pct_usd", "units_change_hold_pct_pct", "profit_change_hold_pct_usd", "price_best_usd"]
+    st.dataframe(table[show].round(4), hide_index=True, use_container_width=True)
+    st.caption(t("decide.prc.best_note", lang))
+

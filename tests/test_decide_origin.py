@@ -1,0 +1,79 @@
+"""Origin comparison: one vectorised pricing of copies of the basket, ranked, on three dates of the 2024-26 law."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from test_decide_helpers import aset  # noqa: F401 - fixture
+
+from costimpact.decide.origin import compare_origins
+from costimpact.errors import ArgumentError
+
+ORIGINS = ["CN", "VN", "MX", "MX-USMCA", "IN", "BD", "KH", "MY", "TH", "TW"]
+
+
+def container() -> pd.DataFrame:
+    """A container of T-shirts and power banks into a warehouse: one formal ocean entry (no de minimis)."""
+    return pd.DataFrame(
+        {
+            "order_id": ["BL1", "BL1"],
+            "shipment_id": ["BL1", "BL1"],
+            "sku": ["TEE", "PB"],
+            "hts_code": ["6109100012", "8507600020"],
+            "origin_country": ["CN", "CN"],
+            "unit_value": [3.0, 6.0],
+            "quantity": [5000, 2000],
+            "currency": ["USD", "USD"],
+            "shipping_mode": ["ocean_freight", "ocean_freight"],
+            "freight_cost": [600.0, 300.0],
+        }
+    )
+
+
+def rank(day: str, aset) -> pd.DataFrame:  # noqa: ANN001
+    return compare_origins(container(), origins=ORIGINS, as_of=day, assumptions=aset).ranking.set_index("origin")
+
+
+def test_2024_cn_worst_because_of_301(aset) -> None:  # noqa: ANN001, F811
+    r = rank("2024-12-31", aset)
+    assert r["rank"].idxmax() == "CN"
+    assert r.loc["CN", "duty_s301_usd"] > 0
+    others = r.drop(index=["CN", "MX-USMCA"])
+    assert others["landed_cost_usd"].nunique() == 1  # MFN only, the same everywhere
+    assert r["landed_cost_usd"].idxmin() == "MX-USMCA"  # no MFN, no MPF
+    assert r.loc["MX-USMCA", "fee_mpf_usd"] == 0
+
+
+def test_2025_04_15_cn_far_worst(aset) -> None:  # noqa: ANN001, F811
+    r = rank("2025-04-15", aset)
+    assert r["rank"].idxmax() == "CN"
+    assert r.loc["CN", "duty_rate_effective"] > 1.25  # 125% reciprocal + 20% fentanyl + 301 + MFN
+    assert r.drop(index="CN")["duty_rate_effective"].max() < 0.5
+    assert r.loc["CN", "duty_ieepa_reciprocal_usd"] == pytest.approx(1.25 * 27000, abs=0.05)
+
+
+def test_2026_11_26_after_ieepa(aset) -> None:  # noqa: ANN001, F811
+    r = rank("2026-11-26", aset)
+    assert r["rank"].idxmax() == "CN"  # legacy 301 + forced-labor 12.5% remain
+    assert r[["duty_ieepa_reciprocal_usd", "duty_ieepa_fentanyl_usd", "duty_s122_usd"]].to_numpy().sum() == 0
+    assert r["landed_cost_usd"].idxmin() == "MX-USMCA"
+    assert r.loc["MX", "duty_s301_forced_labor_usd"] > 0 and r.loc["MX-USMCA", "duty_s301_forced_labor_usd"] == 0
+    assert r.loc["CN", "delta_vs_current_usd"] == 0 and bool(r.loc["CN", "current_origin"])
+
+
+def test_copies_and_totals(aset) -> None:  # noqa: ANN001, F811
+    res = compare_origins(container(), origins=ORIGINS, as_of="2026-11-26", assumptions=aset)
+    assert len(res.lines) == len(container()) * len(ORIGINS)
+    assert list(res.ranking["rank"]) == sorted(res.ranking["rank"])
+    rk = res.ranking.set_index("origin")
+    layers = rk[list(res.duty_columns)].sum(axis=1)
+    assert (layers - rk["duty_total_usd"]).abs().max() < 0.011
+    assert (rk["customs_value_usd"] + rk["freight_usd"] + rk["duty_total_usd"] + rk["fees_total_usd"] - rk["landed_cost_usd"]).abs().max() < 0.011
+    assert set(res.by_sku["origin"]) == set(ORIGINS)
+
+
+def test_bad_origins(aset) -> None:  # noqa: ANN001, F811
+    with pytest.raises(ArgumentError):
+        compare_origins(container(), origins=["China"], assumptions=aset)
+    with pytest.raises(ArgumentError):
+        compare_origins(container(), origins=["VN-USMCA"], assumptions=aset)
