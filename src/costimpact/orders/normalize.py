@@ -1,0 +1,678 @@
+"""Normalise and check order cells, collecting every problem of every row (pandera's lazy validation shape).
+
+Each canonical column is turned into text once, factorised, and checked on its *unique* values only (a million
+rows of a seller's file hold a few hundred countries, modes, dates and codes), then the per-unique outcome is
+taken back to the rows. Each check yields, per cell, a normalised value, a problem key (or nothing) and a note
+(or nothing). Problems become rejects; a row with any problem is not priced. Notes ride along on priced lines.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import re
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from costimpact.orders.columns import BY_NAME, COLUMNS, REQUIRED, resolve_mapping
+from costimpact.orders.messages import OrderFileRefused, per_row, text
+from costimpact.orders.readers import RawTable
+
+# Sanity ceilings of input checking (not law): a unit worth more than this, or more units than this on one
+# line, is a typo or a cell shifted by one column far more often than a real order.
+MAX_AMOUNT = 1e9
+MAX_QUANTITY = 1e9
+MAX_RATE = 5.0
+DATE_MIN_YEAR, DATE_MAX_YEAR = 2000, 2100
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+REJECT_COLUMNS = ("row_number", "column", "value", "problem", "problem_zh")
+MODES = ("postal", "express", "air_freight", "ocean_freight")
+METHODS = ("ad_valorem", "specific")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# cells to text
+
+
+def cell_text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Text of every cell (``""`` where empty) and a mask of cells that held a number (not text).
+
+    Numbers print without a trailing ``.0`` when whole (an HTS code or an order id typed into a number
+    cell), dates and datetimes as ISO text; strings stay as they are.
+    """
+    n = len(s)
+    idx = s.index
+    if n == 0:
+        return pd.Series([], dtype="str", index=idx), np.zeros(0, dtype=bool)
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype("str").fillna(""), np.zeros(n, dtype=bool)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        arr = s.to_numpy(dtype=float, na_value=np.nan)
+        return pd.Series(_format_numbers(arr), index=idx, dtype="str"), ~np.isnan(arr)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return _format_datetimes(s), np.zeros(n, dtype=bool)
+    if pd.api.types.is_string_dtype(s.dtype) and s.dtype != object:
+        return s.fillna(""), np.zeros(n, dtype=bool)
+    # object: a mix of what a workbook or a caller put in the cells
+    types = s.map(type)
+    is_str = (types == str).to_numpy()
+    if is_str.all():
+        return s.astype("str"), np.zeros(n, dtype=bool)
+    out = np.full(n, "", dtype=object)
+    out[is_str] = s[is_str].to_numpy()
+    is_num = types.isin([float, int, np.float64, np.int64, np.float32, np.int32]).to_numpy().copy()
+    if is_num.any():
+        out[is_num] = _format_numbers(s[is_num].to_numpy(dtype=float))
+        is_num &= ~pd.isna(s).to_numpy()
+    is_time = types.isin([_dt.datetime, _dt.date, pd.Timestamp]).to_numpy()
+    if is_time.any():
+        out[is_time] = _format_datetimes(pd.to_datetime(s[is_time], errors="coerce")).to_numpy()
+    other = ~(is_str | is_num | is_time) & ~pd.isna(s).to_numpy()
+    if other.any():
+        out[other] = s[other].astype("str").to_numpy()
+    return pd.Series(out, index=idx, dtype="str").fillna(""), is_num
+
+
+def _format_numbers(arr: np.ndarray) -> np.ndarray:
+    out = np.full(arr.shape, "", dtype=object)
+    finite = np.isfinite(arr)
+    whole = finite & (np.abs(arr) < 1e15) & (np.floor(arr) == arr)
+    out[whole] = arr[whole].astype(np.int64).astype(str)
+    rest = ~whole & ~np.isnan(arr)
+    if rest.any():
+        out[rest] = arr[rest].astype(str)  # numpy prints the shortest text that reads back the same
+    return out
+
+
+def _format_datetimes(s: pd.Series) -> pd.Series:
+    has_time = (s.dt.hour != 0) | (s.dt.minute != 0) | (s.dt.second != 0)
+    day = s.dt.strftime("%Y-%m-%d")
+    full = s.dt.strftime("%Y-%m-%d %H:%M:%S")
+    return full.where(has_time, day).fillna("").astype("str")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# per-unique checks: each takes the unique stripped texts and returns DataFrame(value, problem, note)
+
+
+def _result(value, problem, note=None) -> pd.DataFrame:  # noqa: ANN001
+    n = len(problem)
+    return pd.DataFrame({
+        "value": value,
+        "problem": pd.Series(problem, dtype=object).fillna("").to_numpy(dtype=object),
+        "note": np.full(n, "", dtype=object) if note is None else pd.Series(note, dtype=object).fillna("").to_numpy(dtype=object),
+    })
+
+
+def _check_text(u: pd.Series, **_: object) -> pd.DataFrame:
+    return _result(u.to_numpy(dtype=object), np.full(len(u), "", dtype=object))
+
+
+_HTS_JUNK = re.compile(r"[\s.\-\u3000]")
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+
+
+def _check_hts(u: pd.Series, **_: object) -> pd.DataFrame:
+    nf = u.map(lambda x: unicodedata.normalize("NFKC", x)).astype("str")
+    digits = nf.str.replace(_HTS_JUNK, "", regex=True)
+    plain = nf.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
+    length = digits.str.len().to_numpy()
+    all_digits = digits.str.fullmatch(r"\d+").fillna(False).to_numpy(dtype=bool)
+    lost_zero = plain & np.isin(length, (5, 7, 9))
+    value = np.where(lost_zero, "0" + digits.to_numpy(dtype=object), digits.to_numpy(dtype=object))
+    ok = (all_digits & (length >= 6) & (length <= 10)) | lost_zero
+    problem = np.where(ok, "", "hts_bad").astype(object)
+    problem[_match(nf, _SCIENTIFIC)] = "hts_scientific"
+    note = np.full(len(u), "", dtype=object)
+    if lost_zero.any():
+        note[lost_zero] = [text("note.hts_zero", value=f"{a} -> {b}") for a, b in zip(digits[lost_zero], value[lost_zero])]
+    value = np.where(ok, value, None)
+    return _result(value, problem, note)
+
+
+def _match(s: pd.Series, pattern: re.Pattern) -> np.ndarray:
+    return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
+
+
+_NUM_KEEP = re.compile(r"[\s\u3000,]")
+_CURRENCY_MARKS = re.compile(r"^(?:US\$|USD|\$)\s*|\s*(?:USD|US\$|\$)$", re.I)
+
+
+def _parse_numbers(u: pd.Series, decimal_comma: bool = False, percent: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(float values, parse failed) for unique texts; thousands separators, ``$`` and (optionally) ``%`` allowed."""
+    vals = pd.to_numeric(u, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True) if not decimal_comma else np.full(len(u), np.nan)
+    bad = np.isnan(vals) & (u != "").to_numpy()
+    if bad.any():
+        rest = u[bad].map(lambda x: unicodedata.normalize("NFKC", x)).astype("str")
+        rest = rest.str.replace(_CURRENCY_MARKS, "", regex=True).str.strip()
+        pct = rest.str.endswith("%").fillna(False).to_numpy(dtype=bool) if percent else np.zeros(len(rest), dtype=bool)
+        rest = rest.str.rstrip("%") if percent else rest
+        if decimal_comma:
+            rest = rest.str.replace(r"[\s\u3000]|\.(?=\d{3}(?:\D|$))", "", regex=True).str.replace(",", ".", regex=False)
+        else:
+            thousands = rest.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").fillna(False)
+            rest = rest.where(~thousands, rest.str.replace(",", "", regex=False)).str.replace(r"[\s\u3000]", "", regex=True)
+        parsed = pd.to_numeric(rest, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        parsed = np.where(pct, parsed / 100.0, parsed)
+        vals[bad] = parsed
+    failed = (np.isnan(vals) & (u != "").to_numpy()) | np.isinf(vals)
+    # "nan" and "inf" typed into a cell are not numbers a seller meant
+    failed |= u.str.lower().str.strip("+-").isin(["nan", "inf", "infinity"]).to_numpy()
+    return vals, failed
+
+
+def _number_problems(vals: np.ndarray, failed: np.ndarray, kind: str) -> np.ndarray:
+    """Problem keys ("" where fine) of parsed numbers for a column kind."""
+    problem = np.full(len(vals), "", dtype=object)
+    with np.errstate(invalid="ignore"):
+        if kind == "money_positive":
+            problem[vals <= 0] = "value_not_positive"
+            problem[vals > MAX_AMOUNT] = "too_large"
+        elif kind == "money":
+            problem[vals < 0] = "negative"
+            problem[vals > MAX_AMOUNT] = "too_large"
+        elif kind == "quantity":
+            problem[np.floor(vals) != vals] = "quantity_fraction"
+            problem[vals < 1] = "quantity_below_one"
+            problem[vals > MAX_QUANTITY] = "too_large"
+        elif kind == "share":
+            problem[(vals < 0) | (vals > 1)] = "share_range"
+        elif kind == "rate":
+            problem[(vals < 0) | (vals > MAX_RATE)] = "rate_range"
+    problem[failed] = "number_bad"
+    return problem
+
+
+def _check_number(kind: str):  # noqa: ANN202
+    def check(u: pd.Series, decimal_comma: bool = False, **_: object) -> pd.DataFrame:
+        vals, failed = _parse_numbers(u, decimal_comma, percent=kind in ("share", "rate"))
+        problem = _number_problems(vals, failed, kind)
+        return _result(np.where(problem == "", vals, np.nan), problem)
+
+    return check
+
+
+def _fast_numbers(raw_text: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(values, empty, failed) when Arrow parses every non-empty cell as a plain number, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if str(raw_text.dtype) != "str" or len(raw_text) == 0:
+        return None
+    try:
+        arr = pa.array(raw_text)
+        empty = pc.equal(arr, "")
+        vals = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), arr), pa.float64())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    v = vals.to_numpy(zero_copy_only=False).astype(float, copy=True)
+    e = empty.to_numpy(zero_copy_only=False).astype(bool)
+    return v, e, ~e & ~np.isfinite(v)
+
+
+def _key(x: str) -> str:
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", x).lower())
+
+
+def _lookup(u: pd.Series, table: dict[str, str], fallback=None) -> np.ndarray:  # noqa: ANN001
+    keys = u.map(_key)
+    out = keys.map(table).to_numpy(dtype=object)
+    if fallback is not None:
+        miss = pd.isna(out)
+        if miss.any():
+            out[miss] = [fallback(k) for k in keys[miss]]
+    return out
+
+
+@functools.cache
+def _countries() -> dict[str, str]:
+    import pycountry
+
+    table: dict[str, str] = {}
+    for c in pycountry.countries:
+        for name in (getattr(c, "common_name", None), c.name, getattr(c, "official_name", None)):
+            if name:
+                table.setdefault(_key(name), c.alpha_2)
+    for c in pycountry.countries:
+        table[_key(c.alpha_3)] = c.alpha_2
+    for c in pycountry.countries:
+        table[_key(c.alpha_2)] = c.alpha_2
+    table.update({_key(k): v for k, v in _COUNTRY_EXTRA.items()})
+    return table
+
+
+_COUNTRY_EXTRA = {
+    "UK": "GB", "Britain": "GB", "Great Britain": "GB", "England": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US",
+    "America": "US", "United States of America": "US", "PRC": "CN", "P.R.C.": "CN", "P.R. China": "CN",
+    "Mainland China": "CN", "China Mainland": "CN", "China (Mainland)": "CN", "People's Republic of China": "CN",
+    "Hongkong": "HK", "Hong Kong SAR": "HK", "Hong Kong, China": "HK", "Macau": "MO", "Macao SAR": "MO",
+    "Taiwan": "TW", "Chinese Taipei": "TW", "Vietnam": "VN", "Viet Nam": "VN", "South Korea": "KR", "Korea": "KR",
+    "Republic of Korea": "KR", "North Korea": "KP", "Russia": "RU", "Turkey": "TR", "Turkiye": "TR", "Iran": "IR",
+    "Laos": "LA", "Syria": "SY", "Czech Republic": "CZ", "Burma": "MM", "Holland": "NL", "Bolivia": "BO",
+    "Venezuela": "VE", "Tanzania": "TZ", "Moldova": "MD", "Ivory Coast": "CI", "Brunei": "BN", "Cape Verde": "CV",
+    "中国": "CN", "中国大陆": "CN", "大陆": "CN", "中华人民共和国": "CN", "内地": "CN", "中国内地": "CN",
+    "香港": "HK", "中国香港": "HK", "澳门": "MO", "中国澳门": "MO", "台湾": "TW", "中国台湾": "TW",
+    "越南": "VN", "印度": "IN", "美国": "US", "墨西哥": "MX", "马来西亚": "MY", "孟加拉": "BD", "孟加拉国": "BD",
+    "泰国": "TH", "印度尼西亚": "ID", "印尼": "ID", "柬埔寨": "KH", "菲律宾": "PH", "日本": "JP", "韩国": "KR",
+    "朝鲜": "KP", "加拿大": "CA", "德国": "DE", "英国": "GB", "法国": "FR", "意大利": "IT", "西班牙": "ES",
+    "荷兰": "NL", "波兰": "PL", "土耳其": "TR", "巴基斯坦": "PK", "斯里兰卡": "LK", "缅甸": "MM", "老挝": "LA",
+    "新加坡": "SG", "澳大利亚": "AU", "新西兰": "NZ", "巴西": "BR", "俄罗斯": "RU", "葡萄牙": "PT", "瑞士": "CH",
+    "瑞典": "SE", "比利时": "BE", "奥地利": "AT", "以色列": "IL", "阿联酋": "AE", "沙特阿拉伯": "SA", "埃及": "EG",
+    "南非": "ZA", "尼日利亚": "NG", "肯尼亚": "KE", "埃塞俄比亚": "ET", "摩洛哥": "MA", "智利": "CL", "秘鲁": "PE",
+    "哥伦比亚": "CO", "阿根廷": "AR", "危地马拉": "GT", "洪都拉斯": "HN", "萨尔瓦多": "SV", "尼加拉瓜": "NI",
+    "多米尼加": "DO", "约旦": "JO", "尼泊尔": "NP", "蒙古": "MN", "哈萨克斯坦": "KZ", "乌兹别克斯坦": "UZ",
+    "爱尔兰": "IE", "丹麦": "DK", "挪威": "NO", "芬兰": "FI", "希腊": "GR", "捷克": "CZ", "匈牙利": "HU",
+    "罗马尼亚": "RO", "乌克兰": "UA", "葡萄牙共和国": "PT",
+}
+
+
+def _country_fallback(key: str) -> str | None:
+    for prefix in ("madein", "产自", "原产"):
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return _countries().get(key[len(prefix):])
+    return None
+
+
+def _check_country(u: pd.Series, **_: object) -> pd.DataFrame:
+    code = _lookup(u, _countries(), _country_fallback)
+    problem = np.where(pd.isna(code), "country_unknown", "").astype(object)
+    return _result(code, problem)
+
+
+_MODE_EXACT = {
+    "postal": "postal", "post": "postal", "mail": "postal", "postalmail": "postal", "postal service": "postal",
+    "epacket": "postal", "ems": "postal", "usps": "postal", "chinapost": "postal", "airmail": "postal",
+    "邮政": "postal", "小包": "postal", "平邮": "postal", "挂号小包": "postal", "邮政小包": "postal", "e邮宝": "postal",
+    "中国邮政": "postal", "国际小包": "postal",
+    "express": "express", "courier": "express", "expresscourier": "express", "dhl": "express", "ups": "express",
+    "fedex": "express", "tnt": "express", "快递": "express", "商业快递": "express", "国际快递": "express",
+    "airfreight": "air_freight", "air": "air_freight", "aircargo": "air_freight", "airfreightcargo": "air_freight",
+    "空运": "air_freight", "航空": "air_freight", "空派": "air_freight", "航空货运": "air_freight",
+    "oceanfreight": "ocean_freight", "ocean": "ocean_freight", "sea": "ocean_freight", "seafreight": "ocean_freight",
+    "seacargo": "ocean_freight", "fcl": "ocean_freight", "lcl": "ocean_freight", "vessel": "ocean_freight",
+    "海运": "ocean_freight", "海派": "ocean_freight", "船运": "ocean_freight", "整柜": "ocean_freight", "拼箱": "ocean_freight",
+}
+_MODE_EXACT = {_key(k): v for k, v in _MODE_EXACT.items()}
+# a longer channel name ("中国邮政挂号小包", "美森海运", "DHL快递") is read by its first telling word
+_MODE_WORDS = (
+    ("postal", ("邮政", "小包", "平邮", "邮宝", "epacket", "postal", "airmail", "usps", "chinapost")),
+    ("ocean_freight", ("海运", "海派", "船", "ocean", "sea", "fcl", "lcl")),
+    ("air_freight", ("空运", "空派", "航空", "airfreight", "aircargo")),
+    ("express", ("快递", "dhl", "ups", "fedex", "tnt", "express", "courier")),
+)
+
+
+def _mode_fallback(key: str) -> str | None:
+    for mode, words in _MODE_WORDS:
+        if any(w in key for w in words):
+            return mode
+    return None
+
+
+def _check_mode(u: pd.Series, **_: object) -> pd.DataFrame:
+    mode = _lookup(u, _MODE_EXACT, _mode_fallback)
+    return _result(mode, np.where(pd.isna(mode), "mode_unknown", "").astype(object))
+
+
+_METHOD = {_key(k): v for k, v in {
+    "ad_valorem": "ad_valorem", "ad valorem": "ad_valorem", "从价": "ad_valorem", "从价税": "ad_valorem",
+    "specific": "specific", "per item": "specific", "从量": "specific", "从量税": "specific",
+}.items()}
+
+
+def _check_method(u: pd.Series, **_: object) -> pd.DataFrame:
+    m = _lookup(u, _METHOD)
+    return _result(m, np.where(pd.isna(m), "method_unknown", "").astype(object))
+
+
+_CURRENCY_ALIAS = {
+    "RMB": "CNY", "人民币": "CNY", "元": "CNY", "CNH": "CNY", "人民币元": "CNY", "美元": "USD", "美金": "USD",
+    "US$": "USD", "$": "USD", "USD$": "USD", "欧元": "EUR", "€": "EUR", "港币": "HKD", "港元": "HKD", "HK$": "HKD",
+    "英镑": "GBP", "£": "GBP", "日元": "JPY", "日币": "JPY", "円": "JPY", "加元": "CAD", "澳元": "AUD",
+    "越南盾": "VND", "泰铢": "THB", "韩元": "KRW", "新台币": "TWD", "马币": "MYR", "令吉": "MYR", "印度卢比": "INR",
+    "墨西哥比索": "MXN", "新加坡元": "SGD",
+}
+
+
+def _check_currency(u: pd.Series, **_: object) -> pd.DataFrame:
+    import pycountry
+
+    nf = u.map(lambda x: unicodedata.normalize("NFKC", x).strip()).astype("str")
+    upper = nf.str.upper()
+    known = {c.alpha_3 for c in pycountry.currencies}
+    code = upper.where(upper.isin(known)).to_numpy(dtype=object)
+    alias = nf.map({k.upper() if k.isascii() else k: v for k, v in _CURRENCY_ALIAS.items()} | _CURRENCY_ALIAS)
+    alias = alias.where(alias.notna(), upper.map({k.upper(): v for k, v in _CURRENCY_ALIAS.items() if k.isascii()}))
+    code = np.where(pd.isna(code), alias.to_numpy(dtype=object), code)
+    problem = np.where(pd.isna(code), "currency_unknown", "").astype(object)
+    problem[nf.isin(["¥", "￥", "YEN"]).to_numpy()] = "currency_yen"
+    return _result(np.where(problem == "", code, None), problem)
+
+
+_YMD = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[T\s].*)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_DMY = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T\s].*)?$")
+_SERIAL = re.compile(r"^\d{1,7}(\.\d+)?$")
+
+
+def _check_date(u: pd.Series, **_: object) -> pd.DataFrame:
+    nf = u.map(lambda x: unicodedata.normalize("NFKC", x).strip()).astype("str")
+    n = len(nf)
+    year = np.full(n, np.nan)
+    month = np.full(n, np.nan)
+    day = np.full(n, np.nan)
+    problem = np.full(n, "", dtype=object)
+    for pattern in (_YMD, _COMPACT):
+        parts = nf.str.extract(pattern)
+        hit = parts[0].notna().to_numpy() & np.isnan(year)
+        year[hit] = parts[0][hit].astype(float)
+        month[hit] = parts[1][hit].astype(float)
+        day[hit] = parts[2][hit].astype(float)
+    parts = nf.str.extract(_DMY)
+    hit = parts[0].notna().to_numpy() & np.isnan(year)
+    if hit.any():
+        a = parts[0][hit].astype(float).to_numpy()
+        b = parts[1][hit].astype(float).to_numpy()
+        y = parts[2][hit].astype(float).to_numpy()
+        day_first = a > 12
+        month_first = b > 12
+        ambiguous = ~day_first & ~month_first & (a != b)
+        idx = np.flatnonzero(hit)
+        year[idx] = y
+        month[idx] = np.where(day_first, b, a)
+        day[idx] = np.where(day_first, a, b)
+        problem[idx[ambiguous]] = "date_ambiguous"
+        year[idx[ambiguous]] = np.nan
+    dates = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}), errors="coerce")
+    dates = pd.Series(dates.to_numpy(dtype="datetime64[ns]"))
+    serial = _match(nf, _SERIAL) & np.isnan(year)
+    if serial.any():
+        days = pd.to_numeric(nf[serial], errors="coerce").to_numpy(dtype=float)
+        ok = (days >= 1) & (days < 2958466)
+        vals = np.full(len(days), np.datetime64("NaT"), dtype="datetime64[ns]")
+        vals[ok] = (_EXCEL_EPOCH + pd.to_timedelta(np.floor(days[ok]), unit="D")).to_numpy(dtype="datetime64[ns]")
+        dates[serial] = vals
+    # month names ("Sep 1, 2025", "1-Sep-2025"): rare, so pandas' own parser on the few left
+    worded = dates.isna().to_numpy() & nf.str.contains(r"[A-Za-z]{3}", regex=True).fillna(False).to_numpy(dtype=bool) & (problem == "")
+    if worded.any():
+        dates[worded] = pd.Series([_worded_date(x) for x in nf[worded]], dtype="datetime64[ns]").to_numpy()
+    bad = dates.isna().to_numpy() & (problem == "")
+    problem[bad] = "date_bad"
+    years = dates.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    out_of_range = ~np.isnan(years) & ((years < DATE_MIN_YEAR) | (years > DATE_MAX_YEAR))
+    problem[out_of_range] = "date_range"
+    dates[problem != ""] = pd.NaT
+    return _result(dates.dt.normalize().to_numpy(dtype="datetime64[ns]"), problem)
+
+
+def _worded_date(x: str) -> pd.Timestamp:
+    """A date written with a month name; NaT unless it names a four-digit year (no guessing the year)."""
+    if not re.search(r"(?<!\d)\d{4}(?!\d)", x):
+        return pd.NaT
+    try:
+        return pd.Timestamp(pd.to_datetime(x, errors="coerce"))
+    except (ValueError, OverflowError, TypeError):
+        return pd.NaT
+
+
+_CHECKS = {
+    "text": _check_text,
+    "hts": _check_hts,
+    "country": _check_country,
+    "quantity": _check_number("quantity"),
+    "share": _check_number("share"),
+    "rate": _check_number("rate"),
+    "date": _check_date,
+    "mode": _check_mode,
+    "currency": _check_currency,
+    "method": _check_method,
+}
+
+
+def _check_for(name: str):  # noqa: ANN202
+    col = BY_NAME[name]
+    if col.kind == "money":
+        return _check_number("money_positive" if name == "unit_value" else "money")
+    return _CHECKS[col.kind]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# the whole table
+
+
+def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """(lines, rejects, mapping used) for a raw table; refuses the file when a required column is missing."""
+    used = resolve_mapping(raw.headers, mapping)
+    present = set(used.values())
+    missing = [c for c in REQUIRED if c not in present]
+    if missing:
+        raise OrderFileRefused(
+            "missing_columns", file=file_name,
+            missing=", ".join(missing),
+            found=", ".join(raw.headers) if raw.headers else "(none)",
+            examples="; ".join(f"{m} / {BY_NAME[m].zh}" for m in missing),
+        )
+    frame = raw.frame
+    n = len(frame)
+    rn = np.asarray(raw.row_numbers, dtype=np.int64)
+    by_canonical = {v: k for k, v in used.items()}
+
+    problems: list[pd.DataFrame] = []
+    if raw.cell_problems:
+        cp = pd.DataFrame(raw.cell_problems, columns=["row_number", "column", "value", "key"])
+        cp["column"] = cp["column"].map(lambda h: used.get(h, h)).astype(object)
+        problems.append(cp)
+    notes = pd.Series(np.full(n, "", dtype=object), dtype=object)
+    values: dict[str, object] = {}
+    all_codes: list[np.ndarray] = []
+    for col in COLUMNS:
+        header = by_canonical.get(col.name)
+        if header is None:
+            continue
+        raw_text, is_num = cell_text(frame[header].reset_index(drop=True))
+        kind = "money_positive" if col.name == "unit_value" else col.kind
+        fast = _fast_numbers(raw_text) if kind in ("money_positive", "money", "quantity") and not raw.decimal_comma else None
+        if fast is not None:  # plain numbers (the usual case): checked whole, no detour through unique texts
+            v, empty, failed = fast
+            problem = _number_problems(v, failed, kind)
+            problem[empty] = "missing" if col.required else ""
+            bad = problem != ""
+            if bad.any():
+                problems.append(pd.DataFrame({
+                    "row_number": rn[bad], "column": col.name,
+                    "value": raw_text[bad].to_numpy(dtype=object), "key": problem[bad],
+                }))
+            v[bad | empty] = np.nan
+            values[col.name] = v
+            all_codes.append(np.where(np.isnan(v), -1.0, v).view(np.int64))
+            continue
+        codes, u_raw = _factorize(raw_text)
+        all_codes.append(codes)
+        u = u_raw.str.strip()
+        empty_u = (u == "").to_numpy(dtype=bool)
+        res = _check_for(col.name)(u, decimal_comma=raw.decimal_comma)
+        problem_u = res["problem"].to_numpy(dtype=object).copy()
+        problem_u[empty_u] = "missing" if col.required else ""
+        bad_u = problem_u != ""
+        bad = bad_u[codes] if n else np.zeros(0, dtype=bool)
+        if bad.any():
+            key = problem_u[codes[bad]]
+            if col.kind == "hts" and is_num.any():  # a number cell that lost digits after the point
+                shown = u_raw.to_numpy(dtype=object)[codes[bad]]
+                frac = (key == "hts_bad") & is_num[bad] & np.array(["." in str(x) for x in shown], dtype=bool)
+                key = np.where(frac, "hts_number_fraction", key)
+            problems.append(pd.DataFrame({
+                "row_number": rn[bad], "column": col.name,
+                "value": u_raw.to_numpy(dtype=object)[codes[bad]], "key": key,
+            }))
+        value_u = res["value"]
+        ok_u = ~bad_u & ~empty_u
+        if col.kind in _FLOAT_KINDS or col.kind == "quantity":
+            v = np.where(ok_u, value_u.to_numpy(dtype=float, na_value=np.nan), np.nan)
+            values[col.name] = v[codes]
+        elif col.kind == "date":
+            v = value_u.to_numpy(dtype="datetime64[ns]").copy()
+            v[~ok_u] = np.datetime64("NaT")
+            values[col.name] = v[codes]
+        else:
+            v = value_u.to_numpy(dtype=object).copy()
+            v[~ok_u] = None
+            values[col.name] = _take_str(v, codes)
+        note_u = res["note"].to_numpy(dtype=object)
+        has_note_u = (note_u != "") & ok_u
+        if has_note_u.any():
+            rows = np.flatnonzero(has_note_u[codes])
+            new = np.full(n, "", dtype=object)
+            new[rows] = note_u[codes[rows]]
+            notes = _add_note(notes, pd.Series(new, dtype=object))
+
+    if raw.merged:
+        m = pd.DataFrame(raw.merged, columns=["row_number", "header"])
+        m["what"] = m["header"].map(lambda h: used.get(h, h))
+        msg = m.groupby("row_number")["what"].agg(lambda s: text("note.merged", value=", ".join(s)))
+        notes = _add_note(notes, pd.Series(rn).map(msg).fillna("").astype(object))
+
+    if n:  # exact duplicate rows are priced (two identical lines are a real order often enough); say so
+        for header in raw.headers:
+            if header not in used:
+                all_codes.append(_factorize(cell_text(frame[header].reset_index(drop=True))[0])[0])
+        first = _duplicate_of(all_codes, rn)
+        dup = first > 0
+        if dup.any():
+            new = np.full(n, "", dtype=object)
+            new[dup] = per_row("note.duplicate", pd.Series(first[dup]).astype("str")).to_numpy(dtype=object)
+            notes = _add_note(notes, pd.Series(new, dtype=object))
+
+    rejects = _rejects(problems)
+    lines = _assemble(raw, used, values, rn, notes, n)
+    if len(rejects):
+        rejected = np.isin(rn, rejects["row_number"].to_numpy())
+        lines = lines.loc[~rejected].reset_index(drop=True)
+    return lines, rejects, used
+
+
+def _factorize(raw_text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(codes, unique texts); no missing values in ``raw_text`` (empty cells are ``""``)."""
+    codes, uniq = pd.factorize(raw_text, sort=False)
+    u = pd.Series(uniq.array if hasattr(uniq, "array") else uniq)
+    return codes, (u if u.dtype == "str" else u.astype("str")).fillna("")
+
+
+def _take_str(values_u: np.ndarray, codes: np.ndarray) -> pd.Series:
+    """``values_u[codes]`` as a pandas ``str`` Series, taken in Arrow (no million Python strings)."""
+    import pyarrow as pa
+
+    arr = pa.array(values_u, type=pa.string(), from_pandas=True)
+    return pd.Series(arr.take(pa.array(codes)).to_pandas() if len(codes) else pd.Series([], dtype="str"))
+
+
+def _duplicate_of(all_codes: list[np.ndarray], rn: np.ndarray) -> np.ndarray:
+    """For each row, the row number of the first earlier row with identical cells, else 0."""
+    n = len(rn)
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in all_codes:
+            x = c.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+            x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+            h = h ^ (x + np.uint64(0x9E3779B97F4A7C15) + (h << np.uint64(6)) + (h >> np.uint64(2)))
+    hs = pd.Series(h)
+    dup = hs.duplicated().to_numpy()
+    out = np.zeros(n, dtype=np.int64)
+    if not dup.any():
+        return out
+    first_pos = hs.groupby(h).cumcount().to_numpy()  # 0 for the first of its hash
+    pos = np.arange(n)
+    first_idx = pd.Series(pos).groupby(h).transform("first").to_numpy()
+    cand = np.flatnonzero(first_pos > 0)
+    same = np.ones(len(cand), dtype=bool)
+    for c in all_codes:  # confirm: a hash collision must not call two different rows the same
+        same &= c[cand] == c[first_idx[cand]]
+    out[cand[same]] = rn[first_idx[cand[same]]]
+    return out
+
+
+def _add_note(notes: pd.Series, new: pd.Series) -> pd.Series:
+    new = new.reset_index(drop=True).fillna("")
+    has_new = (new != "").to_numpy()
+    has_old = (notes != "").to_numpy()
+    both = has_new & has_old
+    out = notes.copy()
+    out[has_new & ~has_old] = new[has_new & ~has_old]
+    if both.any():
+        out[both] = notes[both] + "; " + new[both]
+    return out
+
+
+def _rejects(problems: list[pd.DataFrame]) -> pd.DataFrame:
+    if not problems:
+        return empty_rejects()
+    allp = pd.concat(problems, ignore_index=True)
+    allp = allp.drop_duplicates(["row_number", "column"], keep="first")  # a reader's problem is the cause
+    allp = allp.sort_values("row_number", kind="stable").reset_index(drop=True)
+    value = allp["value"].astype("str").fillna("")
+    en = pd.Series("", index=allp.index, dtype="str")
+    zh = pd.Series("", index=allp.index, dtype="str")
+    for key, idx in allp.groupby("key", sort=False).groups.items():
+        fmt = {"limit": f"{MAX_AMOUNT:,.0f}"}
+        en[idx] = per_row(f"problem.{key}", value[idx], "en", **fmt)
+        zh[idx] = per_row(f"problem.{key}", value[idx], "zh", **fmt)
+    return pd.DataFrame({
+        "row_number": allp["row_number"].astype("int64"),
+        "column": allp["column"].astype("str"),
+        "value": value,
+        "problem": en,
+        "problem_zh": zh,
+    })
+
+
+def empty_rejects() -> pd.DataFrame:
+    return pd.DataFrame({
+        "row_number": pd.Series([], dtype="int64"), "column": pd.Series([], dtype="str"),
+        "value": pd.Series([], dtype="str"), "problem": pd.Series([], dtype="str"),
+        "problem_zh": pd.Series([], dtype="str"),
+    })
+
+
+_FLOAT_KINDS = ("money", "share", "rate")
+
+
+def _assemble(raw: RawTable, used: dict[str, str], values: dict[str, object], rn: np.ndarray,
+              notes: pd.Series, n: int) -> pd.DataFrame:
+    import pyarrow as pa
+
+    out: dict[str, object] = {"row_number": pd.Series(rn, dtype="int64")}
+    for col in COLUMNS:
+        v = values.get(col.name)
+        if col.kind in _FLOAT_KINDS:
+            s = pd.Series(np.full(n, np.nan) if v is None else v, dtype="float64")
+            if col.default is not None:
+                s = s.fillna(float(col.default))
+        elif col.kind == "quantity":
+            q = np.full(n, float(col.default)) if v is None else np.where(np.isnan(v), float(col.default), v)
+            q = np.where(np.isfinite(q) & (q < 2.0**62), q, 1.0)  # only rejected rows, which are dropped
+            s = pd.Series(q.astype(np.int64))
+        elif col.kind == "date":
+            s = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]") if v is None else v,
+                          dtype="datetime64[ns]")
+        else:
+            s = pd.Series(pa.nulls(n, pa.string()).to_pandas()) if v is None else v
+            if col.default is not None:
+                s = s.fillna(str(col.default))
+        out[col.name] = s.reset_index(drop=True)
+    out["shipment_id"] = out["shipment_id"].fillna(out["order_id"])
+    has_notes = bool(len(notes)) and bool((notes.to_numpy(dtype=object) != "").any())
+    out["notes"] = notes.astype("str").reset_index(drop=True) if has_notes else pd.Series(
+        pa.array(np.array([""], dtype=object)).take(pa.array(np.zeros(n, dtype=np.int64))).to_pandas())
+    taken = set(out)
+    for header in raw.headers:
+        if header in used:
+            continue
+        name = header
+        while name in taken:
+            name = f"{name} (input)"
+        taken.add(name)
+        out[name] = raw.frame[header].reset_index(drop=True)
+    return pd.DataFrame(out)

@@ -1,0 +1,45 @@
+"""The frozen result of one order import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from costimpact.orders.messages import text
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an order file gave: the usable lines, every problem, and where they came from.
+
+    Conservation holds always: ``rows_read == len(lines) + rejects.row_number.nunique()``. Fully blank rows
+    are not order lines: they are not in ``rows_read`` and are counted in ``blank_rows``.
+    """
+
+    lines: pd.DataFrame
+    rejects: pd.DataFrame
+    rows_read: int
+    file_name: str
+    sha256: str
+    sheet: str | None = None
+    encoding: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)  # {user header: canonical column}
+    blank_rows: int = 0
+
+    @property
+    def rows_rejected(self) -> int:
+        return int(self.rejects["row_number"].nunique()) if len(self.rejects) else 0
+
+    @property
+    def rows_priced(self) -> int:
+        return len(self.lines)
+
+    def summary(self, lang: str = "en") -> str:
+        """``read N rows: M priced, K rejected`` (the pricing engine may reject more later)."""
+        out = text("summary", lang, rows=self.rows_read, priced=self.rows_priced, rejected=self.rows_rejected)
+        if self.rows_read == 0:
+            out += text("summary_header_only", lang)
+        if self.blank_rows:
+            out += text("summary_blank", lang, blank=self.blank_rows)
+        return out
