@@ -56,10 +56,12 @@ def run(args: argparse.Namespace) -> int:
         from costimpact.report.safe_csv import protect_frame
 
         lines, rejects = protect_frame(lines), protect_frame(rejects)
+    from costimpact.csvout import write_csv
+
     if out_path is None:
-        lines.to_csv(sys.stdout, index=False)
+        write_csv(lines, sys.stdout.buffer, bom=False)
     elif out_path.suffix.lower() == ".csv":
-        lines.to_csv(out_path, index=False, encoding="utf-8-sig")
+        write_csv(lines, out_path)
     else:
         import pandas as pd
 
@@ -68,6 +70,6 @@ def run(args: argparse.Namespace) -> int:
             lines.to_excel(xw, sheet_name="lines", index=False)
             rejects.to_excel(xw, sheet_name="rejects", index=False)
     if args.rejects:
-        rejects.to_csv(args.rejects, index=False, encoding="utf-8-sig")
+        write_csv(rejects, args.rejects)
     print(result.summary(), file=sys.stderr)
     return 0
