@@ -12,13 +12,9 @@ from test_compute_support import compute_dir  # noqa: F401 - fixture
 
 
 def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    """Through the top-level CLI when every area registers; else through the compute area's own entry."""
-    try:
-        from costimpact.cli import build_parser, main
+    """Through the top-level CLI, as a user runs it."""
+    from costimpact.cli import main
 
-        build_parser()
-    except ImportError:
-        from costimpact.compute.cli import main
     code = main(argv)
     out, err = capsys.readouterr()
     return code, out, err

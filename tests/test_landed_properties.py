@@ -175,3 +175,14 @@ def test_used_periods_carry_sources_and_grades(aset):
     assert {"us/layers/ieepa_fentanyl", "us/layers/ieepa_reciprocal", "us/layers/s301", "us/fees/mpf_informal", "us/entry/de_minimis"} <= set(used["parameter"])
     assert used["source"].str.len().min() > 3
     assert set(used["evidence"]) <= {"confirmed", "secondary", "unverified"}
+
+
+def test_fixed_date_scenario_keeps_shipments_and_buyer_days_apart(aset):
+    """pre-2025 prices every line as of 2024-12-31, but parcels sent on different days stay separate parcels."""
+    base = {"hts_code": "6109100012", "origin_country": "CN", "unit_value": 500.0, "consignee_id": "b1", "shipping_mode": "postal"}
+    lines = make_lines([{**base, "order_id": "A", "ship_date": "2025-09-01"}, {**base, "order_id": "B", "ship_date": "2025-10-01"}])
+    out, _, _ = price_lines(lines, aset, resolve_scenario(aset, "pre-2025"), AS_OF)
+    assert out["de_minimis"].all()  # each day's $500 is under $800
+    same_day = make_lines([{**base, "order_id": "A", "ship_date": "2025-09-01"}, {**base, "order_id": "B", "ship_date": "2025-09-01"}])
+    out2, _, _ = price_lines(same_day, aset, resolve_scenario(aset, "pre-2025"), AS_OF)
+    assert not out2["de_minimis"].any()  # one buyer, one day: $1,000

@@ -29,7 +29,8 @@ def today() -> dt.date:
     return dt.date.today()
 
 
-def _as_date(value: dt.date | str | None) -> dt.date:
+def as_date(value: dt.date | str | None) -> dt.date:
+    """A date from a date, a datetime or ISO text; None means today. Bad text raises ArgumentError."""
     if value is None:
         return today()
     if isinstance(value, dt.datetime):
@@ -57,7 +58,8 @@ def read(orders: OrdersLike):  # noqa: ANN201 - returns orders.ImportResult
     raise ArgumentError(f"cannot read orders from a {type(orders).__name__}; give a file path, bytes or a DataFrame")
 
 
-def _assumptions(assumptions: AssumptionSet | str | os.PathLike[str] | None) -> AssumptionSet:
+def assumptions_of(assumptions: AssumptionSet | str | os.PathLike[str] | None) -> AssumptionSet:
+    """An assumption set as given, or loaded from a folder (None: the built-in one)."""
     if isinstance(assumptions, AssumptionSet):
         return assumptions
     return load_assumptions(assumptions)
@@ -71,10 +73,10 @@ def price_orders(
     assumptions: AssumptionSet | str | os.PathLike[str] | None = None,
 ) -> PricedResult:
     """Price every line under ``scenario`` (a built-in name or a Scenario). Rows read = priced + rejected."""
-    aset = _assumptions(assumptions)
+    aset = assumptions_of(assumptions)
     scen = resolve_scenario(aset, scenario)
     imported = read(orders)
-    day = _as_date(as_of)
+    day = as_date(as_of)
     lines, engine_rejects, used = price_lines(imported.lines, aset, scen, day)
     parts = [r for r in (imported.rejects, engine_rejects) if len(r)]
     rejects = pd.concat(parts, ignore_index=True) if parts else engine_rejects
@@ -108,7 +110,7 @@ def compare(
     assumptions: AssumptionSet | str | os.PathLike[str] | None = None,
 ) -> Comparison:
     """Price the lines under ``scenario`` and ``baseline`` and join them line by line."""
-    aset = _assumptions(assumptions)
+    aset = assumptions_of(assumptions)
     imported = read(orders)
     now = price_orders(imported, scenario=scenario, as_of=as_of, assumptions=aset)
     base = price_orders(imported, scenario=baseline, as_of=as_of, assumptions=aset)

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from costimpact.errors import ArgumentError, CostImpactError
+from costimpact.errors import ArgumentError
 
 
 def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
@@ -63,22 +63,3 @@ def run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise ArgumentError(f"{args.inputs_out}: cannot write ({exc.strerror})") from None
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry (``python -m costimpact.compute.cli``) with the top-level CLI's error handling."""
-    from costimpact.cli import _Parser
-
-    parser = _Parser(prog="costimpact")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    register(sub)
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except CostImpactError as err:
-        print(f"costimpact: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Scenario, attach, load_assumptions, value_at
-from costimpact.errors import ArgumentError, AssumptionError
+from costimpact.assumptions import AssumptionSet, Scenario, attach, value_at
+from costimpact.errors import AssumptionError
+from costimpact.api import as_date, assumptions_of  # noqa: F401 - re-exported for the decisions
 from costimpact.landed.engine import P_FX, price_lines, resolve_scenario
 
 FULFIL = "us/fulfilment/"
@@ -39,23 +39,6 @@ BULK_MODES = ("ocean_freight", "air_freight")
 NO_SKU = "(no sku)"
 
 Money = float
-
-
-def as_date(value: dt.date | str | None) -> dt.date:
-    if value is None:
-        return dt.date.today()
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ArgumentError(f"as-of date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-26") from None
-
-
-def assumptions_of(assumptions: AssumptionSet | str | os.PathLike[str] | None) -> AssumptionSet:
-    return assumptions if isinstance(assumptions, AssumptionSet) else load_assumptions(assumptions)
 
 
 def order_lines(orders: Any) -> pd.DataFrame:

@@ -226,6 +226,7 @@ def price_lines(
             "origin": origin,
             "mode": mode,
             "date": price_date,
+            "travel_date": ship_date.fillna(as_of_ts).astype("datetime64[ns]"),
             "qty": qty,
             "per_usd": fx["value"],
             "fx_grade": fx["evidence"],
@@ -242,6 +243,7 @@ def price_lines(
     for c in TREATMENT + ["evidence"]:
         base[c] = treat[c]
     P = base.iloc[sel].reset_index(drop=True)
+    line_rows = rows.to_numpy()[sel]  # ties in cent allocation go by input row, not by position
     m = len(P)
     dates = P["date"]
     used: list[pd.Series] = [P["fx_pid"]]
@@ -253,7 +255,9 @@ def price_lines(
 
     # --- shipments -------------------------------------------------------------------------------------------
     # Lines that share a shipment_id but not a date or a mode cannot travel together: separate shipments.
-    date_code = pd.factorize(dates)[0].astype(np.int64)
+    # Shipments and a buyer's day are physical facts: group by the day the goods travelled, even when a
+    # scenario prices every line as of another date (pre-2025, today).
+    date_code = pd.factorize(P["travel_date"])[0].astype(np.int64)
     ship = _combine_codes(pd.factorize(P["shipment"])[0], pd.factorize(P["mode"])[0], date_code)
     P["ship"] = ship
     ship_value = P.groupby("ship")["value"].transform("sum").to_numpy()
@@ -359,7 +363,7 @@ def price_lines(
                 layer_sum = layer_sum + np.where(at, duties.get(lname, np.zeros(m)), 0.0)
             if period.treatment == "in_lieu_ieepa":
                 per_item = np.where(at, _tier_amount(period.tiers, parcel_rate), per_item)
-        specific_cents = allocate_cents(to_cents(per_item), ship, value)
+        specific_cents = allocate_cents(to_cents(per_item), ship, value, line_rows)
         postal_duty = np.select(
             [in_lieu & use_specific & ((tr == "in_lieu_flat") | (tr == "in_lieu_ieepa")), tr == "in_lieu_flat", tr == "in_lieu_ieepa", tr == "in_lieu_layers"],
             [specific_cents / 100.0, av_flat, ieepa_sum, layer_sum],
@@ -373,7 +377,7 @@ def price_lines(
         duty_so_far = sum(duties.values(), np.zeros(m))
         parcel_duty = pd.Series(duty_so_far).groupby(ship).transform("sum").to_numpy()
         takes_fee = postal_rows & np.isin(tr, ["mail_entry", "all_duties"]) & (parcel_duty > 0)
-        mail_fee_cents = allocate_cents(np.where(takes_fee, to_cents(mail["value"].fillna(0.0).to_numpy()), 0), ship, value)
+        mail_fee_cents = allocate_cents(np.where(takes_fee, to_cents(mail["value"].fillna(0.0).to_numpy()), 0), ship, value, line_rows)
         used.append(mail["period_id"].where(takes_fee, ""))
     duties["postal"] = np.where(dutiable, postal_duty, 0.0)
     # a layer's value counts as used where it was charged, not where a postal duty replaced it
@@ -387,7 +391,7 @@ def price_lines(
     ieepa_exposure = sum((duties[x] for x in ieepa_layers), np.zeros(m)) + np.where(postal_ieepa, duties["postal"], 0.0)
 
     # --- fees ----------------------------------------------------------------------------------------------------
-    fees, fee_used, fee_grade = _fees(aset, scenario, P, dates, ship, ship_value, entry, duty_total, mail_fee_cents)
+    fees, fee_used, fee_grade = _fees(aset, scenario, P, dates, ship, ship_value, entry, duty_total, mail_fee_cents, line_rows)
     used.extend(fee_used)
     grade = np.maximum(grade, fee_grade)
     fee_other = sum((fees[c] for c in FEE_DETAIL_COLUMNS), np.zeros(m))
@@ -487,7 +491,7 @@ def _postal_method(line_method: np.ndarray, scenario: Scenario, aset: Assumption
     return pd.Series(chosen).groupby(ship).transform("first").to_numpy()
 
 
-def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Series, ship: np.ndarray, ship_value: np.ndarray, entry: np.ndarray, duty_total: np.ndarray, mail_fee_cents: np.ndarray):  # noqa: ANN202
+def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Series, ship: np.ndarray, ship_value: np.ndarray, entry: np.ndarray, duty_total: np.ndarray, mail_fee_cents: np.ndarray, line_rows: np.ndarray):  # noqa: ANN202
     """Clearance fees, each computed once per shipment (entry) and split over its lines by value.
 
     MPF formal: rate x entered value between the fiscal year's minimum and maximum (19 U.S.C. 58c(a)(9));
@@ -507,7 +511,7 @@ def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Se
     def per_ship(param_id: str, applies: np.ndarray, amount_fn, keys: pd.Series | None = None) -> np.ndarray:  # noqa: ANN001
         got = attach(aset.param(param_id), dates, keys)
         amount = np.where(applies, amount_fn(got), 0.0)
-        cents = allocate_cents(to_cents(np.nan_to_num(amount)), ship, value)
+        cents = allocate_cents(to_cents(np.nan_to_num(amount)), ship, value, line_rows)
         hit = applies & (amount > 0)
         used.append(got["period_id"].where(hit, ""))
         nonlocal grade

@@ -21,11 +21,12 @@ def round_cents(amount: pd.Series | np.ndarray) -> np.ndarray:
     return to_cents(amount) / 100.0
 
 
-def allocate_cents(total_cents: np.ndarray, group: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def allocate_cents(total_cents: np.ndarray, group: np.ndarray, weight: np.ndarray, tiebreak: np.ndarray | None = None) -> np.ndarray:
     """Split each group's total (in cents, one value per line, equal within a group) over the group's lines
     in proportion to ``weight``, by the largest-remainder method, so the parts add up to the total exactly.
 
-    Lines of a group with zero total weight share equally. Ties in remainder go to the earlier line.
+    Lines of a group with zero total weight share equally. Ties in remainder go to the line with the smaller
+    ``tiebreak`` (default: position), so passing the input row number makes the result independent of row order.
     """
     n = len(group)
     out = np.zeros(n, dtype=np.int64)
@@ -39,13 +40,14 @@ def allocate_cents(total_cents: np.ndarray, group: np.ndarray, weight: np.ndarra
     out[live[single]] = total[live[single]]
     multi = live[~single]
     if multi.size:
-        out[multi] = _largest_remainder(total[multi], np.asarray(group)[multi], np.asarray(weight, dtype=float)[multi])
+        order = np.arange(n) if tiebreak is None else np.asarray(tiebreak)
+        out[multi] = _largest_remainder(total[multi], np.asarray(group)[multi], np.asarray(weight, dtype=float)[multi], order[multi])
     return out
 
 
-def _largest_remainder(total: np.ndarray, group: np.ndarray, weight: np.ndarray) -> np.ndarray:
+def _largest_remainder(total: np.ndarray, group: np.ndarray, weight: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
     n = len(group)
-    frame = pd.DataFrame({"g": group, "w": weight, "t": total, "pos": np.arange(n)})
+    frame = pd.DataFrame({"g": group, "w": weight, "t": total, "pos": np.arange(n), "tie": tiebreak})
     by = frame.groupby("g", sort=False)["w"]
     gsum = by.transform("sum").to_numpy()
     gcount = by.transform("size").to_numpy()
@@ -55,7 +57,7 @@ def _largest_remainder(total: np.ndarray, group: np.ndarray, weight: np.ndarray)
     frame["base"] = base
     frame["rem"] = raw - base
     frame["left"] = total - frame.groupby("g", sort=False)["base"].transform("sum").to_numpy()
-    order = frame.sort_values(["g", "rem", "pos"], ascending=[True, False, True], kind="stable")
+    order = frame.sort_values(["g", "rem", "tie"], ascending=[True, False, True], kind="stable")
     rank = order.groupby("g", sort=False).cumcount().to_numpy()
     bump = np.zeros(n, dtype=np.int64)
     bump[order["pos"].to_numpy()] = (rank < order["left"].to_numpy()).astype(np.int64)

@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     _check_out(out, args.lang)
-    aset = api._assumptions(args.assumptions)  # noqa: SLF001 - the API's own loader: one error path
+    aset = api.assumptions_of(args.assumptions)
     imported = api.read(args.orders)
-    as_of = api._as_date(args.as_of)  # noqa: SLF001
+    as_of = api.as_date(args.as_of)
     comparisons = [
         api.compare(imported, scenario=name, baseline=args.baseline, as_of=as_of, assumptions=aset)
         for name in (args.scenarios or ["actual"])
