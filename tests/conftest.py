@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from costimpact.assumptions import load_assumptions
 
 AS_OF = dt.date(2026, 11, 26)
+
+# CI runs the same examples every time (a red build must be reproducible); locally hypothesis explores.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session")

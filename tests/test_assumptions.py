@@ -190,3 +190,20 @@ def test_cli_check_ok_and_bad_folder(tmp_path):
     assert bad.returncode == 2
     assert "no such assumptions folder" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_every_built_in_scenario_round_trips_through_toml(aset):
+    from costimpact.assumptions import load_scenario_text, scenario_toml
+
+    for scen in aset.scenarios.values():
+        text = scenario_toml(scen)
+        assert load_scenario_text(text, scen.name) == scen
+    assert 'kind = "scenario"' in scenario_toml(aset.scenarios["pre-2025"])
+    assert "fixed_date = 2024-12-31" in scenario_toml(aset.scenarios["pre-2025"])
+
+
+def test_a_users_scenario_file_is_checked_strictly():
+    from costimpact.assumptions import load_scenario_text
+
+    with pytest.raises(AssumptionError, match=r"my.toml: overrides.0.valu: unknown key"):
+        load_scenario_text('kind = "scenario"\nname = "x"\nlabel = "x"\nlabel_zh = "x"\ndescription = "x"\ndescription_zh = "x"\n[[overrides]]\nparam = "us/fees/hmf"\nfrom = 2025-01-01\nvalue = 0\nvalu = 1\n', "my.toml")

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import tomli_w
 from pydantic import ValidationError
 
 from costimpact.assumptions.models import (
@@ -300,6 +301,13 @@ def _check_references(aset: AssumptionSet) -> None:
         for layer in s.disable_layers:
             if layer not in layer_names:
                 raise AssumptionError(f"scenarios/{s.name}.toml: disable_layers names {layer!r}, which is not a layer")
+
+
+def scenario_toml(scenario: Scenario) -> str:
+    """A scenario as the TOML file that :func:`load_scenario_text` (and the built-in folder) reads back."""
+    data = scenario.model_dump(by_alias=True, exclude_none=True, exclude_defaults=True)
+    data = {"kind": "scenario", "name": scenario.name, **data}
+    return tomli_w.dumps(data)
 
 
 def load_scenario_text(text: str, name_hint: str = "uploaded scenario") -> Scenario:

@@ -23,7 +23,7 @@ def search_hts(aset: AssumptionSet, query: str, limit: int = 20) -> pd.DataFrame
         return hit.sort_values("hts").head(limit).reset_index(drop=True)
     text = table["description"].str.lower()
     if "description_zh" in table:
-        text = text + " " + table["description_zh"].astype(str)
+        text = text + " " + table["description_zh"].astype(str).str.lower()
     mask = pd.Series(True, index=table.index)
     for word in q.lower().split():
         mask &= text.str.contains(word, regex=False)

@@ -1,0 +1,99 @@
+"""Session state shared by the pages: the language (kept in the URL), the order file, the chosen scenarios.
+
+Everything here is plain values (bytes, strings, dates) so that the cached functions in :mod:`costimpact.ui.data`
+can key on them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from costimpact.i18n import DEFAULT_LANG, LANGS, t
+
+LANG_KEY = "lang"
+ORDERS_KEY = "orders_file"  # (bytes, file name) of an uploaded file; absent = the built-in sample
+MAPPING_KEY = "orders_mapping"  # {header: canonical} chosen in the mapping step, per file
+SCENARIO_KEY = "scenario_key"
+BASELINE_KEY = "baseline_key"
+CUSTOM_KEY = "custom_scenario_json"  # the scenario built on the Scenarios page, as JSON
+AS_OF_KEY = "as_of"
+
+#: Widgets whose option labels are translated: Streamlit matches a kept value by its label, so they start afresh
+#: when the language changes (the choices that matter are kept in the plain keys above).
+LOCALISED_WIDGETS = ("orders_", "scen_", "q_mode", "q_method", "q_scenario", "q_baseline", "q_hts_pick", "edit_base", "time_", "asm_grades", "asm_when", "map_")
+
+DEFAULT_SCENARIO = "actual"
+DEFAULT_BASELINE = "pre-2025"
+CUSTOM_PREFIX = "custom:"
+
+
+def init_lang() -> str:
+    """The page language: from the URL (``?lang=en``) on first load, then from the sidebar switch."""
+    if LANG_KEY not in st.session_state:
+        wanted = st.query_params.get(LANG_KEY, DEFAULT_LANG)
+        st.session_state[LANG_KEY] = wanted if wanted in LANGS else DEFAULT_LANG
+    lang = st.session_state[LANG_KEY]
+    if st.query_params.get(LANG_KEY) != lang:
+        st.query_params[LANG_KEY] = lang  # navigation drops query params; put it back every run
+    return lang
+
+
+_LAST_LANG = [DEFAULT_LANG]  # only for format functions called outside a script run (AppTest reads widgets so)
+
+
+def lang() -> str:
+    if get_script_run_ctx() is None:
+        return _LAST_LANG[0]
+    current = st.session_state.get(LANG_KEY, DEFAULT_LANG)
+    _LAST_LANG[0] = current
+    return current
+
+
+def tr(key: str, **fmt: object) -> str:
+    """The UI message ``ui.<key>`` in the current language."""
+    return t(f"ui.{key}", lang(), **fmt)
+
+
+def orders_source() -> tuple[bytes | None, str]:
+    """(bytes, file name) of the uploaded order file, or (None, "") for the built-in sample."""
+    got = st.session_state.get(ORDERS_KEY)
+    return (got[0], got[1]) if got else (None, "")
+
+
+def mapping_json(file_name: str) -> str:
+    """The column mapping chosen for this file, as canonical JSON ("" when none)."""
+    maps = st.session_state.get(MAPPING_KEY, {})
+    m = maps.get(file_name)
+    return json.dumps(m, sort_keys=True, ensure_ascii=False) if m else ""
+
+
+def set_mapping(file_name: str, mapping: dict[str, str]) -> None:
+    maps = dict(st.session_state.get(MAPPING_KEY, {}))
+    maps[file_name] = mapping
+    st.session_state[MAPPING_KEY] = maps
+
+
+def as_of() -> dt.date:
+    return st.session_state.get(AS_OF_KEY) or dt.date.today()
+
+
+def scenario_key() -> str:
+    return st.session_state.get(SCENARIO_KEY, DEFAULT_SCENARIO)
+
+
+def baseline_key() -> str:
+    return st.session_state.get(BASELINE_KEY, DEFAULT_BASELINE)
+
+
+def custom_scenario_json() -> str:
+    return st.session_state.get(CUSTOM_KEY, "")
+
+
+def forget_localised_widgets() -> None:
+    for key in list(st.session_state):
+        if isinstance(key, str) and key.startswith(LOCALISED_WIDGETS) and key != "scen_upload":
+            del st.session_state[key]

@@ -1,0 +1,187 @@
+"""Every page of the Streamlit app under AppTest: it renders without an exception, and one interaction per page
+moves a shown number the way it should."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+PAGES = "src/costimpact/ui/app_pages/"
+SAMPLE = ROOT / "src" / "costimpact" / "data" / "sample_orders.csv"
+
+
+def _open(page: str | None = None, lang: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if lang:
+        at.query_params["lang"] = lang
+    at.run()
+    if page:
+        at.switch_page(PAGES + page + ".py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    for m in at.metric:
+        if m.label == label:
+            return m.value
+    raise AssertionError(f"no metric {label!r}; metrics: {[m.label for m in at.metric]}")
+
+
+def _usd(text: str) -> float:
+    return float(re.sub(r"[^0-9.\-]", "", text))
+
+
+def _pct(text: str) -> float:
+    return float(text.replace("%", "").replace("+", ""))
+
+
+def _by_key(elements, key: str):  # noqa: ANN001, ANN202
+    for e in elements:
+        if e.key == key:
+            return e
+    raise AssertionError(f"no widget with key {key!r}")
+
+
+# ---- every page renders, in both languages --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("page", [None, "quick", "scenarios", "timeline", "assumptions_page", "decisions", "compute"])
+def test_page_renders(page, lang):
+    at = _open(page, lang)
+    assert not at.error, [e.value for e in at.error]
+    assert at.query_params["lang"] == [lang] or at.query_params["lang"] == lang
+
+
+def test_default_language_is_chinese_and_switch_keeps_it_in_the_url():
+    at = _open()
+    assert at.title[0].value.startswith("我的订单")
+    at.sidebar.radio[0].set_value("en").run()
+    assert at.title[0].value.startswith("My orders")
+    assert "en" in str(at.query_params["lang"])
+
+
+# ---- My orders: first open on the sample, baseline switch, upload, mapping, bad file --------------------------
+
+
+def test_orders_first_open_shows_before_now_and_channels():
+    at = _open(lang="en")
+    before, now = _usd(_metric(at, "Landed cost before")), _usd(_metric(at, "Landed cost now"))
+    assert now > before > 0
+    assert _pct(_metric(at, "Change %")) == pytest.approx((now - before) / before * 100, abs=0.06)
+    text = " ".join(m.value for m in at.markdown)
+    read, priced, rejected = (int(x.replace(",", "")) for x in re.search(r"Rows read ([\d,]+)\] = :green-badge\[Priced ([\d,]+)\] \+ :\w+-badge\[Rejected ([\d,]+)", text).groups())
+    assert read == priced + rejected
+    assert any("Channel" in df.value.columns for df in at.dataframe)
+
+
+def test_orders_switching_the_baseline_changes_the_delta():
+    at = _open(lang="en")
+    before = _usd(_metric(at, "Landed cost before"))
+    change = _metric(at, "Change %")
+    _by_key(at.selectbox, "orders_base").set_value("no-ieepa").run()
+    assert not at.exception
+    assert _usd(_metric(at, "Landed cost before")) > before  # no-ieepa still has the 2025-26 de minimis end
+    assert _metric(at, "Change %") != change
+
+
+def test_orders_upload_and_mapping_step():
+    at = _open(lang="en")
+    text = SAMPLE.read_text(encoding="utf-8")
+    header, *rows = text.splitlines()
+    cols = header.split(",")
+    renamed = ["Col " + c if c in ("hts_code", "unit_value") else c for c in cols]
+    odd = "\n".join([",".join(renamed), *rows]) + "\n"
+    at.file_uploader[0].set_value(("odd.csv", odd.encode("utf-8"), "text/csv")).run()
+    assert not at.exception
+    assert any("no column for" in e.value for e in at.error)
+    _by_key(at.selectbox, "map_hts_code").set_value("Col hts_code")
+    _by_key(at.selectbox, "map_unit_value").set_value("Col unit_value")
+    at.button[[b.label for b in at.button].index("Read the file with this mapping")].click().run()
+    assert not at.exception
+    assert _usd(_metric(at, "Landed cost now")) > 0
+
+
+def test_orders_bad_file_is_a_friendly_message():
+    at = _open(lang="en")
+    at.file_uploader[0].set_value(("orders.csv", b"\x00\x01\x02\x03binary\xff\xfe" * 50, "text/csv")).run()
+    assert not at.exception
+    assert at.error and "orders.csv" in at.error[0].value
+
+
+# ---- Quick estimate -------------------------------------------------------------------------------------------
+
+
+def test_quick_origin_cn_to_vn_changes_the_duty():
+    at = _open("quick", "en")
+    _by_key(at.date_input, "q_date").set_value(dt.date(2025, 9, 1)).run()
+    _by_key(at.selectbox, "q_mode").set_value("express").run()
+    _by_key(at.selectbox, "q_origin").set_value("CN").run()
+    cn = _usd(_metric(at, "Duty now"))
+    _by_key(at.selectbox, "q_origin").set_value("VN").run()
+    vn = _usd(_metric(at, "Duty now"))
+    assert not at.exception
+    assert cn > 0 and vn > 0 and cn != vn
+
+
+def test_quick_hts_search_by_chinese_words():
+    at = _open("quick", "zh")
+    _by_key(at.text_input, "q_hts_query").set_value("针织").run()
+    assert not at.exception
+    assert len(_by_key(at.selectbox, "q_hts_pick").options) >= 1
+
+
+# ---- Scenarios ------------------------------------------------------------------------------------------------
+
+
+def test_scenarios_choosing_china_escalation_raises_the_landed_cost():
+    at = _open("scenarios", "en")
+    actual = _usd(_metric(at, "Landed cost, scenario"))
+    _by_key(at.selectbox, "scen_scen").set_value("china-escalation").run()
+    assert not at.exception
+    assert _usd(_metric(at, "Landed cost, scenario")) > actual
+
+
+# ---- Policy timeline ------------------------------------------------------------------------------------------
+
+
+def test_timeline_no_ieepa_lowers_the_peak():
+    at = _open("timeline", "en")
+    peaks = [_usd(m.value) for m in at.metric]
+    _by_key(at.selectbox, "time_scen").set_value("no-ieepa").run()
+    assert not at.exception
+    lower = [_usd(m.value) for m in at.metric]
+    assert sum(lower) < sum(peaks)
+
+
+# ---- Assumptions ----------------------------------------------------------------------------------------------
+
+
+def test_assumptions_filter_by_grade_and_version_shown():
+    at = _open("assumptions_page", "en")
+    assert _metric(at, "Assumption set")
+    assert re.fullmatch(r"[0-9a-f]{12}", _metric(at, "Content hash"))
+    caption = next(c.value for c in at.caption if "periods shown" in c.value)
+    all_n = int(re.search(r"(\d+) periods", caption).group(1))
+    _by_key(at.multiselect, "asm_grades").set_value(["unverified"]).run()
+    caption = next(c.value for c in at.caption if "periods shown" in c.value)
+    assert 0 < int(re.search(r"(\d+) periods", caption).group(1)) < all_n
+
+
+def test_language_switch_keeps_the_chosen_scenarios():
+    at = _open(lang="en")
+    _by_key(at.selectbox, "orders_base").set_value("no-ieepa").run()
+    change = _metric(at, "Change %")
+    at.sidebar.radio[0].set_value("zh").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _metric(at, "变化 %") == change
+    at.sidebar.radio[0].set_value("en").run()
+    assert not at.error
+    assert _metric(at, "Change %") == change
