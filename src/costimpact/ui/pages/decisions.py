@@ -104,6 +104,18 @@ def render(lang: str) -> None:
                 st.error(str(err))
 
 
+def _table(frame: pd.DataFrame, cols: list[str], lang: str, digits: int = 2) -> None:
+    """A result table with translated headers and translated model names / grades."""
+    view = frame[cols].round(digits).copy()
+    for c in ("cheaper", "model"):
+        if c in view:
+            view[c] = view[c].map(lambda v: t(f"decide.model.{v}", lang))
+    if "evidence" in view:
+        view["evidence"] = view["evidence"].map(lambda v: t(f"common.evidence.{v}", lang))
+    view.columns = [t(f"decide.col.{c}", lang) for c in cols]
+    st.dataframe(view, hide_index=True, width="stretch")
+
+
 def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
     st.caption(t("decide.ful.intro", lang))
     aset = load_assumptions()
@@ -131,25 +143,24 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     saving = port["saving_per_month_usd"]
     st.write(t("decide.ful.verdict_wh", lang, usd=_usd(saving)) if saving > 0 else t("decide.ful.verdict_direct", lang, usd=_usd(-saving)))
     curve = cost_curve(res)
+    curve["model"] = curve["model"].map(lambda v: t(f"decide.model.{v}", lang))
     chart = alt.Chart(curve).mark_line().encode(
         x=alt.X("units_per_month:Q", title=t("decide.ful.units_now", lang)),
         y=alt.Y("cost_per_month_usd:Q", title=t("ui.chart.usd", lang)),
         color=alt.Color("model:N", title=None),
     ).properties(title=t("decide.ful.chart_title", lang), height=280)
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
     st.caption(t("decide.ful.closed_form", lang))
     st.subheader(t("decide.ful.per_sku", lang))
     show = ["sku", "origin_country", "units_per_month", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "saving_per_unit_usd", "break_even_units_per_month", "cheaper"]
-    st.dataframe(res.per_sku[show].round(2), hide_index=True, use_container_width=True)
+    _table(res.per_sku, show, lang)
     with st.expander(t("decide.ful.grid", lang)):
         rows = []
         for s in dict.fromkeys([base, scen]):
             r = compare_fulfilment(lines, scenario=s, as_of=day, options=opt, assumptions=aset).portfolio
             rows.append(r)
-        grid = pd.concat(rows, ignore_index=True)[["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"]]
-        st.dataframe(grid.round(2), hide_index=True, use_container_width=True)
-    presets = res.presets
-    st.dataframe(presets[["label_zh" if lang == "zh" else "label", "key", "value", "source", "evidence"]], hide_index=True, use_container_width=True)
+        _table(pd.concat(rows, ignore_index=True), ["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"], lang)
+    _table(res.presets, ["label_zh" if lang == "zh" else "label", "key", "value", "source", "evidence"], lang, digits=4)
 
 
 def render_origin(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
@@ -166,12 +177,12 @@ def render_origin(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.
         x=alt.X("usd:Q", stack=True, title=t("ui.chart.usd", lang)),
         color=alt.Color("layer:N", title=None),
     ).properties(title=t("decide.org.chart_title", lang), height=24 * len(res.ranking) + 40)
-    st.altair_chart(chart, use_container_width=True)
+    st.altair_chart(chart, width="stretch")
     show = ["rank", "origin", "landed_cost_usd", "duty_total_usd", "fees_total_usd", "duty_rate_effective", "delta_vs_current_usd", "delta_vs_current_pct"]
-    st.dataframe(res.ranking[show].round(4), hide_index=True, use_container_width=True)
+    _table(res.ranking, show, lang, digits=4)
     with st.expander(t("decide.org.by_sku", lang)):
         wide = res.by_sku.pivot(index="sku", columns="origin", values="landed_per_unit_usd").round(2)
-        st.dataframe(wide, use_container_width=True)
+        st.dataframe(wide, width="stretch")
 
 
 def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
@@ -191,6 +202,6 @@ def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt
     table = res.per_sku.copy()
     table["verdict"] = table["verdict"].map(lambda v: t(f"decide.prc.{v}", lang))
     show = ["sku", "verdict", "unit_price_usd", "margin_before_pct", "margin_after_pct", "price_hold_usd_usd", "price_hold_pct_usd", "units_change_hold_pct_pct", "profit_change_hold_pct_usd", "price_best_usd"]
-    st.dataframe(table[show].round(4), hide_index=True, use_container_width=True)
+    _table(table, show, lang, digits=4)
     st.caption(t("decide.prc.best_note", lang))
 

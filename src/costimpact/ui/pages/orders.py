@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from costimpact.errors import CostImpactError
+from costimpact.i18n import t
 from costimpact.ui import basket, charts, data
 from costimpact.ui.state import lang, tr
 from costimpact.ui.widgets import pct, render_error, render_sources, usd
@@ -72,7 +73,7 @@ def render_channels(view: dict) -> None:
     by = view["by_channel"].copy()
     by["channel"] = by["shipping_mode"].map(lambda m: tr(f"mode.{m}"))
     st.subheader(tr("orders.by_channel"))
-    st.caption(tr("orders.band_caption", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False), grade=grade))
+    st.caption(tr("orders.band_caption", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False), grade=t(f"common.evidence.{grade}", lang())))
     c1, c2 = st.columns(2)
     band_label = tr("orders.band_label", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False))
     c1.altair_chart(
