@@ -130,6 +130,29 @@ def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Se
     return pd.Series(keys_u[inverse], index=codes.index, dtype="str"), pd.Series(why_u[inverse], index=codes.index, dtype="str")
 
 
+@dataclass
+class _Work:
+    """The priceable lines while the steps run: ``P`` gains columns step by step; ``used`` and ``grade`` record
+    which assumption periods the numbers came from and the weakest evidence grade of each line."""
+
+    aset: AssumptionSet
+    scenario: Scenario
+    P: pd.DataFrame
+    rows: np.ndarray  # input row numbers (ties in cent allocation go by row, not by position)
+    used: list[pd.Series] = field(default_factory=list)
+    grade: np.ndarray | None = None
+
+    @property
+    def m(self) -> int:
+        return len(self.P)
+
+    def note(self, period_ids: pd.Series, applied: np.ndarray | None = None, evidence: pd.Series | None = None) -> None:
+        hit = np.ones(self.m, dtype=bool) if applied is None else applied
+        self.used.append(period_ids.where(hit, "") if applied is not None else period_ids)
+        if evidence is not None:
+            self.grade = np.maximum(self.grade, np.where(hit, _grade_rank(evidence), 0))
+
+
 def price_lines(
     lines: pd.DataFrame,
     aset: AssumptionSet,
@@ -140,18 +163,50 @@ def price_lines(
 
     ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
     exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
-    their row number and reason; every other line comes out, in input order.
+    their row number and reason; every other line comes out, in input order, through the steps below.
     """
     aset = with_scenario(aset, scenario)
     src = lines.reset_index(drop=True)
+    rej = _Rejects()
+    base, unit_value, freight = _read_lines(src, scenario, as_of, rej)
+    hts_key = apply_hts_treatment(base, src, aset, rej)
+    apply_currency(base, aset, rej)
+    rejects = rej.frame()
+    ok = ~np.isin(base["row"].to_numpy(), rejects["row_number"].to_numpy())
+    sel = np.flatnonzero(ok)
+
+    w = _Work(aset, scenario, base.iloc[sel].reset_index(drop=True), base["row"].to_numpy()[sel])
+    w.grade = np.maximum(_grade_rank(w.P["fx_grade"]), _grade_rank(w.P["evidence"]))
+    w.note(w.P["fx_pid"])
+    apply_customs_value(w, unit_value.to_numpy()[sel], freight.to_numpy()[sel])
+    apply_shipments(w)
+    apply_de_minimis(w)
+    apply_entry_type(w)
+    duties, before_exempt, layer_used = apply_duty_layers(w)
+    treatment, postal_ieepa, mail_fee_cents = apply_postal_regimes(w, duties, before_exempt)
+    in_lieu = np.char.startswith(np.asarray(treatment, dtype=str), "in_lieu")
+    for pid, applied, rank in layer_used:  # a layer counts as used where charged, not where a postal duty replaced it
+        hit = applied & ~in_lieu
+        w.used.append(pid.where(hit, ""))
+        w.grade = np.maximum(w.grade, np.where(hit, rank, 0))
+    duty_total = sum(duties.values(), np.zeros(w.m))
+    ieepa_names = {layer_name(p) for p in aset.layers() if p.ieepa}
+    ieepa_exposure = sum((duties[x] for x in ieepa_names), np.zeros(w.m)) + np.where(postal_ieepa, duties["postal"], 0.0)
+    fees = apply_fees(w, duty_total, mail_fee_cents)
+    out = _assemble(w, src.iloc[sel], duties, duty_total, fees, ieepa_exposure, treatment, hts_key.to_numpy()[sel])
+    return out, rejects, _used_periods(aset, w.used)
+
+
+def _read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Rejects) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """The columns the rules read, with the spec's defaults, and the date each line is priced at.
+
+    The scenario picks the pricing date: its own ``ship_date`` (``line``; lines without one use the as-of date),
+    one fixed date (``fixed``, e.g. 2024-12-31 for pre-2025) or the as-of date (``as_of``). Lines bound for
+    another country, with an unknown mode or without a positive value are rejected.
+    """
     n = len(src)
     rows = _col(src, "row_number", None)
-    if rows.isna().all():
-        rows = pd.Series(np.arange(2, n + 2), index=src.index)
-    rows = rows.astype("int64")
-    rej = _Rejects()
-
-    # --- dates by scenario ---------------------------------------------------------------------------------
+    rows = pd.Series(np.arange(2, n + 2), index=src.index) if rows.isna().all() else rows.astype("int64")
     ship_date = pd.to_datetime(_col(src, "ship_date", None), errors="coerce")
     as_of_ts = pd.Timestamp(as_of)
     if scenario.date_mode == "line":
@@ -160,151 +215,176 @@ def price_lines(
         price_date = pd.Series(pd.Timestamp(scenario.fixed_date), index=src.index)
     else:
         price_date = pd.Series(as_of_ts, index=src.index)
-    price_date = price_date.astype("datetime64[ns]")
-
-    origin = _text(_col(src, "origin_country", "")).str.upper()
-    dest = _text(_col(src, "destination_country", "US")).str.upper().replace("", "US")
-    mode = _text(_col(src, "shipping_mode", "express")).replace("", "express")
-    currency = _text(_col(src, "currency", "USD")).str.upper().replace("", "USD")
-    qty = pd.to_numeric(_col(src, "quantity", 1.0), errors="coerce").fillna(1.0).astype(float)
-    unit_value = pd.to_numeric(_col(src, "unit_value", np.nan), errors="coerce").astype(float)
-    freight = pd.to_numeric(_col(src, "freight_cost", 0.0), errors="coerce").fillna(0.0).astype(float)
-    code = _text(_col(src, "hts_code", "")).str.replace(r"[^0-9]", "", regex=True)
     order_id = _text(_col(src, "order_id", ""))
-    shipment_id = _text(_col(src, "shipment_id", "")).where(lambda s: s != "", order_id)
-
-    bad_dest = (dest != "US").to_numpy()
-    rej.add(bad_dest, rows, "destination_country", dest, "engine.reject.destination")
-    bad_mode = ~mode.isin(MODES).to_numpy()
-    rej.add(bad_mode, rows, "shipping_mode", mode, "engine.reject.mode")
-    bad_value = ~(unit_value > 0).to_numpy()
-    rej.add(bad_value, rows, "unit_value", unit_value, "engine.reject.value")
-
-    # --- HTS treatment -------------------------------------------------------------------------------------
-    table = aset.table(HTS_TABLE)
-    hts_key, why = resolve_hts(code, table)
-    user_mfn = pd.to_numeric(_col(src, "mfn_rate", np.nan), errors="coerce")
-    user_rates = (hts_key == "") & user_mfn.notna() & (why != "bad")
-    rej.add((why == "bad").to_numpy(), rows, "hts_code", code, "engine.reject.hts_bad")
-    rej.add(((why == "unknown") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_unknown")
-    rej.add(((why == "ambiguous") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_ambiguous")
-    tab = table.set_index("hts")
-    treat = tab.reindex(hts_key.where(hts_key != "", None))[TREATMENT + ["evidence"]].reset_index(drop=True)
-    treat.index = src.index
-    treat["mfn_ad_valorem"] = treat["mfn_ad_valorem"].astype(float).where(~user_rates, user_mfn)
-    treat["mfn_specific_usd"] = treat["mfn_specific_usd"].astype(float).fillna(0.0)
-    treat["mfn_specific_unit"] = _text(treat["mfn_specific_unit"])
-    user_list = _text(_col(src, "s301_list", "")).str.upper().str.replace("LIST", "", regex=False).str.strip()
-    treat["s301_list"] = _text(treat["s301_list"]).where(~user_rates, user_list)
-    treat["s232"] = _text(treat["s232"])
-    for flag in FLAGS:
-        treat[flag] = treat[flag].astype(object).where(treat[flag].notna(), False).astype(bool)
-    treat["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified")
-
-    spec_unit = treat["mfn_specific_unit"]
-    needs_units = (treat["mfn_specific_usd"] > 0) & (spec_unit != "")
-    weight = pd.to_numeric(_col(src, "unit_weight_kg", np.nan), errors="coerce")
-    units = pd.Series(np.nan, index=src.index)
-    for unit, per in UNITS_PER_QTY.items():
-        units = units.where(spec_unit != unit, qty * per)
-    units = units.where(spec_unit != "kg", qty * weight)
-    bad_units = (needs_units & units.isna()).to_numpy()
-    rej.add(bad_units, rows, "hts_code", code, "engine.reject.specific_units", unit=spec_unit)
-
-    # --- currency ------------------------------------------------------------------------------------------
-    fx = attach(aset.param(P_FX), price_date, currency)
-    bad_fx = fx["value"].isna().to_numpy() | ~(fx["value"] > 0).to_numpy()
-    rej.add(bad_fx, rows, "currency", currency, "engine.reject.currency", date=price_date.dt.strftime("%Y-%m-%d"))
-
-    rejects = rej.frame()
-    ok = ~np.isin(rows.to_numpy(), rejects["row_number"].to_numpy()) if len(rejects) else np.ones(n, dtype=bool)
-
-    # --- from here on, priceable lines only --------------------------------------------------------------------
-    sel = np.flatnonzero(ok)
     base = pd.DataFrame(
         {
-            "origin": origin,
-            "mode": mode,
-            "date": price_date,
+            "row": rows.astype("int64"),
+            "origin": _text(_col(src, "origin_country", "")).str.upper(),
+            "dest": _text(_col(src, "destination_country", "US")).str.upper().replace("", "US"),
+            "mode": _text(_col(src, "shipping_mode", "express")).replace("", "express"),
+            "currency": _text(_col(src, "currency", "USD")).str.upper().replace("", "USD"),
+            "qty": pd.to_numeric(_col(src, "quantity", 1.0), errors="coerce").fillna(1.0).astype(float),
+            "code": _text(_col(src, "hts_code", "")).str.replace(r"[^0-9]", "", regex=True),
+            "date": price_date.astype("datetime64[ns]"),
+            # shipments and a buyer's day are physical facts: grouped by the day the goods travelled, even
+            # when a scenario prices every line as of another date
             "travel_date": ship_date.fillna(as_of_ts).astype("datetime64[ns]"),
-            "qty": qty,
-            "per_usd": fx["value"],
-            "fx_grade": fx["evidence"],
-            "fx_pid": fx["period_id"],
-            "shipment": shipment_id,
+            "shipment": _text(_col(src, "shipment_id", "")).where(lambda s: s != "", order_id),
             "consignee": _text(_col(src, "consignee_id", "")),
-            "units": units,
-            "user_rates": user_rates,
             "metal_share": pd.to_numeric(_col(src, "metal_value_share", np.nan), errors="coerce"),
             "method": _text(_col(src, "postal_duty_method", "")),
         },
         index=src.index,
     )
-    for c in TREATMENT + ["evidence"]:
-        base[c] = treat[c]
-    P = base.iloc[sel].reset_index(drop=True)
-    line_rows = rows.to_numpy()[sel]  # ties in cent allocation go by input row, not by position
-    m = len(P)
-    dates = P["date"]
-    used: list[pd.Series] = [P["fx_pid"]]
-    grade = np.maximum(_grade_rank(P["fx_grade"]), _grade_rank(P["evidence"]))
+    unit_value = pd.to_numeric(_col(src, "unit_value", np.nan), errors="coerce").astype(float)
+    freight = pd.to_numeric(_col(src, "freight_cost", 0.0), errors="coerce").fillna(0.0).astype(float)
+    rows = base["row"]
+    rej.add((base["dest"] != "US").to_numpy(), rows, "destination_country", base["dest"], "engine.reject.destination")
+    rej.add(~base["mode"].isin(MODES).to_numpy(), rows, "shipping_mode", base["mode"], "engine.reject.mode")
+    rej.add(~(unit_value > 0).to_numpy(), rows, "unit_value", unit_value, "engine.reject.value")
+    return base, unit_value, freight
 
-    value = round_cents(unit_value.to_numpy()[sel] * P["qty"].to_numpy() / P["per_usd"].to_numpy())
-    freight_usd = round_cents(freight.to_numpy()[sel] / P["per_usd"].to_numpy())
-    P["value"] = value
 
-    # --- shipments -------------------------------------------------------------------------------------------
-    # Lines that share a shipment_id but not a date or a mode cannot travel together: separate shipments.
-    # Shipments and a buyer's day are physical facts: group by the day the goods travelled, even when a
-    # scenario prices every line as of another date (pre-2025, today).
-    date_code = pd.factorize(P["travel_date"])[0].astype(np.int64)
-    ship = _combine_codes(pd.factorize(P["shipment"])[0], pd.factorize(P["mode"])[0], date_code)
+def apply_hts_treatment(base: pd.DataFrame, src: pd.DataFrame, aset: AssumptionSet, rej: _Rejects) -> pd.Series:
+    """Attach each line's tariff treatment from the HTS table (MFN rate, Section 301 list, Section 232 group,
+    exemption flags); returns the matched table key.
+
+    Duty rates are set at 8 digits: a 10-digit code takes its own line if the table has one, else its 8-digit
+    line; a shorter code only where every line under it is treated alike (spec: HTS matching). A code the table
+    does not know is priced from the line's own ``mfn_rate`` (and ``s301_list``), flagged as user-supplied and
+    graded unverified; without them the line is rejected. A specific MFN rate needs the units it is levied on
+    (pieces, pairs, dozens, or kilograms from ``unit_weight_kg``).
+    """
+    rows, code = base["row"], base["code"]
+    hts_key, why = resolve_hts(code, aset.table(HTS_TABLE))
+    user_mfn = pd.to_numeric(_col(src, "mfn_rate", np.nan), errors="coerce")
+    user_rates = (hts_key == "") & user_mfn.notna() & (why != "bad")
+    rej.add((why == "bad").to_numpy(), rows, "hts_code", code, "engine.reject.hts_bad")
+    rej.add(((why == "unknown") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_unknown")
+    rej.add(((why == "ambiguous") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_ambiguous")
+    tab = aset.table(HTS_TABLE).set_index("hts")
+    treat = tab.reindex(hts_key.where(hts_key != "", None))[TREATMENT + ["evidence"]].reset_index(drop=True)
+    treat.index = base.index
+    base["user_rates"] = user_rates
+    base["mfn_ad_valorem"] = treat["mfn_ad_valorem"].astype(float).where(~user_rates, user_mfn)
+    base["mfn_specific_usd"] = treat["mfn_specific_usd"].astype(float).fillna(0.0)
+    base["mfn_specific_unit"] = _text(treat["mfn_specific_unit"])
+    user_list = _text(_col(src, "s301_list", "")).str.upper().str.replace("LIST", "", regex=False).str.strip()
+    base["s301_list"] = _text(treat["s301_list"]).where(~user_rates, user_list)
+    base["s232"] = _text(treat["s232"])
+    for flag in FLAGS:
+        base[flag] = treat[flag].astype(object).where(treat[flag].notna(), False).astype(bool)
+    base["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified")
+
+    spec_unit = base["mfn_specific_unit"]
+    weight = pd.to_numeric(_col(src, "unit_weight_kg", np.nan), errors="coerce")
+    units = pd.Series(np.nan, index=base.index)
+    for unit, per in UNITS_PER_QTY.items():
+        units = units.where(spec_unit != unit, base["qty"] * per)
+    base["units"] = units.where(spec_unit != "kg", base["qty"] * weight)
+    needs_units = (base["mfn_specific_usd"] > 0) & (spec_unit != "")
+    rej.add((needs_units & base["units"].isna()).to_numpy(), rows, "hts_code", code, "engine.reject.specific_units", unit=spec_unit)
+    return hts_key
+
+
+def apply_currency(base: pd.DataFrame, aset: AssumptionSet, rej: _Rejects) -> None:
+    """The exchange rate in force on the line's date (units of its currency per USD; ``fx/per_usd``).
+    CBP converts at the certified rate of the date of exportation (19 CFR 159.32); the built-in rates are
+    yearly approximations a user can override. A currency without a rate is rejected."""
+    fx = attach(aset.param(P_FX), base["date"], base["currency"])
+    base["per_usd"] = fx["value"]
+    base["fx_grade"] = fx["evidence"]
+    base["fx_pid"] = fx["period_id"]
+    bad = fx["value"].isna().to_numpy() | ~(fx["value"] > 0).to_numpy()
+    rej.add(bad, base["row"], "currency", base["currency"], "engine.reject.currency", date=base["date"].dt.strftime("%Y-%m-%d"))
+
+
+def apply_customs_value(w: _Work, unit_value: np.ndarray, freight: np.ndarray) -> None:
+    """Customs value = unit_value x quantity in USD, rounded to the cent: the US duty base is the transaction
+    value, FOB; international freight and insurance are not dutiable (19 U.S.C. 1401a). Freight is converted
+    too, for the landed cost. Adds ``value`` and ``freight_usd``."""
+    per_usd = w.P["per_usd"].to_numpy()
+    w.P["value"] = round_cents(unit_value * w.P["qty"].to_numpy() / per_usd)
+    w.P["freight_usd"] = round_cents(freight / per_usd)
+
+
+def apply_shipments(w: _Work) -> None:
+    """Lines with the same ``shipment_id`` (default: the order), mode and travel day form one shipment (one parcel
+    or one entry); lines that share an id but not a day or a mode cannot travel together. Adds ``ship`` (an
+    integer id), ``ship_value`` and ``day_group`` (the buyer's day where ``consignee_id`` is given, else the
+    shipment) for the de minimis test."""
+    P = w.P
+    day = pd.factorize(P["travel_date"])[0].astype(np.int64)
+    ship = _combine_codes(pd.factorize(P["shipment"])[0], pd.factorize(P["mode"])[0], day)
     P["ship"] = ship
-    ship_value = P.groupby("ship")["value"].transform("sum").to_numpy()
+    P["ship_value"] = P.groupby("ship")["value"].transform("sum").to_numpy()
+    by_consignee = _combine_codes(pd.factorize(P["consignee"])[0], day)
+    P["day_group"] = np.where((P["consignee"] != "").to_numpy(), by_consignee, ship + by_consignee.max(initial=0) + 1)
 
-    # --- de minimis ------------------------------------------------------------------------------------------
-    dm = attach(aset.param(P_DE_MINIMIS), dates, P["origin"])
+
+def apply_de_minimis(w: _Work) -> None:
+    """De minimis (19 U.S.C. 1321(a)(2)(C)): duty- and fee-free entry where the goods one person receives in one
+    day are worth no more than the threshold of the line's origin and date (``us/entry/de_minimis``: $800; 0
+    for China/Hong Kong from 2025-05-02 and for every origin from 2025-08-29). Tested on the buyer's day where
+    ``consignee_id`` is given, else on the shipment; a shipment qualifies only if all its lines do.
+    Adds ``threshold`` and ``de_minimis``."""
+    P = w.P
+    dm = attach(w.aset.param(P_DE_MINIMIS), P["date"], P["origin"])
     threshold = dm["value"].fillna(0.0).to_numpy()
-    has_consignee = (P["consignee"] != "").to_numpy()
-    by_consignee = _combine_codes(pd.factorize(P["consignee"])[0], date_code)
-    day_key = np.where(has_consignee, by_consignee, ship + by_consignee.max(initial=0) + 1)
-    tested_value = P.groupby(day_key)["value"].transform("sum").to_numpy()
-    line_ok = (threshold > 0) & (tested_value <= threshold + 1e-9)
-    de_minimis = pd.Series(line_ok).groupby(ship).transform("min").to_numpy().astype(bool)
-    used.append(dm["period_id"])
-    grade = np.maximum(grade, _grade_rank(dm["evidence"]))
+    tested = P.groupby("day_group")["value"].transform("sum").to_numpy()
+    line_ok = (threshold > 0) & (tested <= threshold + 1e-9)
+    P["threshold"] = threshold
+    P["de_minimis"] = pd.Series(line_ok).groupby(P["ship"].to_numpy()).transform("min").to_numpy().astype(bool)
+    w.note(dm["period_id"], evidence=dm["evidence"])
 
-    # --- entry type ------------------------------------------------------------------------------------------
-    limit = attach(aset.param(P_INFORMAL_LIMIT), dates)
-    used.append(limit["period_id"])
-    under_limit = ship_value <= limit["value"].to_numpy() + 1e-9
-    is_postal = (P["mode"] == "postal").to_numpy()
-    entry = np.select([de_minimis, is_postal & under_limit, under_limit], ["de_minimis", "postal", "informal"], "formal")
-    dutiable = ~de_minimis
 
-    # --- duty layers -------------------------------------------------------------------------------------------
-    duties: dict[str, np.ndarray] = {}
-    mfn_raw = P["mfn_ad_valorem"].to_numpy(dtype=float) * value + P["mfn_specific_usd"].to_numpy(dtype=float) * np.nan_to_num(P["units"].to_numpy(dtype=float))
-    mfn_raw = np.where(P["mfn_specific_usd"].to_numpy(dtype=float) > 0, mfn_raw, P["mfn_ad_valorem"].to_numpy(dtype=float) * value)
-    duties["mfn"] = np.where(dutiable, round_cents(mfn_raw), 0.0)
+def apply_entry_type(w: _Work) -> None:
+    """Entry type per shipment: ``de_minimis``; ``postal`` for mail at or under the informal limit ($2,500,
+    19 CFR 143.21, 145.12); ``informal`` for other shipments at or under it; ``formal`` above it. Adds ``entry``."""
+    P = w.P
+    limit = attach(w.aset.param(P_INFORMAL_LIMIT), P["date"])
+    w.note(limit["period_id"])
+    under = P["ship_value"].to_numpy() <= limit["value"].to_numpy() + 1e-9
+    postal = (P["mode"] == "postal").to_numpy()
+    P["entry"] = np.select([P["de_minimis"].to_numpy(), postal & under, under], ["de_minimis", "postal", "informal"], "formal")
+
+
+def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list]:
+    """Every duty layer on every dutiable line: value x rate, rounded half up to the cent.
+
+    MFN comes from the HTS table (ad valorem plus any specific part). Each layer file gives a rate keyed by
+    origin or by a product attribute (Section 301 list, Section 232 group), limited by ``applies_to_origins``,
+    zeroed by the product's exemption flags (``exempt_if``) and by the scenario (``disable_layers``). A layer
+    that ``covers_share`` (Section 232) charges the full value or the metal share (``metal_value_share``, default
+    from ``us/entry/metal_share_default``); layers that exclude it (reciprocal, Section 122, forced-labor 301)
+    charge only the rest. An ``inclusive`` rate tops MFN up to the rate (EU/Japan all-in rates).
+    Returns (duties by layer, rates before exemptions by layer, the periods each layer used).
+    """
+    P, m = w.P, w.m
+    value = P["value"].to_numpy()
+    dutiable = ~P["de_minimis"].to_numpy()
+    av = P["mfn_ad_valorem"].to_numpy(dtype=float)
+    specific = P["mfn_specific_usd"].to_numpy(dtype=float)
+    mfn_raw = np.where(specific > 0, av * value + specific * np.nan_to_num(P["units"].to_numpy(dtype=float)), av * value)
+    duties: dict[str, np.ndarray] = {"mfn": np.where(dutiable, round_cents(mfn_raw), 0.0)}
     mfn_rate = np.divide(mfn_raw, value, out=np.zeros(m), where=value > 0)
-
-    disabled = set(scenario.disable_layers)
-    layer_used: list[tuple[pd.Series, np.ndarray, np.ndarray]] = []
+    disabled = set(w.scenario.disable_layers)
     covered: dict[str, np.ndarray] = {}
-    rates_before_exempt: dict[str, np.ndarray] = {}
-    metal_default = value_at(aset.param(P_METAL_SHARE), dates.min() if m else as_of_ts)
-    metal_share = np.where(np.isnan(P["metal_share"].to_numpy(dtype=float)), metal_default.value if metal_default else 1.0, P["metal_share"].to_numpy(dtype=float))
-    for layer in aset.layers():
+    before_exempt: dict[str, np.ndarray] = {}
+    layer_used: list[tuple[pd.Series, np.ndarray, np.ndarray]] = []
+    default_share = value_at(w.aset.param(P_METAL_SHARE), P["date"].min() if m else dt.date.today())
+    share_in = P["metal_share"].to_numpy(dtype=float)
+    metal_share = np.where(np.isnan(share_in), default_share.value if default_share else 1.0, share_in)
+    for layer in w.aset.layers():
         name = layer_name(layer)
         keys = P["origin"] if layer.key == "origin" else (P[layer.key].astype(str) if layer.key else None)
-        got = attach(layer, dates, keys)
+        got = attach(layer, P["date"], keys)
         rate = got["value"].fillna(0.0).to_numpy()
         if layer.applies_to_origins is not None:
             rate = np.where(P["origin"].isin(layer.applies_to_origins).to_numpy(), rate, 0.0)
         if name in disabled:
             rate = np.zeros(m)
-        rates_before_exempt[name] = rate
+        before_exempt[name] = rate
         for flag in layer.exempt_if:
             rate = np.where(P[flag].to_numpy(dtype=bool), 0.0, rate)
         if layer.covers_share:
@@ -317,92 +397,91 @@ def price_lines(
         eff = np.where(got["inclusive"].to_numpy(dtype=bool), np.maximum(rate - mfn_rate, 0.0), rate)
         duties[name] = np.where(dutiable, round_cents(base * eff), 0.0)
         layer_used.append((got["period_id"], dutiable & (rate > 0), _grade_rank(got["evidence"])))
+    return duties, before_exempt, layer_used
 
-    # --- postal regimes --------------------------------------------------------------------------------------
-    postal_duty = np.zeros(m)
-    postal_ieepa = np.zeros(m, dtype=bool)
+
+def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Postal items under the special regimes of their origin and date (``us/entry/postal``), in lieu of the
+    ordinary layers: the China postal duty (EO 14256/14266/14298: 120% or 54% of value, or $100 per item);
+    EO 14324 (the origin's IEEPA rate x value, or $80/$160/$200 per item by that rate, the highest tier for a
+    parcel of mixed origins, until 2026-02-28); EO 14388 (the Section 122 rate only); from 2026-07-24 the postal
+    informal entry with all duties. The carrier's election comes from ``postal_duty_method``, else the
+    scenario, else ``us/entry/postal_duty_method``; per-item amounts are charged once per parcel and split over
+    its lines by value. A scenario that switches IEEPA off turns the IEEPA-based regimes into ordinary duty.
+    Dutiable mail entered the ordinary way pays the dutiable mail fee once per parcel.
+    Updates ``duties`` in place (adds ``postal``); returns (treatment, IEEPA-based postal duty, mail fee cents).
+    """
+    P, m, aset = w.P, w.m, w.aset
+    value, ship, dates = P["value"].to_numpy(), P["ship"].to_numpy(), P["date"]
+    postal_rows = P["entry"].to_numpy() == "postal"
     treatment = np.full(m, "", dtype=object)
-    ieepa_layers = {layer_name(p) for p in aset.layers() if p.ieepa}
-    ieepa_off = bool(ieepa_layers) and ieepa_layers <= disabled
-    postal_rows = entry == "postal"
+    postal_ieepa = np.zeros(m, dtype=bool)
     mail_fee_cents = np.zeros(m, dtype=np.int64)
-    if postal_rows.any():
-        reg = aset.postal[P_POSTAL]
-        pf = _postal_frame(reg)
-        got = asof_join(pf, dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
-        tr = got["treatment"].fillna("").astype(str).to_numpy()
-        is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
-        tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
-        tr = np.where(tr == "", "mail_entry", tr)
-        tr = np.where(postal_rows, tr, "")
-        treatment = tr
-        in_lieu = np.char.startswith(tr.astype(str), "in_lieu")
-        used.append(got["period_id"].where(postal_rows & (tr != "mail_entry"), ""))
-        grade = np.maximum(grade, np.where(postal_rows & (tr != "mail_entry"), _grade_rank(got["evidence"]), 0))
+    duties["postal"] = np.zeros(m)
+    if not postal_rows.any():
+        return treatment, postal_ieepa, mail_fee_cents
+    ieepa_layers = {layer_name(p) for p in aset.layers() if p.ieepa}
+    ieepa_off = bool(ieepa_layers) and ieepa_layers <= set(w.scenario.disable_layers)
+    reg = aset.postal[P_POSTAL]
+    got = asof_join(_postal_frame(reg), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
+    tr = got["treatment"].fillna("").astype(str).to_numpy()
+    is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
+    tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
+    tr = np.where(tr == "", "mail_entry", tr)
+    tr = np.where(postal_rows, tr, "")
+    in_lieu = np.char.startswith(tr.astype(str), "in_lieu")
+    special = postal_rows & (tr != "mail_entry")
+    w.note(got["period_id"], special, got["evidence"])
 
-        method = _postal_method(P["method"].to_numpy(), scenario, aset, dates, ship)
-        spec_until = pd.to_datetime(got["specific_until"]).to_numpy(dtype="datetime64[ns]")
-        spec_ok = np.isnat(spec_until) | (dates.to_numpy(dtype="datetime64[ns]") < spec_until)
-        use_specific = (method == "specific") & spec_ok
+    method = _postal_method(P["method"].to_numpy(), w.scenario, aset, dates, ship)
+    spec_until = pd.to_datetime(got["specific_until"]).to_numpy(dtype="datetime64[ns]")
+    use_specific = (method == "specific") & (np.isnat(spec_until) | (dates.to_numpy(dtype="datetime64[ns]") < spec_until))
+    av_flat = round_cents(value * got["ad_valorem"].fillna(0.0).to_numpy())
+    ieepa_sum = sum((duties[x] for x in ieepa_layers), np.zeros(m))
+    origin_rate = sum((before_exempt[x] for x in ieepa_layers), np.zeros(m))
+    parcel_rate = pd.Series(origin_rate).groupby(ship).transform("max").to_numpy()
+    layer_sum = np.zeros(m)
+    per_item = np.where(tr == "in_lieu_flat", got["specific_usd"].fillna(0.0).to_numpy(), 0.0)
+    pids = got["period_id"].to_numpy()
+    for pid in pd.unique(pids[postal_rows]):  # a handful of regime periods, not rows
+        if not pid:
+            continue
+        at = pids == pid
+        period = reg.periods[int(pid.rpartition("#")[2])]
+        for lname in period.layers:
+            layer_sum = layer_sum + np.where(at, duties.get(lname, np.zeros(m)), 0.0)
+        if period.treatment == "in_lieu_ieepa":
+            per_item = np.where(at, _tier_amount(period.tiers, parcel_rate), per_item)
+    specific_cents = allocate_cents(to_cents(per_item), ship, value, w.rows)
+    postal_duty = np.select(
+        [in_lieu & use_specific & np.isin(tr, ["in_lieu_flat", "in_lieu_ieepa"]), tr == "in_lieu_flat", tr == "in_lieu_ieepa", tr == "in_lieu_layers"],
+        [specific_cents / 100.0, av_flat, ieepa_sum, layer_sum],
+        0.0,
+    )
+    for name in list(duties):
+        duties[name] = np.where(in_lieu, 0.0, duties[name])
+    duties["postal"] = np.where(P["de_minimis"].to_numpy(), 0.0, postal_duty)
+    postal_ieepa = in_lieu & is_ieepa & ~ieepa_off
 
-        flat = tr == "in_lieu_flat"
-        av_flat = round_cents(value * got["ad_valorem"].fillna(0.0).to_numpy())
-        ieepa_sum = sum((duties[x] for x in ieepa_layers), np.zeros(m))
-        # per-item amounts: once per parcel (highest tier of its origins), then split by value
-        origin_rate = sum((rates_before_exempt[x] for x in ieepa_layers), np.zeros(m))
-        parcel_rate = pd.Series(origin_rate).groupby(ship).transform("max").to_numpy()
-        layer_sum = np.zeros(m)
-        per_item = np.where(flat, got["specific_usd"].fillna(0.0).to_numpy(), 0.0)
-        pids = got["period_id"].to_numpy()
-        for pid in pd.unique(pids[postal_rows]):  # a handful of regime periods, not rows
-            if not pid:
-                continue
-            at = pids == pid
-            period = reg.periods[int(pid.rpartition("#")[2])]
-            for lname in period.layers:
-                layer_sum = layer_sum + np.where(at, duties.get(lname, np.zeros(m)), 0.0)
-            if period.treatment == "in_lieu_ieepa":
-                per_item = np.where(at, _tier_amount(period.tiers, parcel_rate), per_item)
-        specific_cents = allocate_cents(to_cents(per_item), ship, value, line_rows)
-        postal_duty = np.select(
-            [in_lieu & use_specific & ((tr == "in_lieu_flat") | (tr == "in_lieu_ieepa")), tr == "in_lieu_flat", tr == "in_lieu_ieepa", tr == "in_lieu_layers"],
-            [specific_cents / 100.0, av_flat, ieepa_sum, layer_sum],
-            0.0,
-        )
-        postal_ieepa = in_lieu & is_ieepa & ~ieepa_off
-        for name in list(duties):
-            duties[name] = np.where(in_lieu, 0.0, duties[name])
-        # dutiable mail entered the ordinary way pays the mail fee once per parcel
-        mail = attach(aset.param(P_MAIL_FEE), dates)
-        duty_so_far = sum(duties.values(), np.zeros(m))
-        parcel_duty = pd.Series(duty_so_far).groupby(ship).transform("sum").to_numpy()
-        takes_fee = postal_rows & np.isin(tr, ["mail_entry", "all_duties"]) & (parcel_duty > 0)
-        mail_fee_cents = allocate_cents(np.where(takes_fee, to_cents(mail["value"].fillna(0.0).to_numpy()), 0), ship, value, line_rows)
-        used.append(mail["period_id"].where(takes_fee, ""))
-    duties["postal"] = np.where(dutiable, postal_duty, 0.0)
-    # a layer's value counts as used where it was charged, not where a postal duty replaced it
-    in_lieu_rows = np.char.startswith(np.asarray(treatment, dtype=str), "in_lieu")
-    for pid, applied, rank in layer_used:
-        hit = applied & ~in_lieu_rows
-        used.append(pid.where(hit, ""))
-        grade = np.maximum(grade, np.where(hit, rank, 0))
+    mail = attach(aset.param(P_MAIL_FEE), dates)
+    parcel_duty = pd.Series(sum(duties.values(), np.zeros(m))).groupby(ship).transform("sum").to_numpy()
+    takes_fee = postal_rows & np.isin(tr, ["mail_entry", "all_duties"]) & (parcel_duty > 0)
+    mail_fee_cents = allocate_cents(np.where(takes_fee, to_cents(mail["value"].fillna(0.0).to_numpy()), 0), ship, value, w.rows)
+    w.note(mail["period_id"], takes_fee)
+    return tr, postal_ieepa, mail_fee_cents
 
-    duty_total = sum(duties.values(), np.zeros(m))
-    ieepa_exposure = sum((duties[x] for x in ieepa_layers), np.zeros(m)) + np.where(postal_ieepa, duties["postal"], 0.0)
 
-    # --- fees ----------------------------------------------------------------------------------------------------
-    fees, fee_used, fee_grade = _fees(aset, scenario, P, dates, ship, ship_value, entry, duty_total, mail_fee_cents, line_rows)
-    used.extend(fee_used)
-    grade = np.maximum(grade, fee_grade)
+def _assemble(w: _Work, src_rows: pd.DataFrame, duties: dict[str, np.ndarray], duty_total: np.ndarray, fees: dict[str, np.ndarray], ieepa_exposure: np.ndarray, treatment: np.ndarray, hts_key: np.ndarray) -> pd.DataFrame:
+    """The input columns first, then the spec's output columns, then the detail columns."""
+    P, m = w.P, w.m
+    value, freight_usd = P["value"].to_numpy(), P["freight_usd"].to_numpy()
     fee_other = sum((fees[c] for c in FEE_DETAIL_COLUMNS), np.zeros(m))
     fees_total = fees["fee_mpf_usd"] + fees["fee_hmf_usd"] + fee_other
-
-    # --- assemble, input columns first ---------------------------------------------------------------------------
-    out = src.iloc[sel].copy()
+    out = src_rows.copy()
     out["customs_value_usd"] = value
-    out["entry_type"] = pd.Categorical(entry, categories=list(ENTRY_TYPES))
-    out["de_minimis"] = de_minimis
-    for info in layer_infos(aset):
+    out["entry_type"] = pd.Categorical(P["entry"].to_numpy(), categories=list(ENTRY_TYPES))
+    out["de_minimis"] = P["de_minimis"].to_numpy()
+    for info in layer_infos(w.aset):
         out[info.column] = np.round(duties.get(info.name, np.zeros(m)), 2)
     out["duty_total_usd"] = np.round(duty_total, 2)
     out["fee_mpf_usd"] = fees["fee_mpf_usd"]
@@ -415,19 +494,16 @@ def price_lines(
         out[c] = fees[c]
     out["ieepa_refund_exposure_usd"] = np.round(ieepa_exposure, 2)
     out["duty_rate_effective"] = np.divide(duty_total, value, out=np.zeros(m), where=value > 0)
-    out["price_date"] = dates.to_numpy()
-    out["hts_matched"] = hts_key.to_numpy()[sel]
+    out["price_date"] = P["date"].to_numpy()
+    out["hts_matched"] = hts_key
     out["rates_user_supplied"] = P["user_rates"].to_numpy()
     out["s301_list_applied"] = P["s301_list"].to_numpy()
     out["s232_group"] = P["s232"].to_numpy()
     out["postal_treatment"] = treatment
-    out["shipment_value_usd"] = ship_value
-    out["de_minimis_threshold_usd"] = threshold
-    out["evidence_grade"] = GRADE_MARK[grade]
-    out = out.reset_index(drop=True)
-
-    used_frame = _used_periods(aset, used)
-    return out, rejects, used_frame
+    out["shipment_value_usd"] = P["ship_value"].to_numpy()
+    out["de_minimis_threshold_usd"] = P["threshold"].to_numpy()
+    out["evidence_grade"] = GRADE_MARK[w.grade]
+    return out.reset_index(drop=True)
 
 
 def _combine_codes(*codes: np.ndarray) -> np.ndarray:
@@ -491,7 +567,7 @@ def _postal_method(line_method: np.ndarray, scenario: Scenario, aset: Assumption
     return pd.Series(chosen).groupby(ship).transform("first").to_numpy()
 
 
-def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Series, ship: np.ndarray, ship_value: np.ndarray, entry: np.ndarray, duty_total: np.ndarray, mail_fee_cents: np.ndarray, line_rows: np.ndarray):  # noqa: ANN202
+def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> dict[str, np.ndarray]:
     """Clearance fees, each computed once per shipment (entry) and split over its lines by value.
 
     MPF formal: rate x entered value between the fiscal year's minimum and maximum (19 U.S.C. 58c(a)(9));
@@ -499,11 +575,11 @@ def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Se
     (26 U.S.C. 4461). Broker per formal entry, ISF per ocean formal entry, single-entry bond if chosen,
     carrier presets by the scenario's options (market prices, not law).
     """
-    m = len(P)
+    aset, scenario, P, m = w.aset, w.scenario, w.P, w.m
+    dates, ship, line_rows = P["date"], P["ship"].to_numpy(), w.rows
+    ship_value, entry = P["ship_value"].to_numpy(), P["entry"].to_numpy()
     value = P["value"].to_numpy()
     mode = P["mode"].to_numpy()
-    used: list[pd.Series] = []
-    grade = np.zeros(m, dtype=int)
     ship_duty = pd.Series(duty_total).groupby(ship).transform("sum").to_numpy()
     formal = entry == "formal"
     informal = entry == "informal"
@@ -512,10 +588,7 @@ def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Se
         got = attach(aset.param(param_id), dates, keys)
         amount = np.where(applies, amount_fn(got), 0.0)
         cents = allocate_cents(to_cents(np.nan_to_num(amount)), ship, value, line_rows)
-        hit = applies & (amount > 0)
-        used.append(got["period_id"].where(hit, ""))
-        nonlocal grade
-        grade = np.maximum(grade, np.where(hit, _grade_rank(got["evidence"]), 0))
+        w.note(got["period_id"], applies & (amount > 0), got["evidence"])
         return cents / 100.0
 
     def clamp(got: pd.DataFrame) -> np.ndarray:
@@ -556,7 +629,7 @@ def _fees(aset: AssumptionSet, scenario: Scenario, P: pd.DataFrame, dates: pd.Se
         usps = per_ship(P_CARRIER_FEE, (entry == "postal") & (ship_duty > 0), lambda g: g["value"].fillna(0.0).to_numpy(), pd.Series(np.full(m, "usps")))
     fees["fee_carrier_usd"] = np.round(flat + adv + usps, 2)
     fees["fee_mail_usd"] = mail_fee_cents / 100.0
-    return fees, used, grade
+    return fees
 
 
 def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
