@@ -207,3 +207,33 @@ def test_a_users_scenario_file_is_checked_strictly():
 
     with pytest.raises(AssumptionError, match=r"my.toml: overrides.0.valu: unknown key"):
         load_scenario_text('kind = "scenario"\nname = "x"\nlabel = "x"\nlabel_zh = "x"\ndescription = "x"\ndescription_zh = "x"\n[[overrides]]\nparam = "us/fees/hmf"\nfrom = 2025-01-01\nvalue = 0\nvalu = 1\n', "my.toml")
+
+
+def _every_change(aset_):
+    for param in aset_.params.values():
+        for i, period in enumerate(param.values):
+            yield pytest.param(param.id, i, id=f"{param.id}[{period.key}]@{period.from_}")
+
+
+def _expected(param, key, day):
+    """What should be in force: the latest period of ``key`` started by ``day`` and not ended; else ``*``'s."""
+    for k in ([key, "*"] if key != "*" else ["*"]):
+        started = [p for p in param.values if p.key == k and p.from_ <= day]
+        if started:
+            last = max(started, key=lambda p: p.from_)
+            if last.until is None or day < last.until:
+                return last
+    return None
+
+
+@pytest.mark.parametrize(("pid", "i"), list(_every_change(load_assumptions())))
+def test_every_dated_value_on_the_day_before_and_the_day_of(aset, pid, i):
+    param = aset.param(pid)
+    period = param.values[i]
+    day = period.from_
+    assert value_at(param, day, period.key) == period  # the day it takes effect
+    before = value_at(param, day - dt.timedelta(days=1), period.key)
+    assert before == _expected(param, period.key, day - dt.timedelta(days=1))
+    assert before != period
+    if period.until is not None:  # and the day it ends
+        assert value_at(param, period.until, period.key) != period
