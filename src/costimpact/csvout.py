@@ -16,7 +16,13 @@ def _arrow_table(frame: pd.DataFrame) -> pa.Table:
     arrays, names = [], []
     for name in frame.columns:
         col = frame[name]
-        if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object:
+        if isinstance(col.dtype, pd.CategoricalDtype):  # decoded in C++, not through Python strings
+            codes = pa.array(col.cat.codes.to_numpy(), mask=col.isna().to_numpy())
+            cats = pa.array(col.cat.categories.astype(str).to_numpy(dtype=object), type=pa.string())
+            arrays.append(pa.DictionaryArray.from_arrays(codes, cats).cast(pa.string()))
+            names.append(str(name))
+            continue
+        if col.dtype == object:
             col = col.astype("str")
         if col.dtype.kind == "M":
             values = col.to_numpy(dtype="datetime64[ns]")

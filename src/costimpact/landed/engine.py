@@ -193,7 +193,7 @@ def price_lines(
     ieepa_names = {layer_name(p) for p in aset.layers() if p.ieepa}
     ieepa_exposure = sum((duties[x] for x in ieepa_names), np.zeros(w.m)) + np.where(postal_ieepa, duties["postal"], 0.0)
     fees = apply_fees(w, duty_total, mail_fee_cents)
-    out = _assemble(w, src.iloc[sel], duties, duty_total, fees, ieepa_exposure, treatment, hts_key.to_numpy()[sel])
+    out = _assemble(w, src.iloc[sel], duties, duty_total, fees, ieepa_exposure, treatment, hts_key.iloc[sel].array)
     return out, rejects, _used_periods(aset, w.used)
 
 
@@ -346,7 +346,8 @@ def apply_entry_type(w: _Work) -> None:
     w.note(limit["period_id"])
     under = P["ship_value"].to_numpy() <= limit["value"].to_numpy() + 1e-9
     postal = (P["mode"] == "postal").to_numpy()
-    P["entry"] = np.select([P["de_minimis"].to_numpy(), postal & under, under], ["de_minimis", "postal", "informal"], "formal")
+    codes = np.select([P["de_minimis"].to_numpy(), postal & under, under], [0, 1, 2], 3)  # positions in ENTRY_TYPES
+    P["entry"] = pd.Categorical.from_codes(codes, categories=list(ENTRY_TYPES))
 
 
 def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list]:
@@ -413,7 +414,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     """
     P, m, aset = w.P, w.m, w.aset
     value, ship, dates = P["value"].to_numpy(), P["ship"].to_numpy(), P["date"]
-    postal_rows = P["entry"].to_numpy() == "postal"
+    postal_rows = (P["entry"] == "postal").to_numpy()
     treatment = np.full(m, "", dtype=object)
     postal_ieepa = np.zeros(m, dtype=bool)
     mail_fee_cents = np.zeros(m, dtype=np.int64)
@@ -433,9 +434,9 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     special = postal_rows & (tr != "mail_entry")
     w.note(got["period_id"], special, got["evidence"])
 
-    method = _postal_method(P["method"].to_numpy(), w.scenario, aset, dates, ship)
+    method = _postal_method(P["method"].to_numpy(dtype=object), w.scenario, aset, dates, ship)
     spec_until = pd.to_datetime(got["specific_until"]).to_numpy(dtype="datetime64[ns]")
-    use_specific = (method == "specific") & (np.isnat(spec_until) | (dates.to_numpy(dtype="datetime64[ns]") < spec_until))
+    use_specific = method & (np.isnat(spec_until) | (dates.to_numpy(dtype="datetime64[ns]") < spec_until))
     av_flat = round_cents(value * got["ad_valorem"].fillna(0.0).to_numpy())
     ieepa_sum = sum((duties[x] for x in ieepa_layers), np.zeros(m))
     origin_rate = sum((before_exempt[x] for x in ieepa_layers), np.zeros(m))
@@ -479,7 +480,7 @@ def _assemble(w: _Work, src_rows: pd.DataFrame, duties: dict[str, np.ndarray], d
     fees_total = fees["fee_mpf_usd"] + fees["fee_hmf_usd"] + fee_other
     out = src_rows.copy()
     out["customs_value_usd"] = value
-    out["entry_type"] = pd.Categorical(P["entry"].to_numpy(), categories=list(ENTRY_TYPES))
+    out["entry_type"] = P["entry"].array
     out["de_minimis"] = P["de_minimis"].to_numpy()
     for info in layer_infos(w.aset):
         out[info.column] = np.round(duties.get(info.name, np.zeros(m)), 2)
@@ -497,12 +498,12 @@ def _assemble(w: _Work, src_rows: pd.DataFrame, duties: dict[str, np.ndarray], d
     out["price_date"] = P["date"].to_numpy()
     out["hts_matched"] = hts_key
     out["rates_user_supplied"] = P["user_rates"].to_numpy()
-    out["s301_list_applied"] = P["s301_list"].to_numpy()
-    out["s232_group"] = P["s232"].to_numpy()
-    out["postal_treatment"] = treatment
+    out["s301_list_applied"] = P["s301_list"].array
+    out["s232_group"] = P["s232"].array
+    out["postal_treatment"] = pd.Categorical(treatment)
     out["shipment_value_usd"] = P["ship_value"].to_numpy()
     out["de_minimis_threshold_usd"] = P["threshold"].to_numpy()
-    out["evidence_grade"] = GRADE_MARK[w.grade]
+    out["evidence_grade"] = pd.Categorical.from_codes(w.grade, categories=list(GRADE_MARK))
     return out.reset_index(drop=True)
 
 
@@ -558,13 +559,13 @@ def _tier_amount(tiers, rate: np.ndarray) -> np.ndarray:  # noqa: ANN001
 
 
 def _postal_method(line_method: np.ndarray, scenario: Scenario, aset: AssumptionSet, dates: pd.Series, ship: np.ndarray) -> np.ndarray:
-    """The carrier's election per parcel: the line's own column, else the scenario's option, else the default."""
-    default = attach(aset.param(P_POSTAL_METHOD), dates)["value"].fillna(0.0).to_numpy()
-    base = np.where(default >= 0.5, "specific", "ad_valorem")
+    """The carrier's election per parcel: the line's own column, else the scenario's option, else the default.
+    Returns True where the parcel's carrier elected the specific (per-item) method."""
+    default = attach(aset.param(P_POSTAL_METHOD), dates)["value"].fillna(0.0).to_numpy() >= 0.5
     if scenario.options.postal_duty_method:
-        base = np.full(len(base), scenario.options.postal_duty_method)
-    chosen = np.where(np.isin(line_method, ["ad_valorem", "specific"]), line_method, base)
-    return pd.Series(chosen).groupby(ship).transform("first").to_numpy()
+        default = np.full(len(default), scenario.options.postal_duty_method == "specific")
+    specific = np.where(line_method == "specific", True, np.where(line_method == "ad_valorem", False, default))
+    return pd.Series(specific).groupby(ship).transform("first").to_numpy().astype(bool)
 
 
 def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> dict[str, np.ndarray]:
@@ -577,7 +578,8 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     """
     aset, scenario, P, m = w.aset, w.scenario, w.P, w.m
     dates, ship, line_rows = P["date"], P["ship"].to_numpy(), w.rows
-    ship_value, entry = P["ship_value"].to_numpy(), P["entry"].to_numpy()
+    ship_value = P["ship_value"].to_numpy()
+    entry = np.asarray(ENTRY_TYPES)[P["entry"].cat.codes.to_numpy()]
     value = P["value"].to_numpy()
     mode = P["mode"].to_numpy()
     ship_duty = pd.Series(duty_total).groupby(ship).transform("sum").to_numpy()
