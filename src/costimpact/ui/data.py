@@ -35,8 +35,10 @@ SAMPLE_NAME = "sample_orders.csv"
 BAND_PARAM = "us/benchmarks/direct_mail_cost_rise"
 
 
+@st.cache_resource(ttl=2, show_spinner=False)
 def assumption_set() -> AssumptionSet:
-    """The built-in set; ``load_assumptions`` keeps it per folder content (a few ms to check the files)."""
+    """The built-in set. A page asks for it dozens of times per rerun; checking the files costs a few ms each
+    time, so the answer is kept two seconds (an edited assumption file shows up on the next interaction)."""
     return load_assumptions()
 
 
