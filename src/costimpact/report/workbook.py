@@ -578,6 +578,17 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     money_cols = [2] + [3 + 2 * i for i in range(len(comps))]
     for col in money_cols:
         chart.add_series({"name": [sheet, row, col], "categories": [sheet, top, 0, last, 0], "values": [sheet, top, col, last, col]})
+    # the change in % on a second axis: postal and express stay readable beside a large ocean bill
+    pct_line = book.wb.add_chart({"type": "line"})
+    for i in range(len(comps)):
+        col = 4 + 2 * i
+        pct_line.add_series({
+            "name": [sheet, row, col], "categories": [sheet, top, 0, last, 0], "values": [sheet, top, col, last, col],
+            "y2_axis": True, "line": {"none": True}, "marker": {"type": "diamond", "size": 9},
+            "data_labels": {"value": True, "num_format": "0.0%"},
+        })
+    chart.combine(pct_line)
+    chart.set_y2_axis({"num_format": "0%", "name": t("report.chart.change_axis", lang)})
     chart.set_title({"name": t("report.chart.channels", lang)})
     chart.set_y_axis({"num_format": _Formats.INT, "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
