@@ -468,12 +468,24 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
     notes = pd.Series(np.full(n, "", dtype=object), dtype=object)
     values: dict[str, object] = {}
     all_codes: list[np.ndarray] = []
+    free_text: list[pd.Series] = []  # plain text columns: compared only to confirm duplicate rows
     for col in COLUMNS:
         header = by_canonical.get(col.name)
         if header is None:
             continue
         raw_text, is_num = cell_text(frame[header].reset_index(drop=True))
         kind = "money_positive" if col.name == "unit_value" else col.kind
+        if kind == "text":  # ids, SKUs, descriptions: nothing to check but presence, so no detour through uniques
+            stripped = raw_text.str.strip()
+            empty = (stripped == "").to_numpy(dtype=bool)
+            if col.required and empty.any():
+                problems.append(pd.DataFrame({
+                    "row_number": rn[empty], "column": col.name,
+                    "value": raw_text[empty].to_numpy(dtype=object), "key": "missing",
+                }))
+            values[col.name] = stripped.where(~empty)
+            free_text.append(raw_text)
+            continue
         fast = _fast_numbers(raw_text) if kind in ("money_positive", "money", "quantity") and not raw.decimal_comma else None
         if fast is not None:  # plain numbers (the usual case): checked whole, no detour through unique texts
             v, empty, failed = fast
@@ -538,8 +550,8 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
     if n:  # exact duplicate rows are priced (two identical lines are a real order often enough); say so
         for header in raw.headers:
             if header not in used:
-                all_codes.append(_factorize(cell_text(frame[header].reset_index(drop=True))[0])[0])
-        first = _duplicate_of(all_codes, rn)
+                free_text.append(cell_text(frame[header].reset_index(drop=True))[0])
+        first = _duplicate_of(all_codes, rn, free_text)
         dup = first > 0
         if dup.any():
             new = np.full(n, "", dtype=object)
@@ -569,8 +581,11 @@ def _take_str(values_u: np.ndarray, codes: np.ndarray) -> pd.Series:
     return pd.Series(arr.take(pa.array(codes)).to_pandas() if len(codes) else pd.Series([], dtype="str"))
 
 
-def _duplicate_of(all_codes: list[np.ndarray], rn: np.ndarray) -> np.ndarray:
-    """For each row, the row number of the first earlier row with identical cells, else 0."""
+def _duplicate_of(all_codes: list[np.ndarray], rn: np.ndarray, free_text: list[pd.Series] = ()) -> np.ndarray:
+    """For each row, the row number of the first earlier row with identical cells, else 0.
+
+    Candidates come from the checked columns' codes (a hash, then an exact comparison); the free-text columns
+    are compared only for those candidates, cell by cell, which spares factorizing a million distinct ids."""
     n = len(rn)
     h = np.zeros(n, dtype=np.uint64)
     with np.errstate(over="ignore"):
@@ -590,6 +605,8 @@ def _duplicate_of(all_codes: list[np.ndarray], rn: np.ndarray) -> np.ndarray:
     same = np.ones(len(cand), dtype=bool)
     for c in all_codes:  # confirm: a hash collision must not call two different rows the same
         same &= c[cand] == c[first_idx[cand]]
+    for text in free_text:
+        same &= text.iloc[cand].to_numpy(dtype=object) == text.iloc[first_idx[cand]].to_numpy(dtype=object)
     out[cand[same]] = rn[first_idx[cand[same]]]
     return out
 
