@@ -39,10 +39,11 @@ def used_for(used: pd.DataFrame, column: str) -> pd.DataFrame:
     return used[mask]
 
 
-def render_number_sources(used: pd.DataFrame, column: str, key: str, extra: str = "") -> None:
-    """A popover (one click) with the periods behind one number, their sources and grades."""
+def render_number_sources(used: pd.DataFrame, column: str, key: str, extra: str = "", extra_grade: str = "") -> None:
+    """A popover (one click) with the periods behind one number, their sources and grades (``extra`` and
+    ``extra_grade``: a source outside the assumption periods, such as the HTS table row behind MFN)."""
     rows = used_for(used, column)
-    grades = sorted(set(rows["evidence"].astype(str))) if len(rows) else []
+    grades = sorted(set(rows["evidence"].astype(str)) | ({extra_grade} if extra_grade else set())) if len(rows) or extra_grade else []
     label = " ".join(grade_badge(g) for g in grades) if grades else ":material/info:"
     with st.popover(label or "i", help=tr("sources.popover_help")):
         if extra:

@@ -133,10 +133,11 @@ def render_breakdown(now: dict, base: dict, layers: list[tuple[str, str, str]], 
         if col in ("landed_cost_usd", "freight_usd"):
             continue
         extra = mfn_extra if col == "duty_mfn_usd" else ""
+        extra_grade = (hts_row or {}).get("evidence", "") if col == "duty_mfn_usd" else ""
         with cells[4]:
-            render_number_sources(base_used, col, key=f"src_b_{col}", extra=extra)
+            render_number_sources(base_used, col, key=f"src_b_{col}", extra=extra, extra_grade=extra_grade)
         with cells[5]:
-            render_number_sources(used, col, key=f"src_n_{col}", extra=extra)
+            render_number_sources(used, col, key=f"src_n_{col}", extra=extra, extra_grade=extra_grade)
 
 
 def render() -> None:
