@@ -11,7 +11,7 @@ References (cited in the app as well):
 - Inference decode roofline: t = max(2 N B / (g peak eta_c), (N w + B ctx kv) / (g BW eta_m)) (Williams et al.
   2009 roofline; fergusfinn.com inference arithmetic; tensoreconomics.com).
 - Risk: p_cut(T) = 1 - exp(-hazard T) (constant-hazard survival); expected cost by route kind as in
-  ``/work/shared/spec/compute-scenario.md``.
+  ``shared/spec/compute-scenario.md``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The compute-scenario file (``/work/shared/spec/compute-scenario.md``): parse TOML into frozen pydantic models.
+"""The compute-scenario file (``shared/spec/compute-scenario.md``): parse TOML into frozen pydantic models.
 
 Strict: an unknown key, a value out of range, a duplicate route id or a ``fallback`` naming no route stops the
 load with one :class:`ComputeScenarioError` that names the file and the key (``route[2].mfu``). Keys left out are
