@@ -70,8 +70,6 @@ def test_modelling_assumptions_are_unverified_with_a_note(caset):
 
 
 def test_real_assumptions_folder_loads_compute_files():
-    if not (ROOT / "assumptions" / "manifest.toml").is_file():
-        pytest.skip("the shared manifest is not there yet")
     aset = load_assumptions(ROOT / "assumptions")
     assert "compute/accelerators" in aset.tables
     assert "compute/prices/levy_rate" in aset.params
