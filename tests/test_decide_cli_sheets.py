@@ -12,7 +12,6 @@ from costimpact.cli import main
 from costimpact.decide.sheets import decision_sheets
 
 SAMPLE = Path(__file__).resolve().parents[1] / "src" / "costimpact" / "data" / "sample_orders.csv"
-needs_sample = pytest.mark.skipif(not SAMPLE.is_file(), reason="sample orders not shipped yet")
 
 
 @pytest.fixture()
@@ -58,7 +57,6 @@ def test_cli_usage_error_exit_2(capsys) -> None:  # noqa: ANN001
     assert exc.value.code == 2
 
 
-@needs_sample
 def test_cli_on_the_sample(tmp_path: Path) -> None:
     assert main(["decide", "fulfilment", str(SAMPLE), "--as-of", "2026-11-26", "--out", str(tmp_path / "f.csv")]) == 0
 

@@ -85,12 +85,9 @@ def test_not_a_spreadsheet_exits_2(tmp_path, capsys):
     assert capsys.readouterr().err.count("\n") == 1
 
 
-@pytest.mark.skipif(not support.SAMPLE.exists(), reason="the sample orders file is not there yet")
 @pytest.mark.parametrize("name", ["sample_orders.csv", "sample_orders.xlsx"])
 def test_report_on_the_sample_orders(name, tmp_path, capsys):
     path = support.SAMPLE.with_name(name)
-    if not path.exists():
-        pytest.skip(f"{name} not there yet")
     out = tmp_path / "sample.xlsx"
     assert main(["report", str(path), "--out", str(out), "--as-of", "2026-11-26"]) == 0
     err = capsys.readouterr().err
