@@ -605,8 +605,8 @@ def _duplicate_of(all_codes: list[np.ndarray], rn: np.ndarray, free_text: list[p
     same = np.ones(len(cand), dtype=bool)
     for c in all_codes:  # confirm: a hash collision must not call two different rows the same
         same &= c[cand] == c[first_idx[cand]]
-    for text in free_text:
-        same &= text.iloc[cand].to_numpy(dtype=object) == text.iloc[first_idx[cand]].to_numpy(dtype=object)
+    for column in free_text:
+        same &= column.iloc[cand].to_numpy(dtype=object) == column.iloc[first_idx[cand]].to_numpy(dtype=object)
     out[cand[same]] = rn[first_idx[cand[same]]]
     return out
 
