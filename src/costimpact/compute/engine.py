@@ -346,8 +346,10 @@ def _availability(fr: pd.DataFrame, sc: ComputeScenario, aset: AssumptionSet, as
     dates = pd.Series(day, index=idx)
     hq_keys = pd.Series(hq, index=idx)
     china_hq = _param_default(aset, A + "rules/china_hq", dates, hq_keys)["value"].fillna(0) >= 1
-    api_closed = _param_default(aset, A + "rules/api_closed_hq", dates, hq_keys)["value"].fillna(0) >= 1
-    threshold = _param_default(aset, A + "rules/api_ownership_threshold", dates, None)["value"]
+    closed_rule = _param_default(aset, A + "rules/api_closed_hq", dates, hq_keys)
+    api_closed = closed_rule["value"].fillna(0) >= 1
+    threshold_rule = _param_default(aset, A + "rules/api_ownership_threshold", dates, None)
+    threshold = threshold_rule["value"]
     ownership = sc.customer.chinese_ownership
     if ownership is None:
         ownership = china_hq.astype(float)  # omitted: wholly Chinese-owned if China-HQ, else none
@@ -389,10 +391,10 @@ def _availability(fr: pd.DataFrame, sc: ComputeScenario, aset: AssumptionSet, as
     own_pct = (ownership * 100).round(0).astype(int).astype(str)
     thr_pct = (threshold.fillna(0) * 100).round(0).astype(int).astype(str)
     texts = [
-        pd.Series(f"US frontier model APIs are closed to customers headquartered in {hq} (OpenAI since 2024-07-09; "
-                  "Anthropic's ownership ban since 2025-09-05)", index=idx),
-        "US frontier model APIs refuse customers more than " + thr_pct + "% Chinese-owned, wherever located "
-        "(Anthropic, 2025-09-05); this customer is " + own_pct + "% Chinese-owned",
+        f"US frontier model APIs are closed to customers headquartered in {hq} since " + closed_rule["valid_from"]
+        + " (" + closed_rule["source"] + ")",
+        "US frontier model APIs refuse customers more than " + thr_pct + "% Chinese-owned, wherever located (since "
+        + threshold_rule["valid_from"] + ": " + threshold_rule["source"] + "); this customer is " + own_pct + "% Chinese-owned",
         acc + " is a domestic (PRC-made) accelerator: use kind = \"domestic\"",
         acc + ": presumption of denial for China since " + status_from + "; not licensable (no route to buy it)",
         acc + ": no new supply since " + status_from + " (production halted); only an existing fleet can be used",
