@@ -87,6 +87,11 @@ def layer_name(param: Parameter) -> str:
     return param.id.rsplit("/", 1)[-1]
 
 
+def ieepa_layer_names(aset: AssumptionSet) -> set[str]:
+    """The layers resting on IEEPA (refund exposure; the postal regimes built on them)."""
+    return {layer_name(p) for p in aset.layers() if p.ieepa}
+
+
 def layer_infos(aset: AssumptionSet) -> tuple[LayerInfo, ...]:
     """The duty columns in output order: MFN, the layer files, then the postal duty."""
     mfn = LayerInfo("mfn", "duty_mfn_usd", "MFN (column 1 general) duty", "最惠国（第一栏普通）税", False)
@@ -190,7 +195,7 @@ def price_lines(
         w.used.append(pid.where(hit, ""))
         w.grade = np.maximum(w.grade, np.where(hit, rank, 0))
     duty_total = sum(duties.values(), np.zeros(w.m))
-    ieepa_names = {layer_name(p) for p in aset.layers() if p.ieepa}
+    ieepa_names = ieepa_layer_names(aset)
     ieepa_exposure = sum((duties[x] for x in ieepa_names), np.zeros(w.m)) + np.where(postal_ieepa, duties["postal"], 0.0)
     fees = apply_fees(w, duty_total, mail_fee_cents)
     out = _assemble(w, src.iloc[sel], duties, duty_total, fees, ieepa_exposure, treatment, hts_key.iloc[sel].array)
@@ -421,7 +426,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     duties["postal"] = np.zeros(m)
     if not postal_rows.any():
         return treatment, postal_ieepa, mail_fee_cents
-    ieepa_layers = {layer_name(p) for p in aset.layers() if p.ieepa}
+    ieepa_layers = ieepa_layer_names(aset)
     ieepa_off = bool(ieepa_layers) and ieepa_layers <= set(w.scenario.disable_layers)
     reg = aset.postal[P_POSTAL]
     got = asof_join(_postal_frame(reg), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
