@@ -442,3 +442,95 @@ def test_normalize_frame_with_numbers_and_datetimes_in_memory():
     assert res.lines[["order_id", "hts_code", "origin_country"]].values.tolist() == [["1001", "6109100012", "CN"]]
     assert rejects_of(res) == [(3, "unit_value", "0")]
     assert conserved(res)
+
+
+# ---------------------------------------------------------------------------------------------- fast paths
+# The CSV reader asks Arrow for number columns as float64 and code columns dictionary-encoded; the XLSX reader
+# types whole columns. Each must fall back to the text checks without changing any outcome.
+
+
+def test_csv_number_column_with_a_dollar_sign_falls_back_to_the_text_parser():
+    res = read_orders(csv_bytes("A,6109100012,CN,12.5,1", "B,6109100012,CN,$7.25,2", "C,6109100012,CN,1,1"), "o.csv")
+    assert res.lines.unit_value.tolist() == [12.5, 7.25, 1.0] and res.rejects.empty
+
+
+@pytest.mark.parametrize("typed", ["nan", "NaN", "inf", "-inf", "N/A", "null", "NA"])
+def test_csv_number_words_are_rejected_not_read_as_empty(typed):
+    res = read_orders(csv_bytes("A,6109100012,CN,12.5,1", f"B,6109100012,CN,{typed},1"), "o.csv")
+    assert rejects_of(res) == [(3, "unit_value", typed)]
+    assert res.rejects.problem[0] == f"got {typed}; expected a number, e.g. 12.50. Write digits only, without text."
+    assert res.lines.order_id.tolist() == ["A"] and conserved(res)
+
+
+def test_csv_optional_number_words_are_rejected_too():
+    res = read_orders(csv_bytes("A,6109100012,CN,12.5,1,nan", "B,6109100012,CN,3,1,", head=HEAD + ",freight_cost"), "o.csv")
+    assert rejects_of(res) == [(2, "freight_cost", "nan")]
+    assert res.lines.freight_cost.tolist() == [0.0]
+
+
+def test_csv_quoted_newline_across_the_reader_block_edge():
+    """Arrow reads 4 MB blocks split at newlines without looking at quotes: a quoted line break just before a
+    block edge must still come back as one cell of one row, with every later row number right."""
+    head = HEAD + ",description"
+    base = [f"A{i:07d},6109100012,CN,12.5,1,plain" for i in range(150_000)]
+    starts = np.cumsum([len(head) + 1] + [len(r) + 1 for r in base])[:-1]  # byte offset of every row
+    # the edge (from the file's start or the header's end) falls in the y's; cut there, both halves would be
+    # rows of six cells, so only the count of rows against lines gives the cut away
+    long_cell = '"two\n' + "y" * 400 + ',a,b,c,d,e"'
+    newline_at = len(base[0]) - len("plain") + 4
+    at = int(np.searchsorted(starts, (1 << 22) - 100 - newline_at))
+    rows = list(base)
+    rows[at] = rows[at].replace("plain", long_cell)
+    rows[at + 5] = rows[at + 5].replace(",12.5,", ",-3,")
+    data = csv_bytes(*rows, head=head)
+    assert data.index(b"\n", data.index(b'"two')) < (1 << 22) < data.index(b'yyy,a')
+    res = read_orders(data, "o.csv")
+    assert res.rows_read == 150_000 and len(res.lines) == 149_999
+    assert res.lines.description.iloc[at] == "two\n" + "y" * 400 + ",a,b,c,d,e"
+    assert rejects_of(res) == [(at + 7, "unit_value", "-3")]  # row numbers count records, not physical lines
+
+
+def test_csv_codes_read_as_categories_keep_blanks_and_spaces():
+    res = read_orders(csv_bytes("A, 6109100012 ,cn,1,1", "B,6109100012,,1,1", "C,,CN,1,1"), "o.csv")
+    assert res.lines.hts_code.tolist() == ["6109100012"] and res.lines.origin_country.tolist() == ["CN"]
+    assert sorted(rejects_of(res)) == [(3, "origin_country", ""), (4, "hts_code", "")]
+
+
+def test_xlsx_number_column_with_blanks_and_a_text_cell():
+    rows = [[*HEAD.split(","), "freight_cost"], ["A", "6109100012", "CN", 4, 1, None], ["B", "6109100012", "CN", 5, None, 2.5],
+            ["C", "6109100012", "CN", "about 5", 1, None], ["D", "6109100012", "CN", None, 1, None]]
+    res = read_orders(xlsx_bytes(rows), "o.xlsx")
+    assert res.lines.order_id.tolist() == ["A", "B"]
+    assert res.lines.quantity.tolist() == [1, 1] and res.lines.freight_cost.tolist() == [0.0, 2.5]
+    assert rejects_of(res) == [(4, "unit_value", "about 5"), (5, "unit_value", "")]
+
+
+def test_xlsx_reject_shows_the_number_as_typed():
+    rows = [[*HEAD.split(",")], ["A", "6109100012", "CN", -2.5, 1], ["B", "6109100012", "CN", 3, 1.5]]
+    res = read_orders(xlsx_bytes(rows), "o.xlsx")
+    assert rejects_of(res) == [(2, "unit_value", "-2.5"), (3, "quantity", "1.5")]
+
+
+def test_readers_leave_the_cycle_collector_as_they_found_it():
+    import gc
+
+    assert gc.isenabled()
+    read_orders(xlsx_bytes([[*HEAD.split(",")], ["A", "6109100012", "CN", 4, 1]]), "o.xlsx")
+    read_orders(csv_bytes("A,6109100012,CN,1,1", "B,6109100012,CN,1,1,oops,more"), "o.csv")  # the slow CSV path
+    with pytest.raises(FileRefused):
+        read_orders(b"PK\x03\x04" + b"\x00" * 100, "o.xlsx")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_orders(xlsx_bytes([[*HEAD.split(",")], ["A", "6109100012", "CN", 4, 1]]), "o.xlsx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_normalize_frame_takes_categorical_columns():
+    df = pd.DataFrame({"order_id": ["A", "B", "C"], "hts_code": pd.Categorical(["6109100012", "6109100012", None]),
+                       "origin_country": pd.Categorical(["CN", "vn", "CN"]), "unit_value": [1.0, 2.0, 3.0]})
+    res = normalize_frame(df)
+    assert res.lines.origin_country.tolist() == ["CN", "VN"]
+    assert rejects_of(res) == [(4, "hts_code", "")]

@@ -69,3 +69,15 @@ def test_messy_xlsx_conserves_rows(rows):
     except FileRefused:
         return
     assert res.rows_read == len(res.lines) + res.rejects["row_number"].nunique()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("ab1 \t\n\r\x0b\x1c\u3000\u00a0\u2028\u200b中é")), max_size=6),
+                max_size=30), st.integers(min_value=0, max_value=5))
+def test_skipping_the_strip_never_changes_a_cell(cells, cut):
+    """The text columns skip ``str.strip`` when no cell can start or end with white space: the outcome must be
+    exactly the strip's, for any cells (sliced, to reach Arrow arrays that start at an offset)."""
+    from costimpact.orders.normalize import _strip
+
+    s = pd.Series(cells, dtype="str").iloc[min(cut, len(cells)):].reset_index(drop=True)
+    assert _strip(s).tolist() == s.str.strip().tolist()

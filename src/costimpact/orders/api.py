@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from costimpact.errors import FileRefused
+from costimpact.orders.columns import read_types
 from costimpact.orders.messages import OrderFileRefused
 from costimpact.orders.normalize import normalize_raw
 from costimpact.orders.readers import (
@@ -46,7 +48,10 @@ def read_orders(
         raise OrderFileRefused("too_large", file=file_name, size=_mb(len(data)), limit=_mb(limit))
     kind = sniff(data, file_name, DEFAULT_MAX_UNZIPPED_BYTES if max_unzipped_bytes is None else max_unzipped_bytes)
     try:
-        raw = read_xlsx_bytes(data, file_name, sheet) if kind == "xlsx" else read_csv_bytes(data, file_name)
+        if kind == "xlsx":
+            raw = read_xlsx_bytes(data, file_name, sheet)
+        else:
+            raw = read_csv_bytes(data, file_name, lambda headers: read_types(headers, mapping))
     except FileRefused:
         raise
     except (MemoryError, RecursionError):
@@ -54,11 +59,14 @@ def read_orders(
     except Exception as err:  # a reader's surprise on a damaged file: still one line, never a traceback
         raise OrderFileRefused("xlsx_unreadable" if kind == "xlsx" else "binary", file=file_name,
                                detail=f"{type(err).__name__}: {str(err)[:100]}") from None
-    lines, rejects, used = normalize_raw(raw, mapping, file_name)
+    # the file's fingerprint is hashed on another thread (hashlib lets go of the GIL) while the checks run
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        lines, rejects, used = normalize_raw(raw, mapping, file_name)
+        sha256 = digest.result()
     return ImportResult(
         lines=lines, rejects=rejects, rows_read=len(raw.frame), file_name=file_name,
-        sha256=hashlib.sha256(data).hexdigest(), sheet=raw.sheet, encoding=raw.encoding, mapping=used,
-        blank_rows=raw.blank_rows,
+        sha256=sha256, sheet=raw.sheet, encoding=raw.encoding, mapping=used, blank_rows=raw.blank_rows,
     )
 
 

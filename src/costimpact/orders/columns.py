@@ -184,3 +184,22 @@ def resolve_mapping(headers: list[str], explicit: dict[str, str] | None) -> dict
             out[header] = name
             taken.add(name)
     return out
+
+
+# how a reader that can type columns while it parses (Arrow, for CSV) may read each kind: plain numbers, or
+# dictionary-encoded text for kinds with few distinct values; free text stays text
+_READ_AS = {"money": "number", "quantity": "number", "hts": "category", "country": "category", "date": "category",
+            "mode": "category", "currency": "category", "method": "category", "share": "category", "rate": "category"}
+
+
+def read_types(headers: list[str], explicit: dict[str, str] | None) -> dict[int, str]:
+    """``{column position: "number" | "category"}`` for the headers that map to a checked column.
+
+    Only a speed hint: a mapping the caller got wrong gives no hint here (the checks report it afterwards).
+    """
+    try:
+        used = resolve_mapping(headers, explicit)
+    except ArgumentError:
+        return {}
+    return {j: _READ_AS[BY_NAME[used[h]].kind] for j, h in enumerate(headers)
+            if h in used and BY_NAME[used[h]].kind in _READ_AS}

@@ -47,6 +47,13 @@ def cell_text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     idx = s.index
     if n == 0:
         return pd.Series([], dtype="str", index=idx), np.zeros(0, dtype=bool)
+    if isinstance(s.dtype, pd.CategoricalDtype):  # the text of each category, taken to the rows
+        codes = s.cat.codes.to_numpy(dtype=np.int64)
+        cats, cats_num = cell_text(pd.Series(s.cat.categories.to_numpy(dtype=object), dtype=object))
+        cats_text = np.append(cats.to_numpy(dtype=object), "")
+        codes = np.where(codes < 0, len(cats), codes)
+        return pd.Series(_take_str(cats_text, codes).to_numpy(dtype=object), index=idx, dtype="str"), \
+            np.append(cats_num, False)[codes]
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("str").fillna(""), np.zeros(n, dtype=bool)
     if pd.api.types.is_numeric_dtype(s.dtype):
@@ -164,26 +171,37 @@ def _parse_numbers(u: pd.Series, decimal_comma: bool = False, percent: bool = Fa
     return vals, failed
 
 
-def _number_problems(vals: np.ndarray, failed: np.ndarray, kind: str) -> np.ndarray:
-    """Problem keys ("" where fine) of parsed numbers for a column kind."""
-    problem = np.full(len(vals), "", dtype=object)
+# problem keys of number cells by a small code (0: fine), so a million cells cost an int8 array, not objects
+_NUMBER_KEYS = np.array(["", "value_not_positive", "too_large", "negative", "quantity_fraction", "quantity_below_one",
+                         "share_range", "rate_range", "number_bad", "missing"], dtype=object)
+_NK = {k: np.int8(i) for i, k in enumerate(_NUMBER_KEYS)}
+
+
+def _number_problem_codes(vals: np.ndarray, failed: np.ndarray, kind: str) -> np.ndarray:
+    """Problem codes (indices into ``_NUMBER_KEYS``, 0 where fine) of parsed numbers for a column kind."""
+    code = np.zeros(len(vals), dtype=np.int8)
     with np.errstate(invalid="ignore"):
         if kind == "money_positive":
-            problem[vals <= 0] = "value_not_positive"
-            problem[vals > MAX_AMOUNT] = "too_large"
+            code[vals <= 0] = _NK["value_not_positive"]
+            code[vals > MAX_AMOUNT] = _NK["too_large"]
         elif kind == "money":
-            problem[vals < 0] = "negative"
-            problem[vals > MAX_AMOUNT] = "too_large"
+            code[vals < 0] = _NK["negative"]
+            code[vals > MAX_AMOUNT] = _NK["too_large"]
         elif kind == "quantity":
-            problem[np.floor(vals) != vals] = "quantity_fraction"
-            problem[vals < 1] = "quantity_below_one"
-            problem[vals > MAX_QUANTITY] = "too_large"
+            code[np.floor(vals) != vals] = _NK["quantity_fraction"]
+            code[vals < 1] = _NK["quantity_below_one"]
+            code[vals > MAX_QUANTITY] = _NK["too_large"]
         elif kind == "share":
-            problem[(vals < 0) | (vals > 1)] = "share_range"
+            code[(vals < 0) | (vals > 1)] = _NK["share_range"]
         elif kind == "rate":
-            problem[(vals < 0) | (vals > MAX_RATE)] = "rate_range"
-    problem[failed] = "number_bad"
-    return problem
+            code[(vals < 0) | (vals > MAX_RATE)] = _NK["rate_range"]
+    code[failed] = _NK["number_bad"]
+    return code
+
+
+def _number_problems(vals: np.ndarray, failed: np.ndarray, kind: str) -> np.ndarray:
+    """Problem keys ("" where fine) of parsed numbers for a column kind."""
+    return _NUMBER_KEYS[_number_problem_codes(vals, failed, kind)]
 
 
 def _check_number(kind: str):  # noqa: ANN202
@@ -465,7 +483,7 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
         cp = pd.DataFrame(raw.cell_problems, columns=["row_number", "column", "value", "key"])
         cp["column"] = cp["column"].map(lambda h: used.get(h, h)).astype(object)
         problems.append(cp)
-    notes = pd.Series(np.full(n, "", dtype=object), dtype=object)
+    notes = pd.Series(np.full(n, "", dtype=object), dtype=object, copy=False)
     values: dict[str, object] = {}
     all_codes: list[np.ndarray] = []
     free_text: list[pd.Series] = []  # plain text columns: compared only to confirm duplicate rows
@@ -473,10 +491,11 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
         header = by_canonical.get(col.name)
         if header is None:
             continue
-        raw_text, is_num = cell_text(frame[header].reset_index(drop=True))
+        series = frame[header].reset_index(drop=True)
         kind = "money_positive" if col.name == "unit_value" else col.kind
         if kind == "text":  # ids, SKUs, descriptions: nothing to check but presence, so no detour through uniques
-            stripped = raw_text.str.strip()
+            raw_text = cell_text(series)[0]
+            stripped = _strip(raw_text)
             empty = (stripped == "").to_numpy(dtype=bool)
             if col.required and empty.any():
                 problems.append(pd.DataFrame({
@@ -486,22 +505,29 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
             values[col.name] = stripped.where(~empty)
             free_text.append(raw_text)
             continue
-        fast = _fast_numbers(raw_text) if kind in ("money_positive", "money", "quantity") and not raw.decimal_comma else None
+        fast, shown = None, None
+        if kind in ("money_positive", "money", "quantity") and not raw.decimal_comma:
+            fast = _typed_numbers(series)  # a column read as numbers (an Excel number column, Arrow's float64)
+            if fast is None:
+                raw_text = cell_text(series)[0]
+                fast = _fast_numbers(raw_text)
+                shown = raw_text
         if fast is not None:  # plain numbers (the usual case): checked whole, no detour through unique texts
             v, empty, failed = fast
-            problem = _number_problems(v, failed, kind)
-            problem[empty] = "missing" if col.required else ""
-            bad = problem != ""
+            code = _number_problem_codes(v, failed, kind)
+            code[empty] = _NK["missing"] if col.required else 0
+            bad = code != 0
             if bad.any():
                 problems.append(pd.DataFrame({
                     "row_number": rn[bad], "column": col.name,
-                    "value": raw_text[bad].to_numpy(dtype=object), "key": problem[bad],
+                    "value": shown[bad].to_numpy(dtype=object) if shown is not None else _format_numbers(v[bad]),
+                    "key": _NUMBER_KEYS[code[bad]],
                 }))
             v[bad | empty] = np.nan
             values[col.name] = v
             all_codes.append(np.where(np.isnan(v), -1.0, v).view(np.int64))
             continue
-        codes, u_raw = _factorize(raw_text)
+        codes, u_raw, is_num = _unique_cells(series)
         all_codes.append(codes)
         u = u_raw.str.strip()
         empty_u = (u == "").to_numpy(dtype=bool)
@@ -550,7 +576,7 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
     if n:  # exact duplicate rows are priced (two identical lines are a real order often enough); say so
         for header in raw.headers:
             if header not in used:
-                free_text.append(cell_text(frame[header].reset_index(drop=True))[0])
+                free_text.append(frame[header].reset_index(drop=True))
         first = _duplicate_of(all_codes, rn, free_text)
         dup = first > 0
         if dup.any():
@@ -564,6 +590,58 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
         rejected = np.isin(rn, rejects["row_number"].to_numpy())
         lines = lines.loc[~rejected].reset_index(drop=True)
     return lines, rejects, used
+
+
+def _strip(s: pd.Series) -> pd.Series:
+    """``s.str.strip()``, skipped when no cell could start or end with white space.
+
+    The test reads each cell's first and last byte straight from Arrow's buffers: a control byte, a space or
+    any non-ASCII byte (which may be part of an ideographic or no-break space) means stripping for real.
+    """
+    import pyarrow as pa
+
+    if str(s.dtype) != "str" or not len(s):
+        return s.str.strip()
+    for chunk in s.array.__arrow_array__().chunks:
+        if not len(chunk):
+            continue
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return s.str.strip()
+        _, off_buf, data_buf = chunk.buffers()
+        off_type = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+        offsets = np.frombuffer(off_buf, dtype=off_type)[chunk.offset: chunk.offset + len(chunk) + 1]
+        if data_buf is None or offsets[-1] == offsets[0]:
+            continue
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        filled = offsets[1:] > offsets[:-1]
+        edges = np.concatenate([data[offsets[:-1][filled]], data[offsets[1:][filled] - 1]])
+        if ((edges <= 0x20) | (edges >= 0x7F)).any():
+            return s.str.strip()
+    return s
+
+
+def _typed_numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(values, empty, failed) for a column that already holds numbers (float or int), else None."""
+    if not (pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype)) or \
+            pd.api.types.is_bool_dtype(s.dtype):
+        return None
+    v = s.to_numpy(dtype=float, na_value=np.nan, copy=True)
+    empty = np.isnan(v)
+    return v, empty, np.isinf(v)
+
+
+def _unique_cells(s: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """(codes, unique texts, number-cell mask) of a column: its categories when the reader dictionary-encoded
+    it (no second pass over the rows), else its cells turned into text and factorised."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy(dtype=np.int64)
+        cats, cats_num = cell_text(pd.Series(s.cat.categories.to_numpy(dtype=object), dtype=object))
+        u = pd.Series(np.append(cats.to_numpy(dtype=object), ""), dtype="str")
+        codes = np.where(codes < 0, len(cats), codes)
+        return codes, u, np.append(cats_num, False)[codes]
+    raw_text, is_num = cell_text(s)
+    codes, u = _factorize(raw_text)
+    return codes, u, is_num
 
 
 def _factorize(raw_text: pd.Series) -> tuple[np.ndarray, pd.Series]:
@@ -587,13 +665,17 @@ def _duplicate_of(all_codes: list[np.ndarray], rn: np.ndarray, free_text: list[p
     Candidates come from the checked columns' codes (a hash, then an exact comparison); the free-text columns
     are compared only for those candidates, cell by cell, which spares factorizing a million distinct ids."""
     n = len(rn)
-    h = np.zeros(n, dtype=np.uint64)
+    # multiply-xor over the columns, then one final mix (splitmix64's): two cheap operations per column, and
+    # every candidate is confirmed exactly below, so a collision costs a comparison, never a wrong note
+    h = np.full(n, 0xCBF29CE484222325, dtype=np.uint64)
     with np.errstate(over="ignore"):
         for c in all_codes:
-            x = c.astype(np.uint64) + np.uint64(0x9E3779B97F4A7C15)
-            x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-            h = h ^ (x + np.uint64(0x9E3779B97F4A7C15) + (h << np.uint64(6)) + (h >> np.uint64(2)))
-    hs = pd.Series(h)
+            h ^= c.view(np.uint64) if c.dtype.itemsize == 8 else c.astype(np.uint64)
+            h *= np.uint64(0x100000001B3 | (1 << 63) | 0x9E3779B9)
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+    hs = pd.Series(h, copy=False)
     dup = hs.duplicated().to_numpy()
     out = np.zeros(n, dtype=np.int64)
     if not dup.any():
@@ -605,8 +687,10 @@ def _duplicate_of(all_codes: list[np.ndarray], rn: np.ndarray, free_text: list[p
     same = np.ones(len(cand), dtype=bool)
     for c in all_codes:  # confirm: a hash collision must not call two different rows the same
         same &= c[cand] == c[first_idx[cand]]
-    for column in free_text:
-        same &= column.iloc[cand].to_numpy(dtype=object) == column.iloc[first_idx[cand]].to_numpy(dtype=object)
+    for column in free_text:  # cells as read: equal values, or both empty
+        a = column.iloc[cand].to_numpy(dtype=object)
+        b = column.iloc[first_idx[cand]].to_numpy(dtype=object)
+        same &= (a == b) | (pd.isna(a) & pd.isna(b))
     out[cand[same]] = rn[first_idx[cand[same]]]
     return out
 
@@ -660,20 +744,20 @@ def _assemble(raw: RawTable, used: dict[str, str], values: dict[str, object], rn
               notes: pd.Series, n: int) -> pd.DataFrame:
     import pyarrow as pa
 
-    out: dict[str, object] = {"row_number": pd.Series(rn, dtype="int64")}
+    out: dict[str, object] = {"row_number": pd.Series(rn, dtype="int64", copy=False)}
     for col in COLUMNS:
         v = values.get(col.name)
         if col.kind in _FLOAT_KINDS:
-            s = pd.Series(np.full(n, np.nan) if v is None else v, dtype="float64")
+            s = pd.Series(np.full(n, np.nan) if v is None else v, dtype="float64", copy=False)
             if col.default is not None:
                 s = s.fillna(float(col.default))
         elif col.kind == "quantity":
             q = np.full(n, float(col.default)) if v is None else np.where(np.isnan(v), float(col.default), v)
             q = np.where(np.isfinite(q) & (q < 2.0**62), q, 1.0)  # only rejected rows, which are dropped
-            s = pd.Series(q.astype(np.int64))
+            s = pd.Series(q.astype(np.int64), copy=False)
         elif col.kind == "date":
             s = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]") if v is None else v,
-                          dtype="datetime64[ns]")
+                          dtype="datetime64[ns]", copy=False)
         else:
             s = pd.Series(pa.nulls(n, pa.string()).to_pandas()) if v is None else v
             if col.default is not None:
@@ -692,4 +776,4 @@ def _assemble(raw: RawTable, used: dict[str, str], values: dict[str, object], rn
             name = f"{name} (input)"
         taken.add(name)
         out[name] = raw.frame[header].reset_index(drop=True)
-    return pd.DataFrame(out)
+    return pd.DataFrame(out, copy=False)  # the arrays are this function's own: no copy, no consolidation

@@ -8,10 +8,14 @@ rows with more cells than the header). Nothing is dropped here except fully blan
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,6 +29,10 @@ DEFAULT_MAX_UNZIPPED_BYTES = 2 * 1024 * 1024 * 1024  # what an xlsx may unpack t
 SHEET_NAMES = ("orders", "订单")
 HEADER_SEARCH_ROWS = 10  # a title or a note above the header row is skipped if the header is this close
 _MB = 1024 * 1024
+
+
+# given the headers, the columns (by position) to read as "number" or "category" rather than text
+Typing = Callable[[list[str]], dict[int, str]]
 
 
 @dataclass
@@ -184,11 +192,13 @@ def _sniff_delimiter(head_lines: list[str]) -> str:
     return best
 
 
-def read_csv_bytes(data: bytes, file_name: str) -> RawTable:
+def read_csv_bytes(data: bytes, file_name: str, typing: Typing | None = None) -> RawTable:
     """Read CSV bytes: encoding and delimiter detected, header row found, every cell kept as text.
 
     The fast path hands UTF-8 bytes to Arrow's multi-threaded CSV reader (which also checks the UTF-8);
     rows of the wrong width, blank lines or a wrong guess at the encoding fall back to slower, forgiving paths.
+    ``typing`` (given the headers) may ask for some columns as plain numbers or as dictionary-encoded text, which
+    Arrow then builds while it parses; a column that does not hold only plain numbers is read as text after all.
     """
     encoding, utf8 = _fast_utf8(data)
     text_head = None
@@ -211,11 +221,14 @@ def read_csv_bytes(data: bytes, file_name: str) -> RawTable:
     headers = _unique_headers(head_records[header_idx])
     n = len(headers)
     cell_problems: list[tuple[int, str, str, str]] = []
-    frame = _read_arrow(utf8, delim, header_idx + 1, n)
+    types = typing(headers) if typing is not None else {}
+    if delim == ";":  # decimal commas: numbers go through the text parser that knows them
+        types = {j: t for j, t in types.items() if t != "number"}
+    frame = _read_arrow(utf8, delim, header_idx + 1, n, types)
     if frame is _BAD_UTF8:
         text, encoding = decode(data, file_name)
         utf8 = text.removeprefix("\ufeff").encode("utf-8")
-        frame = _read_arrow(utf8, delim, header_idx + 1, n)
+        frame = _read_arrow(utf8, delim, header_idx + 1, n, types)
     if frame is None or frame is _BAD_UTF8:
         # physical lines before the data: the header's record may span lines when a quoted cell holds a newline
         reader = csv.reader(io.StringIO(sample), delimiter=delim)
@@ -223,7 +236,8 @@ def read_csv_bytes(data: bytes, file_name: str) -> RawTable:
             next(reader)
         skip = reader.line_num
         # the forgiving path (blank lines, rows of the wrong width): Python's csv module, every row kept
-        frame, cell_problems = _read_ragged(utf8.decode("utf-8", "replace"), delim, skip, headers, header_idx)
+        with _gc_paused():
+            frame, cell_problems = _read_ragged(utf8.decode("utf-8", "replace"), delim, skip, headers, header_idx)
     frame.columns = headers
     row_numbers = np.arange(len(frame), dtype=np.int64) + header_idx + 2
     return _drop_blank(RawTable(headers, frame, row_numbers, None, encoding, delim == ";", cell_problems))
@@ -256,37 +270,71 @@ def _head_text(utf8: bytes) -> str:
     return codecs.getincrementaldecoder("utf-8")(errors="replace").decode(utf8[:65536], final=False)
 
 
-def _read_arrow(utf8: bytes, delim: str, skip_rows: int, n: int):  # noqa: ANN202
-    """All cells as text through pyarrow; None when a row has the wrong width or a line is blank."""
+def _read_arrow(utf8: bytes, delim: str, skip_rows: int, n: int, types: dict[int, str] | None = None):  # noqa: ANN202
+    """The cells through pyarrow; None when a row has the wrong width or a line is blank.
+
+    Columns are text, except those ``types`` names: ``"number"`` (float64, asked only for columns that should
+    hold plain numbers) and ``"category"`` (dictionary-encoded text, for columns of few distinct values).
+    A number column holding anything else ("$12", "n/a", "nan") makes the whole read start again as text, so
+    the checks see every cell as written.
+    """
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     names = [str(i) for i in range(n)]
+    types = dict(types or {})
     odd_rows: list[int] = []
 
     def on_invalid(row) -> str:  # noqa: ANN001
         odd_rows.append(1)
         return "skip"
 
-    def read(newlines_in_values: bool):  # noqa: ANN202
+    def read(newlines_in_values: bool, typed: bool):  # noqa: ANN202
+        column_types = {c: pa.string() for c in names}
+        if typed:
+            for j, kind in types.items():
+                column_types[names[j]] = pa.float64() if kind == "number" else pa.dictionary(pa.int32(), pa.string())
         return pacsv.read_csv(
             io.BytesIO(utf8),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=skip_rows, block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"', double_quote=True, escape_char=False,
                                              newlines_in_values=newlines_in_values, ignore_empty_lines=False,
                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in names},
+            convert_options=pacsv.ConvertOptions(column_types=column_types, null_values=[""],
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
         )
 
+    def numbers_plain(table) -> bool:  # noqa: ANN001
+        """No NaN or infinity typed into a number column: those are problems the text checks must name."""
+        for j, kind in types.items():
+            if kind == "number":
+                col = table.column(names[j])
+                if pc.any(pc.or_(pc.is_nan(col), pc.is_inf(col))).as_py():
+                    return False
+        return True
+
+    typed = bool(types)
     try:
-        # fast first: rows split at every newline. If some newline sat inside a quoted cell, fewer rows than
-        # lines come back (or rows break): then read again allowing newlines in values (slower, exact)
-        table = read(False)
-        lines = utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1) - skip_rows
-        if odd_rows or table.num_rows != lines:
+        # fast first: Arrow splits its blocks at newlines without looking at quotes. A newline inside a quoted
+        # cell is read right within a block, but one cut at a block edge can leave two rows of the right width
+        # and wrong cells. So when the file has quotes at all, fewer (or more) rows than lines, like a row of
+        # the wrong width, means reading again with quote-aware blocks (slower, exact)
+        try:
+            table = read(False, typed)
+        except pa.ArrowInvalid as err:
+            if not typed or "conversion error" not in str(err).lower():
+                raise
             odd_rows.clear()
-            table = read(True)
+            typed = False
+            table = read(False, typed)
+        if typed and not numbers_plain(table):
+            odd_rows.clear()
+            typed = False
+            table = read(False, typed)
+        if odd_rows or (b'"' in utf8 and table.num_rows != _physical_lines(utf8) - skip_rows):
+            odd_rows.clear()
+            table = read(True, typed)
     except pa.ArrowInvalid as err:
         return _BAD_UTF8 if "utf8" in str(err).lower() or "utf-8" in str(err).lower() else None
     except (pa.ArrowException, ValueError, OSError):
@@ -296,6 +344,10 @@ def _read_arrow(utf8: bytes, delim: str, skip_rows: int, n: int):  # noqa: ANN20
     frame = table.to_pandas()
     frame.columns = list(range(n))
     return frame
+
+
+def _physical_lines(utf8: bytes) -> int:
+    return utf8.count(b"\n") + (0 if utf8.endswith(b"\n") else 1)
 
 
 def _read_ragged(text: str, delim: str, skip: int, headers: list[str], header_idx: int):
@@ -377,7 +429,12 @@ def _drop_blank(raw: RawTable) -> RawTable:
     blank = np.ones(len(frame), dtype=bool)
     for col in frame.columns:
         s = frame[col]
-        if s.dtype == object:
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            cats = pd.Series(s.cat.categories.to_numpy(dtype=object), dtype=object)
+            blank_cat = np.append(cats.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool), True)
+            codes = s.cat.codes.to_numpy(dtype=np.int64)
+            empty = blank_cat[np.where(codes < 0, len(cats), codes)]
+        elif s.dtype == object:
             empty = s.isna().to_numpy() | s.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
         elif pd.api.types.is_string_dtype(s.dtype):
             empty = s.isna().to_numpy() | (s.str.len().fillna(0).to_numpy() == 0)
@@ -405,7 +462,29 @@ def _drop_blank(raw: RawTable) -> RawTable:
 # XLSX
 
 
+@contextlib.contextmanager
+def _gc_paused():  # noqa: ANN202
+    """Pause Python's cycle collector while a reader makes millions of short-lived cell objects.
+
+    They hold no cycles (reference counting frees them), yet every few thousand allocations the collector
+    would walk every object of the process: a third of the time of a large read in a busy process (the app).
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None) -> RawTable:
+    """Read the order sheet of XLSX bytes (``sheet``, else ``orders``/``订单``, else the first visible one)."""
+    with _gc_paused():
+        return _read_xlsx(data, file_name, sheet)
+
+
+def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawTable:
     from python_calamine import CalamineWorkbook
 
     try:
@@ -427,16 +506,19 @@ def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None) -> Ra
             chosen = visible[0] if visible else (names[0] if names else None)
     if chosen is None:
         raise OrderFileRefused("no_header", file=file_name, where=" (the workbook has no sheet)")
-    try:
-        ws = wb.get_sheet_by_name(chosen)
-        rows = ws.to_python(skip_empty_area=False)
-        merged = list(ws.merged_cell_ranges or [])
-    except Exception as err:
-        raise OrderFileRefused("xlsx_unreadable", file=file_name, detail=_short(err)) from None
-
     # calamine shows a formula without a saved result, or an error value, as an empty cell, and drops such
-    # cells from the end of the sheet: a byte search of the sheet XML tells whether a closer look is needed
-    cell_xml = _formula_and_error_cells(data, chosen)
+    # cells from the end of the sheet: a byte search of the sheet XML tells whether a closer look is needed.
+    # It runs on another thread while calamine parses (calamine lets go of the GIL)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scan = pool.submit(_formula_and_error_cells, data, chosen)
+        try:
+            ws = wb.get_sheet_by_name(chosen)
+            rows = ws.to_python(skip_empty_area=False)
+            merged = list(ws.merged_cell_ranges or [])
+        except Exception as err:
+            scan.cancel()
+            raise OrderFileRefused("xlsx_unreadable", file=file_name, detail=_short(err)) from None
+        cell_xml = scan.result()
     if cell_xml:  # calamine stops at the last cell with a value; a trailing formula row may lie beyond
         last = max(r for r, _ in cell_xml)
         width = max((len(r) for r in rows), default=0)
@@ -452,20 +534,29 @@ def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None) -> Ra
         header_cells.pop()
     n = len(header_cells)
     headers = _unique_headers(header_cells)
-    body = [list(r[:n]) + [""] * (n - len(r)) if len(r) < n else list(r[:n]) for r in rows[header_idx + 1:]]
+    data_rows = rows[header_idx + 1:]
+    if not (data_rows and len(set(map(len, data_rows))) == 1 and len(data_rows[0]) >= n):
+        data_rows = [list(r[:n]) + [""] * (n - len(r)) if len(r) < n else list(r[:n]) for r in data_rows]
+    # one 2-D object array (the usual rectangle goes in as it is), then a contiguous array per column
+    block = np.array(data_rows, dtype=object) if data_rows else np.empty((0, n), dtype=object)
+    columns = [np.ascontiguousarray(block[:, j]) for j in range(n)]
+    del rows[header_idx + 1:], data_rows, block  # the cells now live in ``columns``
 
     merged_cells: list[tuple[int, str]] = []
     for (r0, c0), (r1, c1) in merged:
         if r1 <= header_idx or c0 >= n:
             continue
-        value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
+        if r0 <= header_idx:
+            value = rows[r0][c0] if c0 < len(rows[r0]) else ""
+        else:
+            value = columns[c0][r0 - header_idx - 1] if r0 - header_idx - 1 < len(columns[c0]) else ""
         for r in range(max(r0, header_idx + 1), r1 + 1):
             for c in range(c0, min(c1, n - 1) + 1):
                 i = r - header_idx - 1
-                if i >= len(body) or (r, c) == (r0, c0):
+                if i >= len(columns[c]) or (r, c) == (r0, c0):
                     continue
-                if body[i][c] == "":
-                    body[i][c] = value
+                if columns[c][i] == "":
+                    columns[c][i] = value
                     merged_cells.append((r + 1, headers[c]))
 
     problems: list[tuple[int, str, str, str]] = []
@@ -474,11 +565,43 @@ def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None) -> Ra
             continue
         problems.append((r + 1, headers[c], text, kind))
 
-    frame = pd.DataFrame(body, columns=headers) if body else pd.DataFrame(
-        {h: pd.Series([], dtype=object) for h in headers})
+    frame = pd.DataFrame({j: _cells_to_series(col) for j, col in enumerate(columns)}) if columns and len(columns[0]) \
+        else pd.DataFrame({j: pd.Series([], dtype=object) for j in range(n)})
+    frame.columns = headers
     row_numbers = np.arange(len(frame), dtype=np.int64) + header_idx + 2
     raw = RawTable(headers, frame, row_numbers, chosen, None, False, problems, merged_cells)
     return _drop_blank(raw)
+
+
+def _cells_to_series(arr: np.ndarray) -> pd.Series:
+    """One column of workbook cells as a Series of the narrowest honest type.
+
+    All text: ``str``. Numbers (blank cells allowed): float64 with NaN where blank. Dates (blank allowed):
+    datetime64. Anything mixed (numbers and text in one column) stays ``object`` with every cell as calamine
+    gave it, so the checks see exactly what the seller typed. Arrow does the type test at C speed.
+    """
+    import pyarrow as pa
+
+    try:
+        typed = pa.array(arr, from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        typed = None
+    if typed is not None and pa.types.is_string(typed.type):
+        return pd.Series(typed.to_pandas(), dtype="str")
+    blank = np.asarray(arr == "", dtype=bool) if typed is None else np.zeros(len(arr), dtype=bool)
+    if typed is None and blank.any() and not blank.all():  # numbers or dates with blank cells between them
+        holes = arr.copy()
+        holes[blank] = None
+        try:
+            typed = pa.array(holes, from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+            typed = None
+    if typed is not None:
+        if pa.types.is_floating(typed.type) or pa.types.is_integer(typed.type):
+            return pd.Series(typed.to_numpy(zero_copy_only=False).astype(float))
+        if pa.types.is_timestamp(typed.type) or pa.types.is_date(typed.type):
+            return pd.Series(pd.to_datetime(typed.to_pandas(), errors="coerce"), dtype="datetime64[ns]")
+    return pd.Series(arr, dtype=object)
 
 
 def _short(err: Exception) -> str:
