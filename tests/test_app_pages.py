@@ -43,8 +43,9 @@ def _pct(text: str) -> float:
 
 
 def _by_key(elements, key: str):  # noqa: ANN001, ANN202
+    """The widget keyed ``key``, or ``key@<language>`` for choices whose labels are translated."""
     for e in elements:
-        if e.key == key:
+        if e.key == key or (e.key or "").rpartition("@")[0] == key:
             return e
     raise AssertionError(f"no widget with key {key!r}")
 
@@ -185,3 +186,37 @@ def test_language_switch_keeps_the_chosen_scenarios():
     at.sidebar.radio[0].set_value("en").run()
     assert not at.error
     assert _metric(at, "Change %") == change
+
+
+def test_language_switch_keeps_every_choice_on_the_pages():
+    """A seller who switches language mid-way keeps what they chose: products, modes, scenarios, filters."""
+    at = _open("quick", "en")
+    _by_key(at.text_input, "q_hts_query").set_value("bag").run()
+    picks = _by_key(at.selectbox, "q_hts_pick")
+    assert len(picks.options) > 1
+    _by_key(at.selectbox, "q_hts_pick").set_value(1).run()
+    _by_key(at.selectbox, "q_mode").set_value("express").run()
+    _by_key(at.selectbox, "q_scenario").set_value("no-ieepa").run()
+    _by_key(at.selectbox, "q_baseline").set_value("today").run()
+    _by_key(at.number_input, "q_value").set_value(55.0).run()
+    shown = [m.value for m in at.metric]
+    at.sidebar.radio[0].set_value("zh").run()
+    assert not at.exception and not at.error
+    assert [_by_key(at.selectbox, k).value for k in ("q_hts_pick", "q_mode", "q_scenario", "q_baseline")] == \
+        [1, "express", "no-ieepa", "today"]
+    assert [m.value for m in at.metric] == shown
+
+    at.switch_page(PAGES + "timeline.py").run()
+    _by_key(at.selectbox, "time_scen").set_value("no-ieepa").run()
+    _by_key(at.radio, "time_measure").set_value("fees_total_usd").run()
+    at.sidebar.radio[0].set_value("en").run()
+    assert not at.exception
+    assert _by_key(at.selectbox, "time_scen").value == "no-ieepa"
+    assert _by_key(at.radio, "time_measure").value == "fees_total_usd"
+
+    at.switch_page(PAGES + "assumptions_page.py").run()
+    _by_key(at.multiselect, "asm_grades").set_value(["unverified"]).run()
+    _by_key(at.radio, "asm_when").set_value("on_date").run()
+    at.sidebar.radio[0].set_value("zh").run()
+    assert not at.exception
+    assert _by_key(at.multiselect, "asm_grades").value == ["unverified"] and _by_key(at.radio, "asm_when").value == "on_date"

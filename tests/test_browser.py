@@ -205,3 +205,29 @@ def test_orders_sample_kpis_upload_report_and_language(server, page):
     assert "lang=zh" in page.evaluate("location.href")
     with contextlib.suppress(Exception):
         _shot(page, "orders-after-upload-zh")
+
+
+def test_quick_choices_survive_a_language_switch_in_the_new_language(server, page):
+    """What a seller picked stays picked after the switch, and the dropdowns then read in the new language (a
+    widget kept across the switch would go on showing the labels it was first drawn with)."""
+    from costimpact.i18n import t
+    from costimpact.ui import data
+
+    page.goto(f"{server}/quick?lang=en")
+    _settle(page)
+
+    def pick(label: str, option: str) -> None:
+        page.get_by_role("combobox", name=label).click()
+        page.get_by_role("option").filter(has_text=option).first.click()
+        _settle(page)
+
+    pick("Shipping mode", t("ui.mode.express", "en"))
+    pick("Now (scenario)", data.scenario_label("no-ieepa", "en"))
+    now_en = _metrics(page)["Landed cost now"]
+    page.locator('[data-testid="stSidebar"] label').filter(has_text="简体中文").click()
+    page.locator('[data-testid="stMetricLabel"]').filter(has_text="现在的到岸成本").first.wait_for(timeout=60_000)
+    _settle(page)
+    _no_exception(page)
+    assert page.get_by_role("combobox", name="物流方式").input_value() == t("ui.mode.express", "zh")
+    assert page.get_by_role("combobox", name="现在（情景）").input_value() == data.scenario_label("no-ieepa", "zh")
+    assert _metrics(page)["现在的到岸成本"] == now_en

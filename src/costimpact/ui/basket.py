@@ -19,6 +19,7 @@ from costimpact.ui.state import (
     as_of,
     baseline_key as _baseline_key,
     lang,
+    lkey,
     mapping_json,
     orders_source,
     scenario_key as _scenario_key,
@@ -97,7 +98,7 @@ def render_mapping_step(file_name: str, err: CostImpactError) -> None:
         for i, (name, required) in enumerate(data.canonical_columns()):
             default = suggested.get(name, NONE)
             label = f"{tr('col_name.' + name)} ({name})" + (" *" if required else "")
-            pick = cols[i % 2].selectbox(label, choices, index=choices.index(default), key=f"map_{name}", format_func=lambda h: h or tr("mapping.none"))
+            pick = cols[i % 2].selectbox(label, choices, index=choices.index(default), key=lkey(f"map_{name}"), format_func=lambda h: h or tr("mapping.none"))
             if pick:
                 chosen[pick] = name
         submitted = st.form_submit_button(tr("mapping.apply"), type="primary")
@@ -136,8 +137,8 @@ def render_scenario_pickers(prefix: str, with_date: bool = True) -> tuple[str, s
     scen = scen if scen in opts else "actual"
     base = base if base in opts else "pre-2025"
     c1, c2, c3 = st.columns([3, 3, 2]) if with_date else (*st.columns(2), None)
-    c1.selectbox(tr("scenario.scenario"), opts, index=opts.index(scen), format_func=fmt, key=f"{prefix}_scen", on_change=_store, args=(f"{prefix}_scen", SCENARIO_KEY), help=tr("scenario.scenario_help"))
-    c2.selectbox(tr("scenario.baseline"), opts, index=opts.index(base), format_func=fmt, key=f"{prefix}_base", on_change=_store, args=(f"{prefix}_base", BASELINE_KEY), help=tr("scenario.baseline_help"))
+    c1.selectbox(tr("scenario.scenario"), opts, index=opts.index(scen), format_func=fmt, key=lkey(f"{prefix}_scen"), on_change=_store, args=(lkey(f"{prefix}_scen"), SCENARIO_KEY), help=tr("scenario.scenario_help"))
+    c2.selectbox(tr("scenario.baseline"), opts, index=opts.index(base), format_func=fmt, key=lkey(f"{prefix}_base"), on_change=_store, args=(lkey(f"{prefix}_base"), BASELINE_KEY), help=tr("scenario.baseline_help"))
     if with_date and c3 is not None:
         c3.date_input(tr("scenario.as_of"), value=as_of(), min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31), key=f"{prefix}_asof", on_change=_store, args=(f"{prefix}_asof", AS_OF_KEY), help=tr("scenario.as_of_help"))
-    return st.session_state[f"{prefix}_scen"], st.session_state[f"{prefix}_base"], as_of().isoformat()
+    return st.session_state[lkey(f"{prefix}_scen")], st.session_state[lkey(f"{prefix}_base")], as_of().isoformat()

@@ -11,7 +11,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 from costimpact.i18n import LANGS
 from costimpact.ui import data
 from costimpact.ui.widgets import render_error
-from costimpact.ui.state import LANG_KEY, forget_localised_widgets, init_lang, lang, tr
+from costimpact.ui.state import LANG_KEY, carry_choices, init_lang, lang, tr
 
 LANG_NAMES = {"zh": "简体中文", "en": "English"}
 PAGES_DIR = Path(__file__).with_name("app_pages")  # one small script per page, so AppTest can switch to it
@@ -46,7 +46,7 @@ def page_decisions() -> None:
 
 def _lang_to_url() -> None:
     st.query_params[LANG_KEY] = st.session_state[LANG_KEY]
-    forget_localised_widgets()
+    carry_choices(st.session_state[LANG_KEY])
 
 
 def render_sidebar() -> str:

@@ -22,9 +22,8 @@ BASELINE_KEY = "baseline_key"
 CUSTOM_KEY = "custom_scenario_json"  # the scenario built on the Scenarios page, as JSON
 AS_OF_KEY = "as_of"
 
-#: Widgets whose option labels are translated: Streamlit matches a kept value by its label, so they start afresh
-#: when the language changes (the choices that matter are kept in the plain keys above).
-LOCALISED_WIDGETS = ("orders_", "scen_", "q_mode", "q_method", "q_scenario", "q_baseline", "q_hts_pick", "edit_base", "time_", "asm_grades", "asm_when", "map_")
+#: Joins a choice widget's key and the language its option labels are in (see :func:`lkey`).
+LANG_SEP = "@"
 
 DEFAULT_SCENARIO = "actual"
 DEFAULT_BASELINE = "pre-2025"
@@ -93,7 +92,25 @@ def custom_scenario_json() -> str:
     return st.session_state.get(CUSTOM_KEY, "")
 
 
-def forget_localised_widgets() -> None:
+def lkey(base: str) -> str:
+    """The key of a choice widget whose option labels are translated (``base@zh``, ``base@en``).
+
+    Streamlit keeps a keyed widget across reruns, and the browser would go on showing the labels it was first
+    drawn with: after a language switch a seller would read English choices on a Chinese page. A key per
+    language makes the switch draw the widget afresh; :func:`carry_choices` hands it the choice made before.
+    """
+    return f"{base}{LANG_SEP}{lang()}"
+
+
+def carry_choices(new_lang: str) -> None:
+    """On a language switch (a callback, before the page runs): every choice made in a widget keyed for another
+    language becomes the value of the same widget in ``new_lang``. Values are option codes, never labels."""
     for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith(LOCALISED_WIDGETS) and key != "scen_upload":
-            del st.session_state[key]
+        if not isinstance(key, str) or LANG_SEP not in key:
+            continue
+        base, _, lg = key.rpartition(LANG_SEP)
+        if lg == new_lang or lg not in LANGS:
+            continue
+        value = st.session_state[key]
+        del st.session_state[key]
+        st.session_state[f"{base}{LANG_SEP}{new_lang}"] = value

@@ -21,6 +21,7 @@ from costimpact.decide.origin import DEFAULT_ORIGINS, compare_origins
 from costimpact.decide.pricing import price_for_margin
 from costimpact.errors import CostImpactError
 from costimpact.i18n import t
+from costimpact.ui.state import lkey
 
 SAMPLE = "sample_orders.csv"
 PRESET_FIELDS = {
@@ -76,8 +77,8 @@ def _pickers(lang: str) -> tuple[str, str, dt.date]:
     names = sorted(aset.scenarios)
     label = {n: (s.label_zh if lang == "zh" else s.label) for n, s in aset.scenarios.items()}
     c1, c2, c3 = st.columns(3)
-    scen = c1.selectbox(t("decide.scenario", lang), names, index=names.index("actual") if "actual" in names else 0, format_func=label.get, key="decide_scen")
-    base = c2.selectbox(t("decide.baseline", lang), names, index=names.index("pre-2025") if "pre-2025" in names else 0, format_func=label.get, key="decide_base")
+    scen = c1.selectbox(t("decide.scenario", lang), names, index=names.index("actual") if "actual" in names else 0, format_func=label.get, key=lkey("decide_scen"))
+    base = c2.selectbox(t("decide.baseline", lang), names, index=names.index("pre-2025") if "pre-2025" in names else 0, format_func=label.get, key=lkey("decide_base"))
     day = c3.date_input(t("decide.as_of", lang), value=st.session_state.get("as_of") or dt.date.today(), min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31), key="decide_as_of")
     return scen, base, day
 
@@ -120,8 +121,8 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     st.caption(t("decide.ful.intro", lang))
     aset = load_assumptions()
     c1, c2 = st.columns(2)
-    bulk = c1.radio(t("decide.ful.bulk_mode", lang), common.BULK_MODES, format_func=lambda m: t(f"ui.mode.{m}", lang), horizontal=True, key="decide_bulk")
-    direct = c2.radio(t("decide.ful.direct_mode", lang), ("as_is", *common.DIRECT_MODES), format_func=lambda m: t("decide.ful.as_is", lang) if m == "as_is" else t(f"ui.mode.{m}", lang), horizontal=True, key="decide_direct")
+    bulk = c1.radio(t("decide.ful.bulk_mode", lang), common.BULK_MODES, format_func=lambda m: t(f"ui.mode.{m}", lang), horizontal=True, key=lkey("decide_bulk"))
+    direct = c2.radio(t("decide.ful.direct_mode", lang), ("as_is", *common.DIRECT_MODES), format_func=lambda m: t("decide.ful.as_is", lang) if m == "as_is" else t(f"ui.mode.{m}", lang), horizontal=True, key=lkey("decide_direct"))
     overrides: dict[str, float] = {}
     with st.expander(t("decide.ful.presets", lang)):
         cols = st.columns(2)

@@ -12,7 +12,7 @@ from costimpact.assumptions.models import Override
 from costimpact.errors import CostImpactError
 from costimpact.ui import basket, data
 from costimpact.assumptions import scenario_toml
-from costimpact.ui.state import CUSTOM_KEY, CUSTOM_PREFIX, SCENARIO_KEY, lang, tr
+from costimpact.ui.state import CUSTOM_KEY, CUSTOM_PREFIX, SCENARIO_KEY, lang, lkey, tr
 from costimpact.ui.widgets import pct, render_error, usd, used_table
 
 UPLOADED_KEY = "uploaded_scenario_json"
@@ -53,7 +53,7 @@ def render_editor() -> str | None:
     if uploaded:
         bases.append(CUSTOM_PREFIX + uploaded)
     c1, c2, c3 = st.columns([3, 2, 3])
-    base_key = c1.selectbox(tr("scen.edit_base"), bases, index=bases.index("actual") if "actual" in bases else 0, format_func=lambda k: data.scenario_label(k, lang()), key="edit_base")
+    base_key = c1.selectbox(tr("scen.edit_base"), bases, index=bases.index("actual") if "actual" in bases else 0, format_func=lambda k: data.scenario_label(k, lang()), key=lkey("edit_base"))
     eff = c2.date_input(tr("scen.edit_from"), value=dt.date(2025, 1, 1), min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31), key="edit_from", help=tr("scen.edit_from_help"))
     with c3:
         up = st.file_uploader(tr("scen.upload"), type=["toml"], key="scen_upload", help=tr("scen.upload_help"))

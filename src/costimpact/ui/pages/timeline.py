@@ -7,7 +7,7 @@ import streamlit as st
 
 from costimpact.errors import CostImpactError
 from costimpact.ui import basket, charts, data
-from costimpact.ui.state import lang, tr
+from costimpact.ui.state import lang, lkey, tr
 from costimpact.ui.widgets import evidence_text, pct, render_error, usd
 
 START, END = "2024-01-01", "2027-12-31"
@@ -24,8 +24,8 @@ def render() -> None:
     names = sorted(data.assumption_set().scenarios)
     line_names = [n for n in names if data.assumption_set().scenarios[n].date_mode == "line"]
     c1, c2 = st.columns([3, 2])
-    scen = c1.selectbox(tr("time.scenario"), line_names, index=line_names.index("actual") if "actual" in line_names else 0, format_func=lambda k: data.scenario_label(k, lang()), key="time_scen", help=tr("time.scenario_help"))
-    measure = c2.radio(tr("time.measure_label"), MEASURES, format_func=lambda m: tr(f"time.measure.{m}"), key="time_measure", horizontal=True)
+    scen = c1.selectbox(tr("time.scenario"), line_names, index=line_names.index("actual") if "actual" in line_names else 0, format_func=lambda k: data.scenario_label(k, lang()), key=lkey("time_scen"), help=tr("time.scenario_help"))
+    measure = c2.radio(tr("time.measure_label"), MEASURES, format_func=lambda m: tr(f"time.measure.{m}"), key=lkey("time_measure"), horizontal=True)
     try:
         with st.spinner(tr("time.pricing")):
             frame, events = data.timeline(raw, name, mapping, scen, START, END)
