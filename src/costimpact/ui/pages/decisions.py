@@ -54,6 +54,28 @@ def _import(data: bytes, name: str):  # noqa: ANN202 - orders.ImportResult
     return read_orders(data, name)
 
 
+# The three models, cached on their inputs: a rerun that changes one tab's inputs recomputes that tab only
+# (Streamlit hashes the order lines by content; the models use the default assumption set)
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _fulfilment(lines: pd.DataFrame, scenario: str, day: dt.date, options: dict[str, object]):  # noqa: ANN202
+    return compare_fulfilment(lines, scenario=scenario, as_of=day, options=FulfilmentOptions(**options),
+                              assumptions=load_assumptions())
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _origins(lines: pd.DataFrame, origins: tuple[str, ...], scenario: str, day: dt.date):  # noqa: ANN202
+    return compare_origins(lines, origins=origins, scenario=scenario, as_of=day, assumptions=load_assumptions())
+
+
+@st.cache_data(show_spinner=False, max_entries=24)
+def _pricing(lines: pd.DataFrame, scenario: str, baseline: str, day: dt.date, elasticity: float, hurdle: float,
+             follows: bool):  # noqa: ANN202
+    return price_for_margin(lines, scenario=scenario, baseline=baseline, as_of=day, elasticity=elasticity,
+                            hurdle_margin=hurdle, value_follows_price=follows, assumptions=load_assumptions())
+
+
 def _orders() -> tuple[pd.DataFrame | None, str]:
     """The order lines and their file name (see the module text)."""
     got, name = st.session_state.get("orders_bytes"), st.session_state.get("orders_name") or "orders.csv"
@@ -132,8 +154,8 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
                 t(f"decide.ful.field.{field}", lang), value=float(got.value), min_value=0.0, format="%.4f" if got.value < 1 else "%.2f",
                 help=f"{got.source} · {t(f'common.evidence.{got.evidence}', lang)}", key=f"decide_{field}_{bulk}",
             )
-    opt = FulfilmentOptions(bulk_mode=bulk, direct_mode=direct, **overrides)
-    res = compare_fulfilment(lines, scenario=scen, as_of=day, options=opt, assumptions=aset)
+    options = {"bulk_mode": bulk, "direct_mode": direct, **overrides}
+    res = _fulfilment(lines, scen, day, options)
     port = res.portfolio.iloc[0]
     m = st.columns(4)
     m[0].metric(t("decide.ful.direct_cost", lang), _usd(port["direct_cost_per_unit_usd"]))
@@ -158,7 +180,7 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     with st.expander(t("decide.ful.grid", lang)):
         rows = []
         for s in dict.fromkeys([base, scen]):
-            r = compare_fulfilment(lines, scenario=s, as_of=day, options=opt, assumptions=aset).portfolio
+            r = _fulfilment(lines, s, day, options).portfolio
             rows.append(r)
         _table(pd.concat(rows, ignore_index=True), ["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"], lang)
     _table(res.presets, ["label_zh" if lang == "zh" else "label", "key", "value", "source", "evidence"], lang, digits=4)
@@ -169,7 +191,7 @@ def render_origin(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.
     picked = st.multiselect(t("decide.org.origins", lang), list(DEFAULT_ORIGINS) + ["CA", "CA-USMCA", "HK", "DE", "GB", "BR"], default=list(DEFAULT_ORIGINS), key="decide_origins")
     if not picked:
         return
-    res = compare_origins(lines, origins=picked, scenario=scen, as_of=day)
+    res = _origins(lines, tuple(picked), scen, day)
     top = res.ranking.iloc[0]
     st.write(t("decide.org.cheapest", lang, origin=top["origin"], delta=_pct(top["delta_vs_current_pct"])))
     long = res.ranking.melt(id_vars=["origin"], value_vars=[c for c in res.duty_columns if res.ranking[c].abs().sum() > 0], var_name="layer", value_name="usd")
@@ -196,7 +218,7 @@ def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt
     e = c1.number_input(t("decide.prc.elasticity", lang), value=common.preset(aset, common.P_ELASTICITY, day).value, max_value=0.0, step=0.1, key="decide_elasticity")
     h = c2.number_input(t("decide.prc.hurdle", lang), value=common.preset(aset, common.P_HURDLE, day).value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle")
     follows = c3.checkbox(t("decide.prc.follows", lang), key="decide_follows")
-    res = price_for_margin(lines, scenario=scen, baseline=base, as_of=day, elasticity=e, hurdle_margin=h, value_follows_price=follows, assumptions=aset)
+    res = _pricing(lines, scen, base, day, float(e), float(h), bool(follows))
     port = res.portfolio.iloc[0]
     st.write(t("decide.prc.counts", lang, keep=port["skus_keep"], raise_price=port["skus_raise_price"], stop=port["skus_stop"], missing=port["skus_without_price"]))
     st.write(t("decide.prc.profit", lang, before=_usd(port["profit_before_usd"]), absorb=_usd(port["profit_absorb_usd"]), hold_usd=_usd(port["profit_hold_usd_usd"]), hold_pct=_usd(port["profit_hold_pct_usd"])))
