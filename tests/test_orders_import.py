@@ -534,3 +534,25 @@ def test_normalize_frame_takes_categorical_columns():
     res = normalize_frame(df)
     assert res.lines.origin_country.tolist() == ["CN", "VN"]
     assert rejects_of(res) == [(4, "hts_code", "")]
+
+
+def test_input_columns_come_first_as_read_under_the_sellers_headers():
+    """The contract: all input columns pass through unchanged, then ours. A Chinese header keeps its column as
+    typed; the canonical column beside it holds the normalised value the pricing used."""
+    data = "订单号,HS编码,原产国,申报单价,数量,发货日期,备注\nA1,6109.10.0012,中国,12.50,2,2025/9/1,急\n".encode("gb18030")
+    res = read_orders(data, "o.csv")
+    cols = list(res.lines.columns)
+    assert cols[:8] == ["row_number", "订单号", "HS编码", "原产国", "申报单价", "数量", "发货日期", "备注"]
+    row = res.lines.iloc[0]
+    assert [row["订单号"], row["HS编码"], row["原产国"], row["发货日期"], row["备注"]] == \
+        ["A1", "6109.10.0012", "中国", "2025/9/1", "急"]
+    assert row["申报单价"] == 12.5 and row["数量"] == 2  # numbers pass through as numbers
+    assert [row["hts_code"], row["origin_country"], row["ship_date"]] == ["6109100012", "CN", pd.Timestamp("2025-09-01")]
+    assert cols.index("notes") > cols.index("order_id") > cols.index("备注")
+
+
+def test_xlsx_mixed_column_passes_through_as_its_cells_text():
+    rows = [["订单号", "HS编码", "原产国", "申报单价"], ["A", 6109100012, "CN", 4], ["B", "6109.10.0012", "CN", 5]]
+    res = read_orders(xlsx_bytes(rows), "o.xlsx")
+    assert res.lines["HS编码"].tolist() == ["6109100012", "6109.10.0012"]
+    assert res.lines["hts_code"].tolist() == ["6109100012", "6109100012"]

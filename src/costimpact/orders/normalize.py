@@ -767,13 +767,31 @@ def _assemble(raw: RawTable, used: dict[str, str], values: dict[str, object], rn
     has_notes = bool(len(notes)) and bool((notes.to_numpy(dtype=object) != "").any())
     out["notes"] = notes.astype("str").reset_index(drop=True) if has_notes else pd.Series(
         pa.array(np.array([""], dtype=object)).take(pa.array(np.zeros(n, dtype=np.int64))).to_pandas())
+    # The seller's own columns come first, in the file's order, as read and under the file's headers (the
+    # contract: input columns pass through unchanged). A header that is a canonical name is that column,
+    # normalised; a header mapped to a canonical column (HS编码, "HS Code") passes through beside it.
     taken = set(out)
+    first: list[str] = ["row_number"]
+    passed: dict[str, pd.Series] = {}
     for header in raw.headers:
-        if header in used:
+        if used.get(header) == header:
+            first.append(header)
             continue
         name = header
         while name in taken:
             name = f"{name} (input)"
         taken.add(name)
-        out[name] = raw.frame[header].reset_index(drop=True)
-    return pd.DataFrame(out, copy=False)  # the arrays are this function's own: no copy, no consolidation
+        first.append(name)
+        passed[name] = _as_read(raw.frame[header])
+    out.update(passed)
+    order = first + [c for c in out if c not in set(first)]
+    return pd.DataFrame({c: out[c] for c in order}, copy=False)  # this function's own arrays: no copy
+
+
+def _as_read(s: pd.Series) -> pd.Series:
+    """A column as read, for passing through: text stays text, numbers and dates stay themselves; a column of
+    mixed cells (an XLSX column of numbers and text) or a dictionary-encoded one becomes its cells' text."""
+    s = s.reset_index(drop=True)
+    if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+        return cell_text(s)[0]
+    return s
