@@ -100,7 +100,9 @@ def before_after(frame: pd.DataFrame, group_col: str, group_title: str, title: s
         )
     )
     labels = base.mark_text(dy=-6, fontSize=10, font=FONT).encode(text="text:N")
-    faceted = alt.layer(chart, labels, data=long).properties(width=56, height=220).facet(column=alt.Column(f"{group_col}:N", title=None, header=alt.Header(labelFont=FONT, labelFontSize=12)))
+    # two panels a row: four channels side by side would run past the half-page column they are drawn in
+    faceted = alt.layer(chart, labels, data=long).properties(width=110, height=170).facet(
+        facet=alt.Facet(f"{group_col}:N", title=None, header=alt.Header(labelFont=FONT, labelFontSize=12)), columns=2)
     return _config(faceted.resolve_scale(y="independent").properties(title=title))
 
 
