@@ -26,3 +26,26 @@ def test_page_renders(app) -> None:  # noqa: ANN001
     assert len(at.tabs) == 3
     assert at.metric, "the fulfilment metrics are shown"
     assert not at.error, [e.value for e in at.error]
+
+
+def test_presets_keep_their_source_until_the_seller_changes_one() -> None:
+    at = AppTest.from_function(_app_en, default_timeout=120)
+    at.run()
+    presets = next(d.value for d in at.dataframe if "Source" in d.value.columns)
+    assert "your input" not in set(presets["Source"]), "unchanged presets must show the assumptions' sources"
+    field = next(n for n in at.number_input if n.key.startswith("decide_pick_pack_usd_per_unit"))
+    field.set_value(field.value + 1.0).run()
+    assert not at.exception
+    presets = next(d.value for d in at.dataframe if "Source" in d.value.columns)
+    changed = presets[presets["Source"] == "your input"]
+    assert len(changed) == 1 and changed["Value"].iloc[0] == pytest.approx(field.value)
+    assert (presets["Source"] != "your input").sum() == len(presets) - 1
+
+
+def test_skus_that_never_break_even_say_so() -> None:
+    at = AppTest.from_function(_app_en, default_timeout=120)
+    at.run()
+    per_sku = next(d.value for d in at.dataframe if "Break-even units a month" in d.value.columns)
+    shown = per_sku["Break-even units a month"].astype(str)
+    assert "None" not in set(shown) and "nan" not in set(shown)
+    assert (shown == "never").any()

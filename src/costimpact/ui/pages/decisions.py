@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.resources
+import math
 
 import altair as alt
 import pandas as pd
@@ -130,6 +131,9 @@ def render(lang: str) -> None:
 def _table(frame: pd.DataFrame, cols: list[str], lang: str, digits: int = 2) -> None:
     """A result table with translated headers and translated model names / grades."""
     view = frame[cols].round(digits).copy()
+    if "break_even_units_per_month" in view:  # no break-even: the warehouse never pays off at any volume
+        view["break_even_units_per_month"] = view["break_even_units_per_month"].map(
+            lambda v: t("decide.ful.never", lang) if pd.isna(v) else f"{v:,.0f}")
     for c in ("cheaper", "model"):
         if c in view:
             view[c] = view[c].map(lambda v: t(f"decide.model.{v}", lang))
@@ -150,10 +154,12 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
         cols = st.columns(2)
         for i, (field, pid) in enumerate(PRESET_FIELDS.items()):
             got = common.preset(aset, pid, day, bulk if field in KEYED else "*")
-            overrides[field] = cols[i % 2].number_input(
+            typed = cols[i % 2].number_input(
                 t(f"decide.ful.field.{field}", lang), value=float(got.value), min_value=0.0, format="%.4f" if got.value < 1 else "%.2f",
                 help=f"{got.source} · {t(f'common.evidence.{got.evidence}', lang)}", key=f"decide_{field}_{bulk}",
             )
+            if not math.isclose(typed, got.value, rel_tol=1e-9, abs_tol=1e-12):
+                overrides[field] = typed  # only a number the seller changed is theirs; the rest keep source and grade
     options = {"bulk_mode": bulk, "direct_mode": direct, **overrides}
     res = _fulfilment(lines, scen, day, options)
     port = res.portfolio.iloc[0]
@@ -183,7 +189,9 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
             r = _fulfilment(lines, s, day, options).portfolio
             rows.append(r)
         _table(pd.concat(rows, ignore_index=True), ["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"], lang)
-    _table(res.presets, ["label_zh" if lang == "zh" else "label", "key", "value", "source", "evidence"], lang, digits=4)
+    presets = res.presets.copy()
+    presets["source"] = presets["source"].where(~presets["overridden"], t("decide.ful.your_input", lang))
+    _table(presets, ["label_zh" if lang == "zh" else "label", "key", "value", "source", "evidence"], lang, digits=4)
 
 
 def render_origin(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
