@@ -100,13 +100,16 @@ def render_table(routes: pd.DataFrame, lang: str) -> None:
     st.subheader(t("compute.table.header", lang))
     view = routes[TABLE_COLUMNS].copy()
     view["kind"] = view["kind"].map(lambda k: t(f"compute.kind.{k}", lang))
+    for c in ("gpu_hours", "cost_usd", "risk_adjusted_cost_usd"):  # millions: whole units read best
+        if c in view:
+            view[c] = view[c].round(0)
     view.columns = [t(f"compute.col.{c}", lang) for c in TABLE_COLUMNS]
     st.dataframe(view, hide_index=True, width="stretch", column_config={
         t("compute.col.cost_per_gpu_hour", lang): st.column_config.NumberColumn(format="%.3f"),
-        t("compute.col.gpu_hours", lang): st.column_config.NumberColumn(format="%.0f"),
+        t("compute.col.gpu_hours", lang): st.column_config.NumberColumn(format="localized"),
         t("compute.col.wall_days", lang): st.column_config.NumberColumn(format="%.1f"),
-        t("compute.col.cost_usd", lang): st.column_config.NumberColumn(format="$%.0f"),
-        t("compute.col.risk_adjusted_cost_usd", lang): st.column_config.NumberColumn(format="$%.0f"),
+        t("compute.col.cost_usd", lang): st.column_config.NumberColumn(format="dollar"),
+        t("compute.col.risk_adjusted_cost_usd", lang): st.column_config.NumberColumn(format="dollar"),
         t("compute.col.usd_per_m_tokens", lang): st.column_config.NumberColumn(format="$%.3f"),
         t("compute.col.tokens_per_s_per_replica", lang): st.column_config.NumberColumn(format="%.0f"),
     })
