@@ -103,6 +103,12 @@ def show_rows(aset: AssumptionSet, day: dt.date, origin: str, hts: str | None = 
             period = value_at(layer, day, key)
             if period is not None and period.value > 0:
                 add(name, key, period, layer.unit, layer.evidence)
+        if layer.claimable_exclusion is not None:  # whether a claimed product exclusion still holds
+            flag = aset.param(layer.claimable_exclusion)
+            period = value_at(flag, day)
+            if period is not None:
+                add(f"{name} exclusions", "claimed lines", period, flag.unit, flag.evidence)
+                rows[-1]["value"] = "in force" if period.value else "lapsed"
     dm = aset.param("us/entry/de_minimis")
     period = value_at(dm, day, origin)
     if period is not None:

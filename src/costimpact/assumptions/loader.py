@@ -301,6 +301,9 @@ def _check_references(aset: AssumptionSet) -> None:
         for other in p.excludes:
             if other not in layer_names:
                 raise AssumptionError(f"{p.id}.toml: excludes = {other!r}, which is not a layer ({', '.join(sorted(layer_names))})")
+        flag = p.claimable_exclusion
+        if flag is not None and (flag not in aset.params or aset.params[flag].unit != "flag" or aset.params[flag].key):
+            raise AssumptionError(f"{p.id}.toml: claimable_exclusion = {flag!r} must name a flag parameter without keys")
     for regime in aset.postal.values():
         for i, period in enumerate(regime.periods):
             for layer in period.layers:

@@ -118,6 +118,9 @@ class Parameter(Strict):
     excludes: list[str] = []  # skip the share of value covered by these layers (e.g. s232)
     covers_share: bool = False  # this layer claims a share of value that excluding layers skip
     ieepa: bool = False  # an IEEPA duty (refund exposure)
+    # a flag parameter: where it is 1 on a line's date, a line that claims a product exclusion (its
+    # ``s301_exclusion`` cell) pays nothing under this layer
+    claimable_exclusion: str | None = None
 
     @field_validator("unit")
     @classmethod
@@ -149,8 +152,8 @@ class Parameter(Strict):
             for name in ("column", "applies_to_origins"):
                 if getattr(self, name) is not None:
                     raise ValueError(f"`{name}` is only for kind = 'layer'")
-            if self.exempt_if or self.excludes or self.covers_share or self.ieepa:
-                raise ValueError("exempt_if/excludes/covers_share/ieepa are only for kind = 'layer'")
+            if self.exempt_if or self.excludes or self.covers_share or self.ieepa or self.claimable_exclusion:
+                raise ValueError("exempt_if/excludes/covers_share/ieepa/claimable_exclusion are only for kind = 'layer'")
         return self
 
 

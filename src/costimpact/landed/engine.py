@@ -238,6 +238,7 @@ def _read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Rej
             "consignee": _text(_col(src, "consignee_id", "")),
             "metal_share": pd.to_numeric(_col(src, "metal_value_share", np.nan), errors="coerce"),
             "method": _text(_col(src, "postal_duty_method", "")),
+            "excl_claimed": _col(src, "s301_exclusion", False).fillna(False).astype(bool),
         },
         index=src.index,
     )
@@ -393,6 +394,14 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
         before_exempt[name] = rate
         for flag in layer.exempt_if:
             rate = np.where(P[flag].to_numpy(dtype=bool), 0.0, rate)
+        if layer.claimable_exclusion is not None:  # a claimed product exclusion, while the exclusions are in force
+            claimed = P["excl_claimed"].to_numpy(dtype=bool) & (rate > 0)
+            if claimed.any():
+                excl = attach(w.aset.param(layer.claimable_exclusion), P["date"])
+                granted = claimed & (excl["value"].fillna(0.0).to_numpy() > 0)
+                w.note(excl["period_id"], claimed, excl["evidence"])
+                P["excl_applied"] = P.get("excl_applied", pd.Series(False, index=P.index)).to_numpy() | granted
+                rate = np.where(granted, 0.0, rate)
         if layer.covers_share:
             share = np.where(rate > 0, np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0), 0.0)
             covered[name] = share
@@ -503,6 +512,7 @@ def _assemble(w: _Work, src_rows: pd.DataFrame, duties: dict[str, np.ndarray], d
     out["price_date"] = P["date"].to_numpy()
     out["hts_matched"] = hts_key
     out["rates_user_supplied"] = P["user_rates"].to_numpy()
+    out["s301_exclusion_applied"] = P["excl_applied"].to_numpy(dtype=bool) if "excl_applied" in P else np.zeros(m, dtype=bool)
     out["s301_list_applied"] = P["s301_list"].array
     out["s232_group"] = P["s232"].array
     out["postal_treatment"] = pd.Categorical(treatment)

@@ -19,7 +19,7 @@ from costimpact.errors import ArgumentError
 class Column:
     name: str
     required: bool
-    kind: str  # text | hts | country | money | quantity | share | rate | date | mode | currency | method
+    kind: str  # text | hts | country | money | quantity | share | rate | date | mode | currency | method | flag
     default: object
     zh: str  # the header of the Chinese template
     aliases: tuple[str, ...]
@@ -100,6 +100,10 @@ COLUMNS: tuple[Column, ...] = (
     )),
     Column("s301_list", False, "text", None, "301清单", (
         "301 list", "section 301 list", "s301", "301清单", "301列表",
+    )),
+    Column("s301_exclusion", False, "flag", False, "301排除", (
+        "301 exclusion", "section 301 exclusion", "s301 exclusion", "exclusion", "301 excluded", "9903.88.69",
+        "301排除", "301排除项", "排除", "301豁免",
     )),
 )
 
@@ -189,7 +193,8 @@ def resolve_mapping(headers: list[str], explicit: dict[str, str] | None) -> dict
 # how a reader that can type columns while it parses (Arrow, for CSV) may read each kind: plain numbers, or
 # dictionary-encoded text for kinds with few distinct values; free text stays text
 _READ_AS = {"money": "number", "quantity": "number", "hts": "category", "country": "category", "date": "category",
-            "mode": "category", "currency": "category", "method": "category", "share": "category", "rate": "category"}
+            "mode": "category", "currency": "category", "method": "category", "share": "category", "rate": "category",
+            "flag": "category"}
 
 
 def read_types(headers: list[str], explicit: dict[str, str] | None) -> dict[int, str]:

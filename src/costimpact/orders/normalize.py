@@ -436,6 +436,20 @@ def _worded_date(x: str) -> pd.Timestamp:
         return pd.NaT
 
 
+_FLAG_TRUE = {"true", "yes", "y", "1", "x", "是", "有", "对", "✓", "√", "99038869", "99038870"}
+_FLAG_FALSE = {"false", "no", "n", "0", "否", "无", "不", "✗", "×"}
+
+
+def _check_flag(u: pd.Series, **_: object) -> pd.DataFrame:
+    """Yes/no cells (a claimed Section 301 exclusion): yes, true, 1, 是, ✓ or the claim's HTS heading
+    (9903.88.69 / 9903.88.70) mean yes; no, false, 0, 否 or a blank cell mean no."""
+    keys = u.map(lambda x: re.sub(r"[\s.]+", "", unicodedata.normalize("NFKC", x).lower())).astype("str")
+    yes = keys.isin(_FLAG_TRUE).to_numpy()
+    no = keys.isin(_FLAG_FALSE).to_numpy() | (keys == "").to_numpy()
+    problem = np.where(yes | no, "", "flag_bad").astype(object)
+    return _result(np.where(yes, True, np.where(no, False, None)), problem)
+
+
 _CHECKS = {
     "text": _check_text,
     "hts": _check_hts,
@@ -447,6 +461,7 @@ _CHECKS = {
     "mode": _check_mode,
     "currency": _check_currency,
     "method": _check_method,
+    "flag": _check_flag,
 }
 
 
@@ -550,6 +565,9 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
         ok_u = ~bad_u & ~empty_u
         if col.kind in _FLOAT_KINDS or col.kind == "quantity":
             v = np.where(ok_u, value_u.to_numpy(dtype=float, na_value=np.nan), np.nan)
+            values[col.name] = v[codes]
+        elif col.kind == "flag":
+            v = np.where(ok_u, value_u.to_numpy(dtype=object) == True, False)  # noqa: E712 - objects, not bools
             values[col.name] = v[codes]
         elif col.kind == "date":
             v = value_u.to_numpy(dtype="datetime64[ns]").copy()
@@ -758,6 +776,8 @@ def _assemble(raw: RawTable, used: dict[str, str], values: dict[str, object], rn
         elif col.kind == "date":
             s = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]") if v is None else v,
                           dtype="datetime64[ns]", copy=False)
+        elif col.kind == "flag":
+            s = pd.Series(np.zeros(n, dtype=bool) if v is None else np.asarray(v, dtype=bool), copy=False)
         else:
             s = pd.Series(pa.nulls(n, pa.string()).to_pandas()) if v is None else v
             if col.default is not None:

@@ -31,6 +31,8 @@ _ALLOWED = {
     "postal_duty_method": ("ad_valorem or specific (postal only)", "ad_valorem（从价）或 specific（从量），仅邮政"),
     "mfn_rate": ("0 to 5 as a fraction (0.12 = 12%); only for codes the tables lack", "0 到 5 的小数（0.12 = 12%）；仅用于表中没有的编码"),
     "s301_list": ("Section 301 list, e.g. 1, 3, 4A; only for codes the tables lack", "301 清单，例如 1、3、4A；仅用于表中没有的编码"),
+    "s301_exclusion": ("yes / no (default no): the line claims a USTR Section 301 exclusion (9903.88.69/.70)",
+                       "是 / 否（默认否）：该行申报 USTR 301 产品排除（9903.88.69/.70）"),
 }
 _SHEET = {"zh": ("订单", "说明"), "en": ("orders", "instructions")}
 _INFO_HEAD = {"zh": ("列名", "英文列名", "是否必填", "允许的值"), "en": ("column", "canonical name", "required", "allowed values")}

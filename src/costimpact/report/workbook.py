@@ -54,7 +54,7 @@ _LINE_HEAD = [
     "row_number", "order_id", "shipment_id", "consignee_id", "sku", "description", "hts_code", "hts_matched",
     "origin_country", "destination_country", "shipping_mode", "ship_date", "price_date", "quantity", "unit_value",
     "currency", "freight_cost", "customs_value_usd", "freight_usd", "shipment_value_usd", "entry_type", "de_minimis",
-    "de_minimis_threshold_usd", "postal_treatment", "s301_list_applied", "s232_group",
+    "de_minimis_threshold_usd", "postal_treatment", "s301_list_applied", "s301_exclusion_applied", "s232_group",
 ]
 _LINE_TAIL = [
     "duty_total_usd", "duty_rate_effective", "fee_mpf_usd", "fee_hmf_usd", *FEE_DETAIL_COLUMNS, "fee_other_usd",
