@@ -132,6 +132,21 @@ def test_quick_origin_cn_to_vn_changes_the_duty():
     assert cn > 0 and vn > 0 and cn != vn
 
 
+def test_quick_claimed_301_exclusion_lowers_the_duty_while_it_holds():
+    at = _open("quick", "en")
+    _by_key(at.date_input, "q_date").set_value(dt.date(2025, 9, 1)).run()
+    _by_key(at.selectbox, "q_mode").set_value("express").run()
+    plain = _usd(_metric(at, "Duty now"))
+    _by_key(at.checkbox, "q_excl").check().run()
+    assert not at.exception
+    claimed = _usd(_metric(at, "Duty now"))
+    assert 0 < claimed < plain
+    _by_key(at.date_input, "q_date").set_value(dt.date(2026, 11, 20)).run()
+    lapsed = _usd(_metric(at, "Duty now"))
+    _by_key(at.checkbox, "q_excl").uncheck().run()
+    assert _usd(_metric(at, "Duty now")) == lapsed  # after 2026-11-10 the claim no longer counts
+
+
 def test_quick_hts_search_by_chinese_words():
     at = _open("quick", "zh")
     _by_key(at.text_input, "q_hts_query").set_value("针织").run()

@@ -69,6 +69,7 @@ def render_inputs() -> tuple[str, dict | None, dict, str, str]:
     c8, c9 = st.columns(2)
     scen = c8.selectbox(tr("quick.scenario"), names, index=names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0, format_func=lambda k: data.scenario_label(k, lang()), key=lkey("q_scenario"))
     base = c9.selectbox(tr("quick.baseline"), names, index=names.index(DEFAULT_BASELINE) if DEFAULT_BASELINE in names else 0, format_func=lambda k: data.scenario_label(k, lang()), key=lkey("q_baseline"))
+    excl = st.checkbox(tr("quick.s301_exclusion"), key="q_excl", help=tr("quick.s301_exclusion_help"))
     line = {
         "order_id": "Q1",
         "hts_code": code,
@@ -82,6 +83,8 @@ def render_inputs() -> tuple[str, dict | None, dict, str, str]:
     }
     if mode == "postal" and method:
         line["postal_duty_method"] = method
+    if excl:
+        line["s301_exclusion"] = "yes"
     return code, hts_row, line, scen, base
 
 
