@@ -40,8 +40,8 @@ _NonNeg = Field(default=None, ge=0)
 _Frac = Field(default=None, ge=0, le=1)
 
 
-class Workload(_Strict):
-    """What is trained and served. ``active_params`` = N (active parameters for a mixture of experts)."""
+class _WorkloadKeys(_Strict):
+    """The workload keys: set for the scenario in ``[workload]``, or overridden by one route."""
 
     active_params: float | None = _Pos
     train_tokens: float | None = _NonNeg  # omit (or 0) for inference only
@@ -52,10 +52,20 @@ class Workload(_Strict):
     kv_bytes_per_token: float | None = _NonNeg
 
 
-class Risk(_Strict):
+class _RiskKeys(_Strict):
+    """The scenario-wide risk keys: set in ``[risk]``, or overridden by one route."""
+
     cost_of_delay_per_day: float | None = _NonNeg
     switch_cost: float | None = _NonNeg
     switch_days: float | None = _NonNeg
+
+
+class Workload(_WorkloadKeys):
+    """What is trained and served. ``active_params`` = N (active parameters for a mixture of experts)."""
+
+
+class Risk(_RiskKeys):
+    pass
 
 
 class Customer(_Strict):
@@ -63,8 +73,9 @@ class Customer(_Strict):
     chinese_ownership: float | None = _Frac  # omitted: 1 for a China-HQ customer, else 0
 
 
-class Route(_Strict):
-    """One route. Every numeric key may be left out: the engine fills it from ``assumptions/compute/``."""
+class Route(_WorkloadKeys, _RiskKeys):
+    """One route. Every numeric key may be left out: the engine fills it from ``assumptions/compute/``.
+    The workload and risk keys (from the bases) override the scenario's for this route only."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=60)
     kind: RouteKind
@@ -118,18 +129,6 @@ class Route(_Strict):
     lead_days: float | None = _NonNeg
     hazard_per_year: float | None = _NonNeg
     risk_premium: float | None = Field(default=None, ge=0, le=10)
-    cost_of_delay_per_day: float | None = _NonNeg
-    switch_cost: float | None = _NonNeg
-    switch_days: float | None = _NonNeg
-
-    # workload overrides
-    active_params: float | None = _Pos
-    train_tokens: float | None = _NonNeg
-    serve_tokens: float | None = _NonNeg
-    batch: float | None = _Pos
-    context_tokens: float | None = _NonNeg
-    weight_bytes: float | None = _Pos
-    kv_bytes_per_token: float | None = _NonNeg
 
 
 class ComputeScenario(_Strict):
