@@ -382,6 +382,7 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
     default_share = value_at(w.aset.param(P_METAL_SHARE), P["date"].min() if m else dt.date.today())
     share_in = P["metal_share"].to_numpy(dtype=float)
     metal_share = np.where(np.isnan(share_in), default_share.value if default_share else 1.0, share_in)
+    excl_applied = np.zeros(m, dtype=bool)  # lines whose claimed product exclusion took a layer off
     for layer in w.aset.layers():
         name = layer_name(layer)
         keys = P["origin"] if layer.key == "origin" else (P[layer.key].astype(str) if layer.key else None)
@@ -400,7 +401,7 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
                 excl = attach(w.aset.param(layer.claimable_exclusion), P["date"])
                 granted = claimed & (excl["value"].fillna(0.0).to_numpy() > 0)
                 w.note(excl["period_id"], claimed, excl["evidence"])
-                P["excl_applied"] = P.get("excl_applied", pd.Series(False, index=P.index)).to_numpy() | granted
+                excl_applied |= granted
                 rate = np.where(granted, 0.0, rate)
         if layer.covers_share:
             share = np.where(rate > 0, np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0), 0.0)
@@ -412,6 +413,7 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
         eff = np.where(got["inclusive"].to_numpy(dtype=bool), np.maximum(rate - mfn_rate, 0.0), rate)
         duties[name] = np.where(dutiable, round_cents(base * eff), 0.0)
         layer_used.append((got["period_id"], dutiable & (rate > 0), _grade_rank(got["evidence"])))
+    P["excl_applied"] = excl_applied
     return duties, before_exempt, layer_used
 
 
@@ -512,7 +514,7 @@ def _assemble(w: _Work, src_rows: pd.DataFrame, duties: dict[str, np.ndarray], d
     out["price_date"] = P["date"].to_numpy()
     out["hts_matched"] = hts_key
     out["rates_user_supplied"] = P["user_rates"].to_numpy()
-    out["s301_exclusion_applied"] = P["excl_applied"].to_numpy(dtype=bool) if "excl_applied" in P else np.zeros(m, dtype=bool)
+    out["s301_exclusion_applied"] = P["excl_applied"].to_numpy(dtype=bool)
     out["s301_list_applied"] = P["s301_list"].array
     out["s232_group"] = P["s232"].array
     out["postal_treatment"] = pd.Categorical(treatment)

@@ -48,12 +48,9 @@ def cell_text(s: pd.Series) -> tuple[pd.Series, np.ndarray]:
     if n == 0:
         return pd.Series([], dtype="str", index=idx), np.zeros(0, dtype=bool)
     if isinstance(s.dtype, pd.CategoricalDtype):  # the text of each category, taken to the rows
-        codes = s.cat.codes.to_numpy(dtype=np.int64)
-        cats, cats_num = cell_text(pd.Series(s.cat.categories.to_numpy(dtype=object), dtype=object))
-        cats_text = np.append(cats.to_numpy(dtype=object), "")
-        codes = np.where(codes < 0, len(cats), codes)
-        return pd.Series(_take_str(cats_text, codes).to_numpy(dtype=object), index=idx, dtype="str"), \
-            np.append(cats_num, False)[codes]
+        codes, cats_text, cats_num = _category_cells(s)
+        return pd.Series(_take_str(cats_text.to_numpy(dtype=object), codes).to_numpy(dtype=object), index=idx,
+                         dtype="str"), cats_num[codes]
     if pd.api.types.is_bool_dtype(s.dtype):
         return s.astype("str").fillna(""), np.zeros(n, dtype=bool)
     if pd.api.types.is_numeric_dtype(s.dtype):
@@ -652,14 +649,20 @@ def _unique_cells(s: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
     """(codes, unique texts, number-cell mask) of a column: its categories when the reader dictionary-encoded
     it (no second pass over the rows), else its cells turned into text and factorised."""
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy(dtype=np.int64)
-        cats, cats_num = cell_text(pd.Series(s.cat.categories.to_numpy(dtype=object), dtype=object))
-        u = pd.Series(np.append(cats.to_numpy(dtype=object), ""), dtype="str")
-        codes = np.where(codes < 0, len(cats), codes)
-        return codes, u, np.append(cats_num, False)[codes]
+        codes, u, cats_num = _category_cells(s)
+        return codes, u, cats_num[codes]
     raw_text, is_num = cell_text(s)
     codes, u = _factorize(raw_text)
     return codes, u, is_num
+
+
+def _category_cells(s: pd.Series) -> tuple[np.ndarray, pd.Series, np.ndarray]:
+    """(codes, text of each category, number-category mask) of a categorical column; a missing cell takes the
+    code of an extra last category, ``""``."""
+    cats, cats_num = cell_text(pd.Series(s.cat.categories.to_numpy(dtype=object), dtype=object))
+    codes = s.cat.codes.to_numpy(dtype=np.int64)
+    codes = np.where(codes < 0, len(cats), codes)
+    return codes, pd.Series(np.append(cats.to_numpy(dtype=object), ""), dtype="str"), np.append(cats_num, False)
 
 
 def _factorize(raw_text: pd.Series) -> tuple[np.ndarray, pd.Series]:

@@ -325,10 +325,8 @@ def _read_arrow(utf8: bytes, delim: str, skip_rows: int, n: int, types: dict[int
         except pa.ArrowInvalid as err:
             if not typed or "conversion error" not in str(err).lower():
                 raise
-            odd_rows.clear()
-            typed = False
-            table = read(False, typed)
-        if typed and not numbers_plain(table):
+            table = None
+        if typed and (table is None or not numbers_plain(table)):  # a number column that is not plain numbers
             odd_rows.clear()
             typed = False
             table = read(False, typed)
