@@ -59,16 +59,17 @@ def _fmt(value: float, unit: str) -> str:
 
 def show_rows(aset: AssumptionSet, day: dt.date, origin: str, hts: str | None = None) -> list[dict[str, str]]:
     """The layers and entry rules in force for an origin (and product) on a day, as display rows."""
-    from costimpact.landed.engine import HTS_TABLE, layer_name, resolve_hts
+    from costimpact.assumptions.tariff import tariff_lines
+    from costimpact.landed.engine import layer_name, resolve_hts
 
     product = None
     if hts:
         import pandas as pd
 
-        key, why = resolve_hts(pd.Series([hts.replace(".", "").replace(" ", "")]), aset.table(HTS_TABLE))
+        key, why = resolve_hts(pd.Series([hts.replace(".", "").replace(" ", "")]), tariff_lines(aset))
         if why.iloc[0]:
             raise ArgumentError(f"--hts {hts}: {why.iloc[0]} code; give the 8- or 10-digit code from the table")
-        product = aset.table(HTS_TABLE).set_index("hts").loc[key.iloc[0]]
+        product = tariff_lines(aset).set_index("hts").loc[key.iloc[0]]
     rows: list[dict[str, str]] = []
 
     def add(name: str, key: str, period, unit: str, grade_default: str) -> None:  # noqa: ANN001

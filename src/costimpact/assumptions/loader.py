@@ -167,6 +167,8 @@ def _load_table(header: TableHeader, folder: Path, rel: str) -> pd.DataFrame:
             f"{csv_rel}: columns do not match the header {rel}: missing {missing or 'none'}, undeclared {extra or 'none'}"
         )
     frame = pd.DataFrame({name: _cast_column(raw[name], col.type, csv_rel, name) for name, col in header.columns.items()})
+    if header.source is not None and "source" not in frame:
+        return _check_key(frame, header, csv_rel)
     if (frame["source"] == "").any():
         row = int((frame["source"] == "").to_numpy().argmax()) + 2
         raise AssumptionError(f"{csv_rel}, row {row}, source: empty; every row needs its source")
@@ -176,6 +178,10 @@ def _load_table(header: TableHeader, folder: Path, rel: str) -> pd.DataFrame:
         raise AssumptionError(
             f"{csv_rel}, row {row}, evidence: got {frame['evidence'][bad_grade].iloc[0]!r}; expected confirmed, secondary or unverified"
         )
+    return _check_key(frame, header, csv_rel)
+
+
+def _check_key(frame: pd.DataFrame, header: TableHeader, csv_rel: str) -> pd.DataFrame:
     if header.key:
         dup = frame[header.key].duplicated()
         if dup.any():

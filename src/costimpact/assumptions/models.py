@@ -5,7 +5,8 @@ Every file under ``assumptions/`` is TOML (or a CSV table with a TOML header) wi
 - ``parameter``: a value over time, optionally keyed (by origin, carrier, product group ...).
 - ``layer``: a duty layer; a keyed parameter plus its scope and its exclusivity with other layers.
 - ``postal_regime``: how postal items were dutied, period by period.
-- ``table``: the header of a CSV table (columns, sources); every row carries ``source`` and ``evidence``.
+- ``table``: the header of a CSV table (columns, sources); every row carries ``source`` and ``evidence``, unless
+  the header names one ``source`` (and grade) for the whole table.
 - ``groups``: named groups of countries (EU ...), usable wherever an origin key is expected.
 - ``scenario``: a baseline plus overrides (``assumptions/scenarios/``).
 - ``manifest``: the name and version of the set.
@@ -121,6 +122,10 @@ class Parameter(Strict):
     # a flag parameter: where it is 1 on a line's date, a line that claims a product exclusion (its
     # ``s301_exclusion`` cell) pays nothing under this layer
     claimable_exclusion: str | None = None
+    # the key attribute may name several keys joined by "|" (a line under several headings): the highest rate in force applies
+    multi_key: bool = False
+    # product attribute -> order column: the line is exempt where the product is on the list and the order claims it
+    exempt_if_claimed: dict[str, str] = {}
 
     @field_validator("unit")
     @classmethod
@@ -236,15 +241,18 @@ class TableHeader(Strict):
     file: str
     key: str | None = None
     evidence: Evidence
+    source: str | None = None  # the one source of every row; without it each row carries source and evidence
     references: list[Reference] = Field(min_length=1)
     description: str | None = None
     columns: dict[str, TableColumn]
 
     @model_validator(mode="after")
     def _sourced(self) -> TableHeader:
+        if self.source is not None:
+            return self
         for need in ("source", "evidence"):
             if need not in self.columns:
-                raise ValueError(f"a table needs a `{need}` column so every row is sourced and graded")
+                raise ValueError(f"a table needs a `{need}` column so every row is sourced and graded, or one `source` for the whole table")
         return self
 
 

@@ -15,17 +15,18 @@ import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach, value_at, with_scenario
 from costimpact.assumptions.lookup import asof_join
+from costimpact.assumptions.tariff import METAL_SHARE, tariff_lines
+from costimpact.assumptions.usitc import COUNT_UNITS, WEIGHT_UNITS
 from costimpact.errors import ArgumentError
 from costimpact.i18n import t
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.result import ENTRY_TYPES, FEE_DETAIL_COLUMNS, MODES, REJECT_COLUMNS, LayerInfo
 
-HTS_TABLE = "us/hts/hts_us"
-TREATMENT = ["mfn_ad_valorem", "mfn_specific_usd", "mfn_specific_unit", "s301_list", "s232", "ieepa_exempt", "fentanyl_exempt", "s122_exempt", "flip_exempt"]
-FLAGS = ["ieepa_exempt", "fentanyl_exempt", "s122_exempt", "flip_exempt"]
+HTS_TABLE = "us/hts/schedule"  # the rates; the engine prices from tariff_lines(aset), the schedule joined with its scope
+FLAGS = ["ieepa_exempt", "fentanyl_exempt", "s122_exempt", "s122_aircraft", "flip_exempt"]
+CLAIMS = {"civil_aircraft": "civil_aircraft"}  # order columns a line may use to claim a listed exemption
 GRADE_RANK = {"confirmed": 0, "secondary": 1, "unverified": 2}
 GRADE_MARK = np.array(["C", "C2", "U"])
-UNITS_PER_QTY = {"no": 1.0, "pr": 1.0, "doz": 1 / 12, "doz_pr": 1 / 12}
 
 P_DE_MINIMIS = "us/entry/de_minimis"
 P_INFORMAL_LIMIT = "us/entry/informal_limit"
@@ -107,7 +108,7 @@ def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Se
     """
     keys = np.sort(table["hts"].to_numpy().astype(str))
     key_set = set(keys)
-    treat = table.set_index("hts")[TREATMENT].astype(str).agg("|".join, axis=1).to_dict()
+    treat = dict(zip(table["hts"], table["treatment"]))
 
     def under(prefix: str) -> np.ndarray:
         lo, hi = np.searchsorted(keys, prefix), np.searchsorted(keys, prefix + ":")  # ':' sorts after '9'
@@ -262,32 +263,43 @@ def apply_hts_treatment(base: pd.DataFrame, src: pd.DataFrame, aset: AssumptionS
     (pieces, pairs, dozens, or kilograms from ``unit_weight_kg``).
     """
     rows, code = base["row"], base["code"]
-    hts_key, why = resolve_hts(code, aset.table(HTS_TABLE))
+    lines = tariff_lines(aset)
+    hts_key, why = resolve_hts(code, lines)
     user_mfn = pd.to_numeric(_col(src, "mfn_rate", np.nan), errors="coerce")
-    user_rates = (hts_key == "") & user_mfn.notna() & (why != "bad")
+    tab = lines.set_index("hts")
+    treat = tab.reindex(hts_key.where(hts_key != "", None)).reset_index(drop=True)
+    treat.index = base.index
+    needs = _text(treat["mfn_needs"])
+    # the order's own mfn_rate prices a code the schedule lacks, or one whose rate needs what the order lacks
+    user_rates = user_mfn.notna() & (why != "bad") & ((hts_key == "") | (needs != ""))
     rej.add((why == "bad").to_numpy(), rows, "hts_code", code, "engine.reject.hts_bad")
     rej.add(((why == "unknown") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_unknown")
     rej.add(((why == "ambiguous") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_ambiguous")
-    tab = aset.table(HTS_TABLE).set_index("hts")
-    treat = tab.reindex(hts_key.where(hts_key != "", None))[TREATMENT + ["evidence"]].reset_index(drop=True)
-    treat.index = base.index
+    rej.add(((needs != "") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.mfn_needs", needs=needs, text=_text(treat["mfn_text"]))
+    known = (hts_key != "") & (needs == "")
     base["user_rates"] = user_rates
     base["mfn_ad_valorem"] = treat["mfn_ad_valorem"].astype(float).where(~user_rates, user_mfn)
-    base["mfn_specific_usd"] = treat["mfn_specific_usd"].astype(float).fillna(0.0)
-    base["mfn_specific_unit"] = _text(treat["mfn_specific_unit"])
+    base["mfn_specific_usd"] = treat["mfn_specific_usd"].astype(float).fillna(0.0).where(~user_rates, 0.0)
+    base["mfn_specific_unit"] = _text(treat["mfn_specific_unit"]).where(~user_rates, "")
     user_list = _text(_col(src, "s301_list", "")).str.upper().str.replace("LIST", "", regex=False).str.strip()
-    base["s301_list"] = _text(treat["s301_list"]).where(~user_rates, user_list)
+    base["s301_list"] = _text(treat["s301_list"]).where(~(user_rates & (hts_key == "")), user_list)
     base["s232"] = _text(treat["s232"])
+    base["s232_from"] = pd.to_datetime(treat["s232_from"]).astype("datetime64[ns]")
+    base["metal_share_table"] = treat["metal_share"].astype(float)
     for flag in FLAGS:
         base[flag] = treat[flag].astype(object).where(treat[flag].notna(), False).astype(bool)
-    base["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified")
+    for claim in CLAIMS:
+        base[f"claim_{claim}"] = _col(src, claim, False).fillna(False).astype(bool)
+    base["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified").where(known | user_rates, "unverified")
 
     spec_unit = base["mfn_specific_unit"]
     weight = pd.to_numeric(_col(src, "unit_weight_kg", np.nan), errors="coerce")
     units = pd.Series(np.nan, index=base.index)
-    for unit, per in UNITS_PER_QTY.items():
+    for unit, per in COUNT_UNITS.items():
         units = units.where(spec_unit != unit, base["qty"] * per)
-    base["units"] = units.where(spec_unit != "kg", base["qty"] * weight)
+    for unit, per in WEIGHT_UNITS.items():
+        units = units.where(spec_unit != unit, base["qty"] * weight * per)
+    base["units"] = units
     needs_units = (base["mfn_specific_usd"] > 0) & (spec_unit != "")
     rej.add((needs_units & base["units"].isna()).to_numpy(), rows, "hts_code", code, "engine.reject.specific_units", unit=spec_unit)
     return hts_key
@@ -381,13 +393,18 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
     layer_used: list[tuple[pd.Series, np.ndarray, np.ndarray]] = []
     default_share = value_at(w.aset.param(P_METAL_SHARE), P["date"].min() if m else dt.date.today())
     share_in = P["metal_share"].to_numpy(dtype=float)
-    metal_share = np.where(np.isnan(share_in), default_share.value if default_share else 1.0, share_in)
+    share_line = P["metal_share_table"].to_numpy(dtype=float)  # the per-line estimate (unverified), else the flat default
+    from_table = np.isnan(share_in) & ~np.isnan(share_line)
+    metal_share = np.where(np.isnan(share_in), np.where(from_table, share_line, default_share.value if default_share else 1.0), share_in)
     excl_applied = np.zeros(m, dtype=bool)  # lines whose claimed product exclusion took a layer off
     for layer in w.aset.layers():
         name = layer_name(layer)
         keys = P["origin"] if layer.key == "origin" else (P[layer.key].astype(str) if layer.key else None)
-        got = attach(layer, P["date"], keys)
+        got = _attach_layer(layer, P["date"], keys)
         rate = got["value"].fillna(0.0).to_numpy()
+        if layer.key == "s232":  # a line that joined its group's list later pays nothing before that day
+            joined = P["s232_from"].to_numpy(dtype="datetime64[ns]")
+            rate = np.where(~np.isnat(joined) & (P["date"].to_numpy(dtype="datetime64[ns]") < joined), 0.0, rate)
         if layer.applies_to_origins is not None:
             rate = np.where(P["origin"].isin(layer.applies_to_origins).to_numpy(), rate, 0.0)
         if name in disabled:
@@ -395,6 +412,8 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
         before_exempt[name] = rate
         for flag in layer.exempt_if:
             rate = np.where(P[flag].to_numpy(dtype=bool), 0.0, rate)
+        for flag, claim in layer.exempt_if_claimed.items():  # a listed product the order claims (civil aircraft parts)
+            rate = np.where(P[flag].to_numpy(dtype=bool) & P[f"claim_{claim}"].to_numpy(dtype=bool), 0.0, rate)
         if layer.claimable_exclusion is not None:  # a claimed product exclusion, while the exclusions are in force
             claimed = P["excl_claimed"].to_numpy(dtype=bool) & (rate > 0)
             if claimed.any():
@@ -404,7 +423,12 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
                 excl_applied |= granted
                 rate = np.where(granted, 0.0, rate)
         if layer.covers_share:
-            share = np.where(rate > 0, np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0), 0.0)
+            on_metal = got["base"].to_numpy() == "metal_share"
+            share = np.where(rate > 0, np.where(on_metal, metal_share, 1.0), 0.0)
+            estimated = dutiable & (rate > 0) & on_metal & from_table
+            if estimated.any():  # the per-line estimate is a source the result must list, with its grade
+                w.note(pd.Series(np.where(estimated, f"{METAL_SHARE}#0", ""), dtype="category"), estimated,
+                       pd.Series(np.full(m, w.aset.tables[METAL_SHARE].header.evidence)))
             covered[name] = share
             base = value * share
         else:
@@ -415,6 +439,24 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
         layer_used.append((got["period_id"], dutiable & (rate > 0), _grade_rank(got["evidence"])))
     P["excl_applied"] = excl_applied
     return duties, before_exempt, layer_used
+
+
+def _attach_layer(layer: Parameter, dates: pd.Series, keys: pd.Series | None) -> pd.DataFrame:
+    """The layer's period in force per line; for a ``multi_key`` layer a key cell may name several keys ("4A|9903.91.06")
+    and the highest rate in force among them applies."""
+    if not layer.multi_key or keys is None or not keys.str.contains("|", regex=False).any():
+        return attach(layer, dates, keys)
+    parts = keys.str.split("|", expand=True).fillna("")
+    best = attach(layer, dates, parts[0])
+    for i in range(1, parts.shape[1]):
+        other = attach(layer, dates, parts[i])
+        better = (other["value"].fillna(-1.0) > best["value"].fillna(-1.0)).to_numpy()
+        if better.any():
+            best = best.copy()
+            for c in best.columns:
+                best[c] = np.where(better, other[c].astype(object), best[c].astype(object))
+            best["value"] = best["value"].astype(float)
+    return best
 
 
 def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -683,6 +725,15 @@ def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
                     "evidence": v.evidence or p.evidence,
                     "changed_by_scenario": bool(v.scenario),
                     "lines": int(count),
+                }
+            )
+        elif param_id in aset.tables:  # a table used as a whole (the per-line metal share estimates)
+            header = aset.tables[param_id].header
+            rows.append(
+                {
+                    "parameter": param_id, "label": header.label, "label_zh": header.label_zh, "key": "*", "value": np.nan,
+                    "min": None, "max": None, "unit": "table", "from": None, "until": None, "source": header.source or "",
+                    "url": header.references[0].url or "", "evidence": header.evidence, "changed_by_scenario": False, "lines": int(count),
                 }
             )
         elif param_id in aset.postal:

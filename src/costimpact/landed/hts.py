@@ -7,13 +7,13 @@ import re
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet
-from costimpact.landed.engine import HTS_TABLE
+from costimpact.assumptions.tariff import tariff_lines
 
 
 def search_hts(aset: AssumptionSet, query: str, limit: int = 20) -> pd.DataFrame:
     """Lines whose code starts with the digits of ``query``, or whose description (English or Chinese)
     contains every word of it. Code matches come first."""
-    table = aset.table(HTS_TABLE)
+    table = tariff_lines(aset)
     q = (query or "").strip()
     if not q:
         return table.head(limit).reset_index(drop=True)
