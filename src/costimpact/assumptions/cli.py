@@ -27,7 +27,7 @@ def register(sub) -> None:  # noqa: ANN001
     show.set_defaults(func=_show)
     imp = inner.add_parser("import-hts", help="read a USITC HTS export (JSON or CSV) and write a table for --assumptions")
     imp.add_argument("file", help="the USITC export (hts.usitc.gov: Export as JSON or CSV)")
-    imp.add_argument("--out", required=True, metavar="DIR", help="folder to write hts_us.csv and hts_us.toml into")
+    imp.add_argument("--out", required=True, metavar="DIR", help="an assumptions folder (its us/hts/schedule.* are replaced) or a folder to write schedule.csv and schedule.toml into")
     imp.add_argument("--assumptions", metavar="DIR", help="built-in table to merge 301/232 columns from")
     imp.set_defaults(func=_import_hts)
 
@@ -149,14 +149,17 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _import_hts(args: argparse.Namespace) -> int:
+    """Replace the schedule (rates) only: the scope tables and the Chinese-name overlay keep applying."""
     from costimpact.assumptions import usitc
 
     path = Path(args.file)
     if not path.is_file():
         raise ArgumentError(f"{path}: no such file; download the export from hts.usitc.gov (Export: JSON or CSV)")
-    official = usitc.read_usitc(path.read_bytes(), path.name)
-    aset = load_assumptions(args.assumptions)
-    merged = usitc.merge_official(aset.table("us/hts/hts_us"), official)
-    usitc.write_table(merged, Path(args.out))
-    print(f"wrote {len(merged)} lines to {args.out}; copy the assumptions folder and replace us/hts with these files, then use --assumptions", file=sys.stderr)
+    schedule = usitc.read_usitc(path.read_bytes(), path.name)
+    out = Path(args.out)
+    target = out / "us" / "hts" if (out / "manifest.toml").is_file() else out
+    usitc.write_schedule(schedule, target, f"USITC HTS export {path.name}")
+    forms = ", ".join(f"{k} {v}" for k, v in sorted(schedule.attrs["forms"].items()))
+    print(f"wrote {len(schedule)} lines to {target / 'schedule.csv'} ({forms}); "
+          + ("use --assumptions " + str(out) if target != out else "copy them into <assumptions>/us/hts/ and use --assumptions"), file=sys.stderr)
     return 0

@@ -101,8 +101,9 @@ def layer_infos(aset: AssumptionSet) -> tuple[LayerInfo, ...]:
 
 
 def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Match each code to a table key: a 10-digit code its own line, else its 8-digit line; a shorter code
-    (or an 8-digit code whose 10-digit lines differ) only where every line under it gets the same treatment.
+    """Match each code to a table key: a 10-digit code its own line, else its 8-digit line; an 8-digit code its line
+    (the rule the notes state for the subheading; a statistical number carved out of it needs its 10-digit code);
+    a shorter code only where every line under it gets the same treatment.
 
     Returns (matched key or "", why: "" | "bad" | "unknown" | "ambiguous"). Work is per distinct code.
     """
@@ -121,7 +122,7 @@ def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Se
             key_of[c], why_of[c] = "", "bad"
         elif len(c) == 10 and c in key_set:
             key_of[c], why_of[c] = c, ""
-        elif len(c) >= 8 and c[:8] in key_set and (len(c) > 8 or len({treat[k] for k in under(c)}) == 1):
+        elif len(c) >= 8 and c[:8] in key_set:  # an 8-digit code is its subheading's general rule; the 10-digit carve-outs need their own code
             key_of[c], why_of[c] = c[:8], ""
         else:
             group = under(c[:8] if len(c) > 8 else c)

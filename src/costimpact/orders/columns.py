@@ -105,6 +105,9 @@ COLUMNS: tuple[Column, ...] = (
         "301 exclusion", "section 301 exclusion", "s301 exclusion", "exclusion", "301 excluded", "9903.88.69",
         "301排除", "301排除项", "排除", "301豁免",
     )),
+    Column("civil_aircraft", False, "flag", False, "民用航空器", (
+        "civil aircraft", "civil aircraft part", "9903.03.05", "民用航空器", "民用飞机零件",
+    )),
 )
 
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
