@@ -11,6 +11,7 @@ one file instead of joining the tables again.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import tempfile
@@ -33,7 +34,8 @@ TREATMENT = ["mfn_ad_valorem", "mfn_specific_usd", "mfn_specific_unit", "mfn_nee
 _GRADE_RANK = {"confirmed": 0, "secondary": 1, "unverified": 2}
 _GRADES = np.array(["confirmed", "secondary", "unverified"])
 _MEMO: dict[str, pd.DataFrame] = {}
-_VERSION = "1"  # bump when the compiled shape changes
+# the compiled shape follows this module's code: a changed module never reads an older cache file
+_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 
 def cache_dir() -> Path:
@@ -50,7 +52,7 @@ def tariff_lines(aset: AssumptionSet) -> pd.DataFrame:
     hit = _MEMO.get(key)
     if hit is not None:
         return hit
-    path = cache_dir() / f"tariff-lines-{key[:40]}.pkl"
+    path = cache_dir() / f"tariff-lines-{key[:52]}.pkl"
     frame = None
     if path.is_file():
         try:
@@ -150,5 +152,6 @@ def compile_lines(aset: AssumptionSet) -> pd.DataFrame:
         parent = names[col].reindex([k[:8] for k in keys]) if col in names else own
         out[col] = own.fillna(pd.Series(parent.to_numpy(), index=keys)).fillna("").to_numpy(dtype=object)
     out["evidence"] = _GRADES[grade]
+    out["source"] = aset.tables[SCHEDULE].header.source or ""
     out["treatment"] = pd.util.hash_pandas_object(out[TREATMENT], index=False).to_numpy()
     return out.sort_values("hts", kind="stable").reset_index(drop=True)

@@ -33,6 +33,8 @@ _ALLOWED = {
     "s301_list": ("Section 301 list, e.g. 1, 3, 4A; only for codes the tables lack", "301 清单，例如 1、3、4A；仅用于表中没有的编码"),
     "s301_exclusion": ("yes / no (default no): the line claims a USTR Section 301 exclusion (9903.88.69/.70)",
                        "是 / 否（默认否）：该行申报 USTR 301 产品排除（9903.88.69/.70）"),
+    "civil_aircraft": ("yes / no (default no): the goods are civil aircraft parts entered under general note 6 (Section 122 list 9903.03.05)",
+                       "是 / 否（默认否）：货物为按总注释 6 申报的民用航空器零部件（122 条款清单 9903.03.05）"),
 }
 _SHEET = {"zh": ("订单", "说明"), "en": ("orders", "instructions")}
 _INFO_HEAD = {"zh": ("列名", "英文列名", "是否必填", "允许的值"), "en": ("column", "canonical name", "required", "allowed values")}
