@@ -112,3 +112,46 @@ def test_built_in_schedule_header_declares_the_loader_columns():
     p = Path(__file__).resolve().parents[1] / "assumptions" / "us" / "hts" / "schedule.toml"
     header = TableHeader.model_validate({**_parse_toml(p, "us/hts/schedule.toml"), "id": "us/hts/schedule"})
     assert list(header.columns) == SCHEDULE_COLUMNS and "2026 Basic Edition" in header.source
+
+
+DATA = next((p / "shared" / "data" for p in (Path(__file__).resolve().parents[1].parent, Path(__file__).resolve().parents[2].parent)
+             if (p / "shared" / "data").is_dir()), None)
+REAL = DATA / "usitc-hts-2026" / "hts_2026_basic_edition.csv" if DATA else None
+
+
+def _import_and_price(export: Path, tmp_path: Path, codes: list[str]):
+    import datetime as dt
+    import shutil
+
+    from costimpact.assumptions import default_dir, load_assumptions
+    from costimpact.cli import main
+    from costimpact.landed.engine import price_lines, resolve_scenario
+
+    folder = tmp_path / "asm"
+    shutil.copytree(default_dir(), folder)
+    assert main(["assumptions", "import-hts", str(export), "--out", str(folder)]) == 0
+    aset = load_assumptions(folder)
+    lines = pd.DataFrame({"row_number": range(2, len(codes) + 2), "order_id": [f"o{i}" for i in range(len(codes))], "hts_code": codes,
+                          "origin_country": "CN", "unit_value": 100.0, "quantity": 2, "ship_date": pd.Timestamp("2025-09-01"), "unit_weight_kg": 0.5})
+    out, rejects, _ = price_lines(lines, aset, resolve_scenario(aset, "actual"), dt.date(2026, 11, 26))
+    return aset, out.set_index("hts_code"), rejects
+
+
+def test_import_of_a_small_export_replaces_the_schedule_and_keeps_scope(tmp_path):
+    aset, out, rejects = _import_and_price(FIX / "hts_sample.csv", tmp_path, ["61091000", "8507600020", "61019005"])
+    assert len(aset.table("us/hts/schedule")) == 8 and "hts_sample.csv" in aset.tables["us/hts/schedule"].header.source
+    assert rejects.empty
+    assert out.loc["61091000", "duty_mfn_usd"] == 33.0  # 16.5% of 200
+    assert out.loc["61091000", "duty_s301_usd"] == 15.0  # List 4A 7.5%: the scope table still applies
+    assert out.loc["61019005", "duty_mfn_usd"] == pytest.approx(round(0.617 * 1.0 + 0.16 * 200, 2))  # 61.7¢/kg x 1 kg + 16%
+
+
+@pytest.mark.skipif(REAL is None or not REAL.is_file(), reason="../shared/data is not present")
+def test_import_of_the_real_2026_export_prices(tmp_path):
+    import time
+
+    t0 = time.perf_counter()
+    aset, out, rejects = _import_and_price(REAL, tmp_path, ["61091000", "9401614011", "33030030", "85183020"])
+    assert time.perf_counter() - t0 < 30  # loose here; bench and the README report the import alone (about 4 s)
+    assert len(aset.table("us/hts/schedule")) == 11414 and rejects.empty
+    assert out.loc["9401614011", "duty_s301_usd"] == 50.0 and out.loc["61091000", "duty_mfn_usd"] == 33.0

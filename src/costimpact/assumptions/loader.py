@@ -11,6 +11,8 @@ import functools
 import hashlib
 import io
 import os
+import pickle
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -285,7 +287,8 @@ def _load_cached(root_str: str, content_hash: str) -> AssumptionSet:
     if manifest is None:
         raise AssumptionError(f"{root}: manifest.toml is missing; every assumptions folder names its version there")
     params = {pid: _expand_groups(p, groups, rel) for pid, (p, rel) in raw_params.items()}
-    tables = {tid: Table(h, _load_table(h, folder, rel)) for tid, (h, folder, rel) in headers.items()}
+    frames = _load_tables(headers, content_hash)
+    tables = {tid: Table(h, frames[tid]) for tid, (h, _, _) in headers.items()}
     aset = AssumptionSet(
         root=str(root),
         manifest=manifest,
@@ -298,6 +301,41 @@ def _load_cached(root_str: str, content_hash: str) -> AssumptionSet:
     )
     _check_references(aset)
     return aset
+
+
+def cache_dir() -> Path:
+    """Where compiled forms are kept between runs: ``$COSTIMPACT_CACHE``, else ``$XDG_CACHE_HOME/costimpact``,
+    else ``~/.cache/costimpact`` (outside the repository; safe to delete)."""
+    env = os.environ.get("COSTIMPACT_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "costimpact"
+
+
+_CODE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def _load_tables(headers: dict[str, tuple[TableHeader, Path, str]], content_hash: str) -> dict[str, pd.DataFrame]:
+    """Every table, strictly checked; the checked frames are kept per content hash (and this module's code) in
+    :func:`cache_dir`, so a cold start reads one pickle instead of parsing the 11,000-line schedule again."""
+    path = cache_dir() / f"tables-{content_hash[:40]}-{_CODE_HASH}.pkl"
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                frames = pickle.load(fh)
+            if isinstance(frames, dict) and set(frames) == set(headers):
+                return frames
+        except Exception:  # a stale or broken cache file is rebuilt, never trusted
+            pass
+    frames = {tid: _load_table(h, folder, rel) for tid, (h, folder, rel) in headers.items()}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as fh:
+            pickle.dump(frames, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(fh.name, path)
+    except OSError:  # a read-only home still loads, only slower
+        pass
+    return frames
 
 
 def _check_references(aset: AssumptionSet) -> None:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions.loader import AssumptionSet
+from costimpact.assumptions.loader import AssumptionSet, cache_dir
 
 SCHEDULE = "us/hts/schedule"
 OVERLAY = "us/hts/hts_us"
@@ -36,14 +36,6 @@ _GRADES = np.array(["confirmed", "secondary", "unverified"])
 _MEMO: dict[str, pd.DataFrame] = {}
 # the compiled shape follows this module's code: a changed module never reads an older cache file
 _VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("COSTIMPACT_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "costimpact"
 
 
 def tariff_lines(aset: AssumptionSet) -> pd.DataFrame:
