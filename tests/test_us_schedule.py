@@ -181,3 +181,18 @@ def test_review_heading_at_ten_digits():
     out = _price(["6307909870", "6307909889"], "2026-11-26")
     assert out.loc["6307909870", "duty_s301_usd"] == 500.0
     assert out.loc["6307909889", "duty_s301_usd"] == 75.0
+
+
+def test_section_232_lists_read_from_the_notes():
+    # note 37(b) softwood lumber 4407.11.00 (10% from 2025-10-14), 37(f) kitchen cabinets 9403.40.9060 (25%; 50% from
+    # 2027-01-01), note 38(b) truck tractors 8701.21.00 (25% from 2025-11-01), note 33(b) cars 8703.23.01 (25%).
+    # A T-shirt is on none of them.
+    out = _price(["44071100", "9403409060", "87012100", "87032301", "61091000"], "2026-11-26")
+    assert out.loc["44071100", "duty_s232_usd"] == 100.0
+    assert out.loc["87012100", "duty_s232_usd"] == 250.0 and out.loc["87032301", "duty_s232_usd"] == 250.0
+    assert out.loc["61091000", "duty_s232_usd"] == 0.0
+    cab = out.loc["9403409060", "duty_s232_usd"]
+    later = _price(["9403409060"], "2027-01-01").loc["9403409060", "duty_s232_usd"]
+    assert (cab, later) == (250.0, 500.0)
+    before = _price(["44071100"], "2025-10-13")
+    assert before.loc["44071100", "duty_s232_usd"] == 0.0
