@@ -44,6 +44,20 @@ def codes(text: str, six: bool = False) -> list[str]:
     return out
 
 
+_TOKEN = re.compile(r"^\d{4}(?:\.\d{2}(?:\.\d{2}(?:\d{2})?|\.\d{4})?)?$")
+
+
+def table_codes(text: str) -> list[str]:
+    """Codes of the printed tables only: lines made entirely of HTS numbers, which may be headings (8542),
+    subheadings (8708.22), tariff lines or statistical numbers; prose lines are skipped."""
+    out = []
+    for line in text.splitlines():
+        tokens = line.split()
+        if tokens and all(_TOKEN.match(t) for t in tokens):
+            out += [t.replace(".", "") for t in tokens if not t.startswith(("98", "99"))]
+    return out
+
+
 def between(lines: list[str], start: str, end: str, after: int = 0) -> tuple[str, int]:
     """The text from the first line matching ``start`` (at or after line ``after``) up to the next matching ``end``."""
     s = next(i for i in range(after, len(lines)) if re.match(start, lines[i]))
@@ -138,6 +152,26 @@ def build_s232(lines: list[str]) -> list[tuple[str, str, str]]:
             # parts headings are charged (README: a claim for the rest is still to come)
             found = [c for c in found if c.startswith("87")]
         rows += [(c, group, heading) for c in found]
+    return rows
+
+
+#: The November 2025 order on agricultural goods (beef, coffee, bananas ...) added lines to the reciprocal tariff's
+#: exemption list from this date (facts file, graded unverified). The notes print one undated list and the Yale
+#: copy is as current, so the food chapters 01-24 (absent from the April 2025 Annex II) are dated from it.
+AGRICULTURAL_ADDITIONS = "2025-11-13"
+
+
+def build_ieepa(lines: list[str], data: Path) -> list[tuple[str, str]]:
+    """(code, exempt from) for the reciprocal tariff's exemption list, subchapter III U.S. note 2(v)(iii)(a)
+    (heading 9903.01.32: Annex II, the electronics of the 2025-04-11 memorandum and the later additions)."""
+    text, _ = between(lines, r"^ *\(a\) As provided for in heading 9903.01.32", r"^\(b\) As provided in heading 9903.02.78")
+    text = _page_furniture(text)
+    found = list(dict.fromkeys(table_codes(text) + codes(text.split("HTSUS:", 1)[-1])))
+    rows = [(c, AGRICULTURAL_ADDITIONS if c[:2] <= "24" else "") for c in found]
+    with (data / "yale-tariff-rate-tracker" / "ieepa_exempt_products.csv").open(encoding="utf-8") as fh:
+        theirs = {r["hts10"][:8] for r in csv.DictReader(fh)}
+    ours = {c[:8] for c in found if len(c) >= 8}
+    print(f"ieepa cross-check at 8 digits: notes {len(ours)}, Yale {len(theirs)}; Yale only {len(theirs - ours)} (under a 4/6-digit entry of the notes or not listed), notes only {len(ours - theirs)}")
     return rows
 
 
@@ -260,6 +294,12 @@ def main() -> int:
     write_rows(scope / "s301.csv", s301)
     s122 = build_s122(lines)
     write_rows(scope / "s122.csv", s122)
+    ieepa = build_ieepa(lines, data)
+    with (scope / "ieepa_exempt.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(["hts", "from"])
+        w.writerows(sorted(ieepa))
+    print(f"ieepa exemption list: {len(ieepa)} codes, {sum(1 for _, f in ieepa if f)} of them added {AGRICULTURAL_ADDITIONS}")
     s232 = build_s232(lines)
     write_s232(scope / "s232.csv", s232)
     print("s232 lines from the notes by group:", {g: sum(1 for _, gg, _ in s232 if gg == g) for g, *_ in S232_LISTS})

@@ -196,3 +196,14 @@ def test_section_232_lists_read_from_the_notes():
     assert (cab, later) == (250.0, 500.0)
     before = _price(["44071100"], "2025-10-13")
     assert before.loc["44071100", "duty_s232_usd"] == 0.0
+
+
+def test_reciprocal_exemption_list_read_from_the_notes():
+    # note 2(v)(iii)(a): smartphones 8517.13.00 exempt; computers under the 4-digit entry 8471; beef 0201.10.05
+    # only from the November 2025 agricultural order; T-shirts never. China reciprocal 10% on 2025-09-01.
+    codes = ["85171300", "84713001", "02011005", "61091000"]
+    sept = _price(codes, "2025-09-01")
+    assert (sept.loc["85171300", "duty_ieepa_reciprocal_usd"], sept.loc["84713001", "duty_ieepa_reciprocal_usd"]) == (0.0, 0.0)
+    assert sept.loc["02011005", "duty_ieepa_reciprocal_usd"] == 100.0 and sept.loc["61091000", "duty_ieepa_reciprocal_usd"] == 100.0
+    dec = _price(codes, "2025-12-01")
+    assert dec.loc["02011005", "duty_ieepa_reciprocal_usd"] == 0.0 and dec.loc["61091000", "duty_ieepa_reciprocal_usd"] == 100.0

@@ -30,7 +30,7 @@ EXEMPT = {"ieepa_exempt": "us/scope/ieepa_exempt", "fentanyl_exempt": "us/scope/
 METAL_SHARE = "us/scope/metal_share"
 #: What the engine reads of a line; two lines with the same values are priced alike (code resolution uses it).
 TREATMENT = ["mfn_ad_valorem", "mfn_specific_usd", "mfn_specific_unit", "mfn_needs", "s301_list", "s232", "s232_from", "metal_share",
-             "ieepa_exempt", "fentanyl_exempt", "s122_exempt", "s122_aircraft", "flip_exempt"]
+             "ieepa_exempt", "ieepa_exempt_from", "fentanyl_exempt", "s122_exempt", "s122_aircraft", "flip_exempt"]
 _GRADE_RANK = {"confirmed": 0, "secondary": 1, "unverified": 2}
 _GRADES = np.array(["confirmed", "secondary", "unverified"])
 _MEMO: dict[str, pd.DataFrame] = {}
@@ -133,11 +133,15 @@ def compile_lines(aset: AssumptionSet) -> pd.DataFrame:
     out["metal_share_source"] = np.where(np.isnan(out["metal_share"].to_numpy()), "", METAL_SHARE)
     for col, tid in EXEMPT.items():
         flag = np.zeros(len(keys), dtype=bool)
+        since = pd.Series(pd.NaT, index=keys, dtype="datetime64[ns]")
         if tid in aset.tables:
             on = _longest(prefixes, aset.table(tid), [])
             flag = pos.index.isin(on["line"])
+            if "from" in on:
+                since.loc[on["line"].to_numpy()] = pd.to_datetime(on["from"]).to_numpy()
             touch(tid, pos.index[flag])
         out[col] = flag
+        out[f"{col}_from"] = since.to_numpy()
     names = aset.table(OVERLAY).set_index("hts") if OVERLAY in aset.tables else pd.DataFrame(columns=["description_zh", "note"])
     for col in ("description_zh", "note"):
         own = names[col].reindex(keys) if col in names else pd.Series(np.nan, index=keys)

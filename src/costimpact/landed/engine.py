@@ -289,6 +289,10 @@ def apply_hts_treatment(base: pd.DataFrame, src: pd.DataFrame, aset: AssumptionS
     base["metal_share_table"] = treat["metal_share"].astype(float)
     for flag in FLAGS:
         base[flag] = treat[flag].astype(object).where(treat[flag].notna(), False).astype(bool)
+        since = f"{flag}_from"  # a line that joined an exemption list later is exempt only from that day
+        if since in treat:
+            joined = pd.to_datetime(treat[since]).astype("datetime64[ns]")
+            base[flag] = base[flag] & (joined.isna() | (base["date"] >= joined))
     for claim in CLAIMS:
         base[f"claim_{claim}"] = _col(src, claim, False).fillna(False).astype(bool)
     base["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified").where(known | user_rates, "unverified")
