@@ -305,7 +305,7 @@ def main() -> int:
     print("s232 lines from the notes by group:", {g: sum(1 for _, gg, _ in s232 if gg == g) for g, *_ in S232_LISTS})
     sup = superseded(data, s301)
     write_rows(scope / "s301_superseded.csv", sup)
-    print("s301 base lists taken from the USTR lists (Yale) for lines the notes print only under a review heading:", len(sup))
+    print("s301_superseded rows (original lists of lines the notes print only under a review heading):", len(sup))
     print("metal shares:", write_metal_shares(data, scope / "metal_share.csv"), "8-digit lines")
     by_heading: dict[str, int] = {}
     for _, hd, ex in s301 + s122:
