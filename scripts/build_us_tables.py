@@ -139,6 +139,32 @@ S232_LISTS = (
 )
 
 
+#: The metals lists of the 2026-04-06 restructure (note 16(c)): subdivision -> key of us/layers/s232. Headings
+#: 9903.82.02 (50%) cover (i)-(v), 9903.82.09 (25%) (vi)-(viii), 9903.82.10 (15% with column 1 included) (ix)-(x).
+METALS_2026 = {"i": "annex_1a", "ii": "annex_1a", "iii": "annex_1a", "iv": "annex_1a", "v": "annex_1a",
+               "vi": "annex_1b", "vii": "annex_1b", "viii": "annex_1b", "ix": "annex_2", "x": "annex_2"}
+
+
+#: Articles of steel and aluminium (i), (iii) were under Section 232 since 2018 and articles of copper (v) since
+#: 2025-08-01 (Proclamations 9704/9705, 10962): they keep those groups' earlier periods.
+BEFORE_2026 = {"i": "steel_alu", "iii": "steel_alu", "v": "copper"}
+
+
+def build_metals_2026(lines: list[str]) -> list[tuple[str, str, str]]:
+    """(code, group, subdivision) for the lists of note 16(c), headings, subheadings and lines alike."""
+    text, _ = between(lines, r"^\(c\) Headings 9903.82.02", r"^\(d\) Headings 9903.82.04 and 9903.82.05 apply")
+    text = re.sub(r"\[Compiler's note:[^\]]*\]", " ", _page_furniture(text), flags=re.S)
+    parts = re.split(r"\(([ivx]+)\)\s+(?:Articles|Derivative)[^:]*:", text)
+    rows = []
+    for sub, body in zip(parts[1::2], parts[2::2]):
+        for token in body.split():
+            if _TOKEN.match(token) and not token.startswith(("98", "99")):
+                rows.append((token.replace(".", ""), METALS_2026[sub], sub))
+                if sub in BEFORE_2026:  # the articles themselves were covered before the restructure too
+                    rows.append((token.replace(".", ""), BEFORE_2026[sub], sub))
+    return rows
+
+
 def build_s232(lines: list[str]) -> list[tuple[str, str, str]]:
     """(code, group, heading) for the Section 232 product lists the notes print (autos and parts: note 33;
     timber, upholstered furniture, cabinets: note 37; trucks: note 38)."""
@@ -152,7 +178,7 @@ def build_s232(lines: list[str]) -> list[tuple[str, str, str]]:
             # parts headings are charged (README: a claim for the rest is still to come)
             found = [c for c in found if c.startswith("87")]
         rows += [(c, group, heading) for c in found]
-    return rows
+    return rows + build_metals_2026(lines)
 
 
 #: The November 2025 order on agricultural goods (beef, coffee, bananas ...) added lines to the reciprocal tariff's
@@ -227,7 +253,7 @@ CURATED_METALS = ROOT / "scripts" / "s232_metals_curated.csv"
 
 
 def write_s232(path: Path, rows: list[tuple[str, str, str]]) -> None:
-    out = {(c, g): "" for c, g, _ in rows}
+    out = {(c, g): "" for c, g, _ in rows}  # groups read from the notes: no joining date beyond the group's own
     with CURATED_METALS.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             if r["group"] in {g for g, *_ in S232_LISTS}:
@@ -302,7 +328,7 @@ def main() -> int:
     print(f"ieepa exemption list: {len(ieepa)} codes, {sum(1 for _, f in ieepa if f)} of them added {AGRICULTURAL_ADDITIONS}")
     s232 = build_s232(lines)
     write_s232(scope / "s232.csv", s232)
-    print("s232 lines from the notes by group:", {g: sum(1 for _, gg, _ in s232 if gg == g) for g, *_ in S232_LISTS})
+    print("s232 lines from the notes by group:", {g: sum(1 for _, gg, _ in s232 if gg == g) for g in sorted({g for _, g, _ in s232})})
     sup = superseded(data, s301)
     write_rows(scope / "s301_superseded.csv", sup)
     print("s301_superseded rows (original lists of lines the notes print only under a review heading):", len(sup))

@@ -207,3 +207,15 @@ def test_reciprocal_exemption_list_read_from_the_notes():
     assert sept.loc["02011005", "duty_ieepa_reciprocal_usd"] == 100.0 and sept.loc["61091000", "duty_ieepa_reciprocal_usd"] == 100.0
     dec = _price(codes, "2025-12-01")
     assert dec.loc["02011005", "duty_ieepa_reciprocal_usd"] == 0.0 and dec.loc["61091000", "duty_ieepa_reciprocal_usd"] == 100.0
+
+
+def test_metals_restructure_of_2026_04_06():
+    # note 16(c)(iii) articles of steel (heading 7208): 25% in 2024, 50% from 2025-06-04, 50% on 2026-05-01 (9903.82.02).
+    # (ix)-(x) derivatives (8417.90.00, column 1 rate 3.9% in the USITC CSV): topped up to 15%, i.e. 11.1% (9903.82.10).
+    # Perfume 3303.00.30 left the lists on 2026-04-06 (on 19(k) from 2025-08-18, on no list of 16(c)).
+    assert _price(["72085100"], "2024-06-01").loc["72085100", "duty_s232_usd"] == 250.0
+    assert _price(["72085100"], "2025-09-01").loc["72085100", "duty_s232_usd"] == 500.0
+    may = _price(["72085100", "84179000", "33030030"], "2026-05-01")
+    assert may.loc["72085100", "duty_s232_usd"] == 500.0
+    assert may.loc["84179000", "duty_s232_usd"] == 111.0
+    assert may.loc["33030030", "duty_s232_usd"] == 0.0

@@ -121,11 +121,13 @@ def compile_lines(aset: AssumptionSet) -> pd.DataFrame:
         out[col] = flag
     group = pd.Series("", index=keys, dtype=object)
     joined_on = pd.Series(pd.NaT, index=keys, dtype="datetime64[ns]")
-    if S232 in aset.tables:
-        on = _longest(prefixes, aset.table(S232), [])
-        group.loc[on["line"].to_numpy()] = on["group"].to_numpy()
-        joined_on.loc[on["line"].to_numpy()] = pd.to_datetime(on["from"]).to_numpy()
-        touch(S232, on["line"])
+    if S232 in aset.tables:  # a line may be on several lists (an old derivative list, then a 2026 annex)
+        on = _longest(prefixes, aset.table(S232), ["group"])
+        joined = on.groupby("line")["group"].agg(lambda s: "|".join(sorted(set(s))))
+        group.loc[joined.index] = joined.to_numpy()
+        dated = on.dropna(subset=["from"]).groupby("line")["from"].max()
+        joined_on.loc[dated.index] = pd.to_datetime(dated).to_numpy()
+        touch(S232, joined.index)
     out["s232"] = group.to_numpy()
     out["s232_from"] = joined_on.to_numpy()
     share = aset.table(METAL_SHARE).set_index("hts")["metal_share"] if METAL_SHARE in aset.tables else pd.Series(dtype=float)
