@@ -165,6 +165,21 @@ def build_metals_2026(lines: list[str]) -> list[tuple[str, str, str]]:
     return rows
 
 
+#: Aluminium derivative lists before the restructure (note 19(i), (j): 9903.85.04/.07 from 2025-03-12; (k): the
+#: 9903.85.08 inclusions from 2025-08-18, 90 FR 40326). The steel derivative lists are no longer printed in Rev. 6.
+ALU_DERIVATIVES = (("i", "j", ""), ("j", "k", ""), ("k", "l", "2025-08-18"))
+
+
+def build_alu_derivatives(lines: list[str]) -> list[tuple[str, str, str]]:
+    """(code, joined, subdivision) for the aluminium derivative lists of note 19(i)-(k)."""
+    start = next(i for i, x in enumerate(lines) if x.startswith("19. (a)  This note and the tariff provisions"))
+    rows = []
+    for sub, nxt, joined in ALU_DERIVATIVES:
+        text, _ = between(lines, rf"^\({sub}\) The rates of duty", rf"^\({nxt}\) ", start)
+        rows += [(c, joined, sub) for c in codes(_page_furniture(text))]
+    return rows
+
+
 def build_s232(lines: list[str]) -> list[tuple[str, str, str]]:
     """(code, group, heading) for the Section 232 product lists the notes print (autos and parts: note 33;
     timber, upholstered furniture, cabinets: note 37; trucks: note 38)."""
@@ -252,8 +267,10 @@ def cross_check(data: Path, s301: list[tuple[str, str, bool]], s122: list[tuple[
 CURATED_METALS = ROOT / "scripts" / "s232_metals_curated.csv"
 
 
-def write_s232(path: Path, rows: list[tuple[str, str, str]]) -> None:
+def write_s232(path: Path, rows: list[tuple[str, str, str]], alu: list[tuple[str, str, str]]) -> None:
     out = {(c, g): "" for c, g, _ in rows}  # groups read from the notes: no joining date beyond the group's own
+    for c, joined, _ in alu:
+        out[(c, "alu_deriv")] = joined
     with CURATED_METALS.open(encoding="utf-8") as fh:
         for r in csv.DictReader(fh):
             if r["group"] in {g for g, *_ in S232_LISTS}:
@@ -327,7 +344,9 @@ def main() -> int:
         w.writerows(sorted(ieepa))
     print(f"ieepa exemption list: {len(ieepa)} codes, {sum(1 for _, f in ieepa if f)} of them added {AGRICULTURAL_ADDITIONS}")
     s232 = build_s232(lines)
-    write_s232(scope / "s232.csv", s232)
+    alu = build_alu_derivatives(lines)
+    write_s232(scope / "s232.csv", s232, alu)
+    print(f"aluminium derivative lists (note 19(i)-(k)): {len(alu)} codes, {sum(1 for _, j, _ in alu if j)} joined 2025-08-18")
     print("s232 lines from the notes by group:", {g: sum(1 for _, gg, _ in s232 if gg == g) for g in sorted({g for _, g, _ in s232})})
     sup = superseded(data, s301)
     write_rows(scope / "s301_superseded.csv", sup)

@@ -219,3 +219,11 @@ def test_metals_restructure_of_2026_04_06():
     assert may.loc["72085100", "duty_s232_usd"] == 500.0
     assert may.loc["84179000", "duty_s232_usd"] == 111.0
     assert may.loc["33030030", "duty_s232_usd"] == 0.0
+
+
+def test_aluminium_derivative_inclusions_from_the_notes():
+    # note 19(k) (9903.85.08, from 2025-08-18): beer 2203.00.00 on its aluminium content only (50%); nothing before.
+    before = _price(["22030000"], "2025-08-17", metal_value_share=0.1)
+    after = _price(["22030000"], "2025-08-18", metal_value_share=0.1)
+    assert before.loc["22030000", "duty_s232_usd"] == 0.0
+    assert after.loc["22030000", "duty_s232_usd"] == 50.0  # 50% x 10% x 1,000
