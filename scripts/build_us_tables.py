@@ -320,6 +320,18 @@ ON_4A_UNTIL_REVIEW = (("85076000", "9903.88.15"),)
 SUPERSEDED_LIST3 = ("85411000", "85412100", "85412900")
 
 
+def cross_check_232(data: Path, s232: list[tuple[str, str, str]]) -> None:
+    """The 2026 metals lists against the Yale annex file (annex 1a, 1b, 2, 3)."""
+    ours = {c: g for c, g, _ in s232 if g.startswith("annex_")}
+    with (data / "yale-tariff-rate-tracker" / "s232_annex_products.csv").open(encoding="utf-8") as fh:
+        theirs = {r["hts_prefix"]: r["annex"] for r in csv.DictReader(fh)}
+    pairs: dict[tuple[str, str], int] = {}
+    for code in set(ours) | set(theirs):
+        key = (ours.get(code, "-"), theirs.get(code, "-"))
+        pairs[key] = pairs.get(key, 0) + 1
+    print("s232 2026 lists, (notes group, Yale annex): count:", dict(sorted(pairs.items())))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     near = [p / "shared" / "data" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "data").is_dir()]
@@ -344,6 +356,7 @@ def main() -> int:
         w.writerows(sorted(ieepa))
     print(f"ieepa exemption list: {len(ieepa)} codes, {sum(1 for _, f in ieepa if f)} of them added {AGRICULTURAL_ADDITIONS}")
     s232 = build_s232(lines)
+    cross_check_232(data, s232)
     alu = build_alu_derivatives(lines)
     write_s232(scope / "s232.csv", s232, alu)
     print(f"aluminium derivative lists (note 19(i)-(k)): {len(alu)} codes, {sum(1 for _, j, _ in alu if j)} joined 2025-08-18")

@@ -97,7 +97,7 @@ def show_rows(aset: AssumptionSet, day: dt.date, origin: str, hts: str | None = 
             if period is not None and period.value > 0:
                 add(name, origin if layer.key else "*", period, layer.unit, layer.evidence)
             continue
-        keys = [str(product[layer.key])] if product is not None else sorted({v.key for v in layer.values})
+        keys = str(product[layer.key]).split("|") if product is not None else sorted({v.key for v in layer.values})
         for key in keys:
             if not key:
                 continue
