@@ -189,8 +189,8 @@ def build_s232(lines: list[str]) -> list[tuple[str, str, str]]:
         found = codes(_page_furniture(text).split(":", 1)[-1], six=True)
         if group == "auto_parts":
             # the list names provisions (tyres, engines, batteries, even computers 8471) whose goods are auto parts
-            # only when they are parts of passenger vehicles; an order does not say so, so only chapter 87's own
-            # parts headings are charged (README: a claim for the rest is still to come)
+            # only when they are parts of passenger vehicles: outside chapter 87 the line must say so (auto_part)
+            rows += [(c, "auto_parts_claimed", heading) for c in found if not c.startswith("87")]
             found = [c for c in found if c.startswith("87")]
         rows += [(c, group, heading) for c in found]
     return rows + build_metals_2026(lines)

@@ -227,3 +227,14 @@ def test_aluminium_derivative_inclusions_from_the_notes():
     after = _price(["22030000"], "2025-08-18", metal_value_share=0.1)
     assert before.loc["22030000", "duty_s232_usd"] == 0.0
     assert after.loc["22030000", "duty_s232_usd"] == 50.0  # 50% x 10% x 1,000
+
+
+def test_auto_parts_listed_outside_chapter_87_need_the_claim():
+    # note 33(g) lists 4011.10.10 (car tyres) among auto parts; goods outside chapter 87 are auto parts only as parts of
+    # passenger vehicles, which the line says with auto_part. Car tyres 2025-09-01: 25% (9903.94.05) when claimed.
+    plain = _price(["40111010"], "2025-09-01")
+    claimed = _price(["40111010"], "2025-09-01", auto_part=True)
+    assert plain.loc["40111010", "duty_s232_usd"] == 0.0 and plain.loc["40111010", "duty_ieepa_reciprocal_usd"] == 100.0
+    assert claimed.loc["40111010", "duty_s232_usd"] == 250.0 and claimed.loc["40111010", "duty_ieepa_reciprocal_usd"] == 0.0
+    # a chapter 87 part needs no claim: 8708.10.30 bumpers
+    assert _price(["87081030"], "2025-09-01").loc["87081030", "duty_s232_usd"] == 250.0

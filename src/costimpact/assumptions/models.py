@@ -126,6 +126,8 @@ class Parameter(Strict):
     multi_key: bool = False
     # product attribute -> order column: the line is exempt where the product is on the list and the order claims it
     exempt_if_claimed: dict[str, str] = {}
+    # key -> order column: the key applies only where the order claims it (auto parts listed outside chapter 87)
+    claim_keys: dict[str, str] = {}
 
     @field_validator("unit")
     @classmethod

@@ -24,7 +24,7 @@ from costimpact.landed.result import ENTRY_TYPES, FEE_DETAIL_COLUMNS, MODES, REJ
 
 HTS_TABLE = "us/hts/schedule"  # the rates; the engine prices from tariff_lines(aset), the schedule joined with its scope
 FLAGS = ["ieepa_exempt", "fentanyl_exempt", "s122_exempt", "s122_aircraft", "flip_exempt"]
-CLAIMS = {"civil_aircraft": "civil_aircraft"}  # order columns a line may use to claim a listed exemption
+CLAIMS = {"civil_aircraft": "civil_aircraft", "auto_part": "auto_part"}  # order columns a line may use to claim a listed treatment
 GRADE_RANK = {"confirmed": 0, "secondary": 1, "unverified": 2}
 GRADE_MARK = np.array(["C", "C2", "U"])
 
@@ -405,7 +405,12 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
     for layer in w.aset.layers():
         name = layer_name(layer)
         keys = P["origin"] if layer.key == "origin" else (P[layer.key].astype(str) if layer.key else None)
-        got = _attach_layer(layer, P["date"], keys)
+        for key, claim in layer.claim_keys.items():  # a key that needs the order's claim is dropped where not claimed
+            if keys is not None:
+                parts = keys.str.split("|")
+                drop = ~P[f"claim_{claim}"].to_numpy(dtype=bool)
+                keys = pd.Series(np.where(drop, parts.map(lambda ks, k=key: "|".join(x for x in ks if x != k)), keys), index=keys.index)
+        got = _attach_layer(layer, P["date"], keys, metal_share)
         rate = got["value"].fillna(0.0).to_numpy()
         if layer.key == "s232":  # a line that joined its group's list later pays nothing before that day
             joined = P["s232_from"].to_numpy(dtype="datetime64[ns]")
@@ -446,16 +451,20 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
     return duties, before_exempt, layer_used
 
 
-def _attach_layer(layer: Parameter, dates: pd.Series, keys: pd.Series | None) -> pd.DataFrame:
+def _attach_layer(layer: Parameter, dates: pd.Series, keys: pd.Series | None, metal_share: np.ndarray) -> pd.DataFrame:
     """The layer's period in force per line; for a ``multi_key`` layer a key cell may name several keys ("4A|9903.91.06")
-    and the highest rate in force among them applies."""
+    and the one charging most in force applies (a rate on the metal content weighs by the line's metal share)."""
     if not layer.multi_key or keys is None or not keys.str.contains("|", regex=False).any():
         return attach(layer, dates, keys)
     parts = keys.str.split("|", expand=True).fillna("")
+
+    def charge(got: pd.DataFrame) -> np.ndarray:
+        return got["value"].fillna(-1.0).to_numpy() * np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0)
+
     best = attach(layer, dates, parts[0])
     for i in range(1, parts.shape[1]):
         other = attach(layer, dates, parts[i])
-        better = (other["value"].fillna(-1.0) > best["value"].fillna(-1.0)).to_numpy()
+        better = charge(other) > charge(best)
         if better.any():
             best = best.copy()
             for c in best.columns:

@@ -108,6 +108,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("civil_aircraft", False, "flag", False, "民用航空器", (
         "civil aircraft", "civil aircraft part", "9903.03.05", "民用航空器", "民用飞机零件",
     )),
+    Column("auto_part", False, "flag", False, "汽车零部件", (
+        "auto part", "automobile part", "car part", "vehicle part", "汽车零部件", "汽车配件",
+    )),
 )
 
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}

@@ -33,6 +33,8 @@ _ALLOWED = {
     "s301_list": ("Section 301 list, e.g. 1, 3, 4A; only for codes the tables lack", "301 清单，例如 1、3、4A；仅用于表中没有的编码"),
     "s301_exclusion": ("yes / no (default no): the line claims a USTR Section 301 exclusion (9903.88.69/.70)",
                        "是 / 否（默认否）：该行申报 USTR 301 产品排除（9903.88.69/.70）"),
+    "auto_part": ("yes / no (default no): the goods are parts of passenger cars or light trucks (Section 232 auto parts listed outside chapter 87)",
+                  "是 / 否（默认否）：货物为乘用车或轻型卡车零部件（第 87 章以外列名的 232 汽车零部件）"),
     "civil_aircraft": ("yes / no (default no): the goods are civil aircraft parts entered under general note 6 (Section 122 list 9903.03.05)",
                        "是 / 否（默认否）：货物为按总注释 6 申报的民用航空器零部件（122 条款清单 9903.03.05）"),
 }
