@@ -625,8 +625,11 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     fees["fee_broker_usd"] = per_ship(P_BROKER, formal, lambda g: g["value"].fillna(0.0).to_numpy())
     fees["fee_isf_usd"] = per_ship(P_ISF, formal & (mode == "ocean_freight"), lambda g: g["value"].fillna(0.0).to_numpy())
     if scenario.options.bond == "single_entry":
+        # the bond covers the entered value plus all duties, taxes and fees (MPF, HMF) of the entry (19 CFR 113)
+        ship_gov_fees = pd.Series(fees["fee_mpf_usd"] + fees["fee_hmf_usd"]).groupby(ship).transform("sum").to_numpy()
+        bond_amount = ship_value + ship_duty + ship_gov_fees
         fees["fee_bond_usd"] = per_ship(
-            P_BOND, formal, lambda g: np.maximum(round_cents((ship_value + ship_duty) * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
+            P_BOND, formal, lambda g: np.maximum(round_cents(bond_amount * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
         )
     else:
         fees["fee_bond_usd"] = np.zeros(m)
