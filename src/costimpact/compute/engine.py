@@ -477,6 +477,12 @@ def _availability(fr: pd.DataFrame, sc: ComputeScenario, aset: AssumptionSet, as
 # --------------------------------------------------------------------------- pricing
 
 
+def _fmt(values: pd.Series, spec: str) -> pd.Series:
+    """Numbers as text for reasons and notes ("" where missing), so text columns stay text."""
+    values = pd.to_numeric(values, errors="coerce")
+    return values.map(lambda v: "" if pd.isna(v) else spec.format(v)).astype(object)
+
+
 def _as_scenario(scenario: ComputeScenario | str | Path) -> ComputeScenario:
     return scenario if isinstance(scenario, ComputeScenario) else load_compute_scenario(scenario)
 
@@ -528,8 +534,8 @@ def price_routes_detail(scenario: ComputeScenario | str | Path, assumptions: Ass
         tokens_per_s=tps, active_params=fr["active_params"], prompt_tokens=fr["prompt_tokens"],
         output_tokens=out_per_request.where(prefill, 1.0), gpus_per_replica=fr["gpus_per_replica"],
         peak_flops=peak_serve, eta_compute=fr["eta_compute"]), index=fr.index))
-    note(prefill, "per output token, including each request's prefill of " + fr["prompt_tokens"].map("{:g}".format)
-         + " prompt tokens (2 N P FLOPs) spread over its " + out_per_request.map("{:g}".format)
+    note(prefill, "per output token, including each request's prefill of " + _fmt(fr["prompt_tokens"], "{:g}")
+         + " prompt tokens (2 N P FLOPs) spread over its " + _fmt(out_per_request, "{:g}")
          + " output tokens (context_tokens - prompt_tokens)")
 
     # memory fit: a replica must hold its weights and the batch's KV cache
@@ -539,10 +545,10 @@ def price_routes_detail(scenario: ComputeScenario | str | Path, assumptions: Ass
     fits = pd.Series(f.fits_memory(need, fr["gpus_per_replica"], fr["hbm_gb"]), index=fr.index) | ~checked
     min_g = pd.Series(f.smallest_replica(need, fr["hbm_gb"]), index=fr.index).where(checked)
     note(hw & ~checked, "memory fit not checked: no hbm_gb for this accelerator")
-    mem_reason = ("the model does not fit a replica of " + fr["gpus_per_replica"].map("{:g}".format) + " x "
-                  + fr["accelerator"] + ": weights + KV cache = " + (need / 1e9).map("{:,.1f}".format) + " GB > "
-                  + (fr["gpus_per_replica"] * fr["hbm_gb"] * f.HBM_USABLE).map("{:,.1f}".format)
-                  + " GB usable (90% of HBM); the smallest replica that fits has " + min_g.map("{:g}".format, na_action="ignore")
+    mem_reason = ("the model does not fit a replica of " + _fmt(fr["gpus_per_replica"], "{:g}") + " x "
+                  + fr["accelerator"] + ": weights + KV cache = " + _fmt((need / 1e9), "{:,.1f}") + " GB > "
+                  + _fmt((fr["gpus_per_replica"] * fr["hbm_gb"] * f.HBM_USABLE), "{:,.1f}")
+                  + " GB usable (90% of HBM); the smallest replica that fits has " + _fmt(min_g, "{:g}")
                   + " accelerators (set gpus_per_replica)")
     infeasible = hw & ~fits
     serving = fr["serve_tokens"] > 0
@@ -592,9 +598,9 @@ def price_routes_detail(scenario: ComputeScenario | str | Path, assumptions: Ass
     run_days = days.where(~serving_only, fr["serving_days"]).fillna(0.0)
     commit_days = fr["commit_months"] * f.DAYS_PER_YEAR / 12.0
     outlasts = rented_gpu & (fr["commit_discount"] > 0) & (commit_days > run_days)
-    note(outlasts, "the " + (fr["commit_discount"] * 100).map("{:g}".format, na_action="ignore") + "% discount needs a "
-         + fr["commit_months"].map("{:g}".format, na_action="ignore") + "-month commitment but the run lasts "
-         + run_days.map("{:,.1f}".format) + " days: the unused commitment is paid for, or the discount is lost")
+    note(outlasts, "the " + _fmt((fr["commit_discount"] * 100), "{:g}") + "% discount needs a "
+         + _fmt(fr["commit_months"], "{:g}") + "-month commitment but the run lasts "
+         + _fmt(run_days, "{:,.1f}") + " days: the unused commitment is paid for, or the discount is lost")
 
     # risk
     cost_by_id = pd.Series(cost.to_numpy(), index=fr["route_id"])
@@ -608,7 +614,7 @@ def price_routes_detail(scenario: ComputeScenario | str | Path, assumptions: Ass
     cutoff = pd.Series(f.cutoff_cost(cost=cost, fallback_cost=fb_cost.fillna(cost), cost_of_delay_per_day=fr["cost_of_delay_per_day"],
                                      p_cut=pc, switch_cost=fr["switch_cost"], switch_days=fr["switch_days"]),
                        index=fr.index).fillna(0.0)
-    note(owned & (fr["hazard_per_year"] > 0), "owned route with a hazard of " + fr["hazard_per_year"].map("{:g}".format)
+    note(owned & (fr["hazard_per_year"] > 0), "owned route with a hazard of " + _fmt(fr["hazard_per_year"], "{:g}")
          + " a year: a cut-off is priced as for a rented route")
     delay = pd.Series(f.delay_cost(fr["cost_of_delay_per_day"], fr["lead_days"], days), index=fr.index)
     e_own = pd.Series(f.risk_domestic(cost=cost, cost_of_delay_per_day=fr["cost_of_delay_per_day"],
