@@ -66,7 +66,7 @@ KEYS: tuple[Key, ...] = (
     Key("train_tokens", ROUTE_KINDS, "zero", section="workload"),
     Key("serve_tokens", ROUTE_KINDS, "zero", section="workload"),
     Key("batch", HW_KINDS, f"param:{A}workload/batch", section="workload"),
-    Key("context_tokens", HW_KINDS, f"param:{A}workload/context_tokens", section="workload"),
+    Key("context_tokens", ROUTE_KINDS, f"param:{A}workload/context_tokens", section="workload"),
     Key("weight_bytes", HW_KINDS, f"param:{A}workload/weight_bytes", section="workload"),
     Key("kv_bytes_per_token", HW_KINDS, f"param:{A}workload/kv_bytes_per_token", section="workload"),
     Key("prompt_tokens", ROUTE_KINDS, "zero", section="workload"),
@@ -394,6 +394,9 @@ def _availability(fr: pd.DataFrame, sc: ComputeScenario, aset: AssumptionSet, as
     offshore_rule = _param_default(aset, A + "rules/offshore_subsidiary_closed", dates, hq_keys)
     offshore_closed = offshore_rule["value"].fillna(0) >= 1
     affiliates_rule = _param_default(aset, A + "rules/affiliates_rule_in_force", dates, None)
+    if sc.rules.affiliates_rule_in_force is not None:  # the scenario answers the open question itself
+        affiliates_rule = affiliates_rule.assign(value=float(sc.rules.affiliates_rule_in_force), valid_from=str(as_of),
+                                                 source="scenario file, [rules] affiliates_rule_in_force")
     affiliates_share = _param_default(aset, A + "rules/affiliates_threshold", dates, None)
     listed = pd.Series(sc.customer.listed_parent_ownership or 0.0, index=idx, dtype=float)
     affiliated = (affiliates_rule["value"].fillna(0) >= 1) & affiliates_share["value"].notna() & (listed >= affiliates_share["value"])

@@ -132,6 +132,12 @@ class Customer(_Strict):
         return data
 
 
+class RuleSwitches(_Strict):
+    """Open questions the user may answer for the scenario: each replaces the dated assumption of that name."""
+
+    affiliates_rule_in_force: bool | None = None  # the Affiliates (50%) rule after 9 Nov 2026 is not verified
+
+
 class Route(_WorkloadKeys, _RiskKeys):
     """One route. Every numeric key may be left out: the engine fills it from ``assumptions/compute/``.
     The workload and risk keys (from the bases) override the scenario's for this route only."""
@@ -208,6 +214,7 @@ class ComputeScenario(_Strict):
     workload: Workload = Workload()
     risk: Risk = Risk()
     customer: Customer = Customer()
+    rules: RuleSwitches = RuleSwitches()
     route: list[Route] = Field(min_length=1)
 
     @model_validator(mode="after")
