@@ -59,7 +59,9 @@ def test_accelerator_names_as_typed(caset, typed):
 
 
 def test_vendor_prefix_kind_and_country_as_typed(caset):
-    text = scenario(route("h", "Hyperscaler abroad", "NVIDIA H200", gpus=8), hq="china")
+    text = scenario(route("h", "Hyperscaler abroad", "NVIDIA H200", gpus=8, region="my"), hq="china")
+    sc = parse_compute_scenario(text)
+    assert sc.customer.hq_country == "CN" and sc.route[0].region == "MY"
     r = priced(text, caset).loc["h"]
     assert r["kind"] == "hyperscaler_abroad" and r["accelerator"] == "H200"
     # H200 hyperscaler list 5.75 x (1 - 0.41) = 3.3925

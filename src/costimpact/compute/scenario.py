@@ -150,6 +150,8 @@ class Route(_WorkloadKeys, _RiskKeys):
     def _kind_as_written(cls, data):
         if isinstance(data, dict) and isinstance(data.get("kind"), str):
             data = {**data, "kind": normalise_kind(data["kind"])}
+        if isinstance(data, dict) and isinstance(data.get("region"), str) and data["region"].strip().lower() != "any":
+            data = {**data, "region": normalise_country(data["region"])}
         return data
 
     label: str | None = None
