@@ -132,7 +132,7 @@ def test_delay_is_priced_on_lead_plus_wall_two_chip_counts(caset):
 
 def _licensed_with_domestic_fallback() -> str:
     return (route("lic", "licensed_purchase", "H200", gpus=1000, p_approve=0.5, lead_days=90, fallback="dom", **TOY)
-            + route("dom", "domestic", "Ascend910C", gpus=500, lead_days=60, **TOY))
+            + route("dom", "domestic", "Ascend 910C", gpus=500, lead_days=60, **TOY))  # named as a user types it
 
 
 def test_refused_licence_takes_the_fallbacks_risk_adjusted_cost_after_the_wait(caset):
@@ -144,6 +144,7 @@ def test_refused_licence_takes_the_fallbacks_risk_adjusted_cost_after_the_wait(c
     assert r.loc["lic", "wall_days"] == pytest.approx(100)
     assert r.loc["dom", "risk_adjusted_cost_usd"] == pytest.approx(5.0e6)
     assert r.loc["lic", "risk_adjusted_cost_usd"] == pytest.approx(5.1e6)
+    assert r.loc["lic", "fallback_expected_usd"] == pytest.approx(5.0e6)
 
 
 def test_licensed_chain_resolves_and_a_loop_is_refused(caset):
