@@ -22,7 +22,7 @@ Expected units and profit follow from ``q``. The verdict chooses by profit: of t
 hold %, and ``p*`` where ``e < -1``) the one with the most profit under the stated elasticity is the SKU's
 ``chosen_option`` (a price further than ``price_change_limit`` from today's is shown, not chosen). Its verdict is ``keep`` (absorbing is the most profitable), ``raise_price`` or ``lower_price``
 (toward the chosen price), and ``stop`` only when the change pushed the SKU below the hurdle margin: it cleared the
-hurdle before, and no option clears it now. A SKU already below the hurdle before the change is
+hurdle before, and no price within the range clears it now. A SKU already below the hurdle before the change is
 ``below_hurdle_before``: the change is not why it does not pay, and its chosen option is still shown.
 The elasticity is checked against ``us/fulfilment/elasticity_range``: a positive one (demand rising with the price,
 almost always a sign error), an inelastic one (``-1 <= e <= 0``: the model rewards any price rise and ``p*`` does
@@ -217,11 +217,12 @@ def verdict(out: pd.DataFrame, margin_before_pct: np.ndarray, hurdle: float, lim
     not chosen (the elasticity says nothing there). Vectorised."""
     change = np.vstack([np.abs(out[f"price_change_{n}_pct"].to_numpy(dtype=float)) for n in OPTIONS])
     profits = np.vstack([np.nan_to_num(out[f"profit_{n}_usd"].to_numpy(dtype=float), nan=-np.inf) for n in OPTIONS])
-    profits = np.where(np.nan_to_num(change, nan=np.inf) <= limit + 1e-9, profits, -np.inf)
+    in_range = np.nan_to_num(change, nan=np.inf) <= limit + 1e-9
+    profits = np.where(in_range, profits, -np.inf)
     chosen = np.array(OPTIONS)[profits.argmax(axis=0)]
     price = np.vstack([out[f"price_{n}_usd"].to_numpy(dtype=float) for n in OPTIONS])[profits.argmax(axis=0), np.arange(len(out))]
     margins = np.vstack([np.nan_to_num(out[f"margin_{n}_pct"].to_numpy(dtype=float), nan=-np.inf) for n in OPTIONS])
-    clears_now = (margins >= hurdle - 1e-12).any(axis=0)
+    clears_now = (in_range & (margins >= hurdle - 1e-12)).any(axis=0)
     below_before = np.nan_to_num(np.asarray(margin_before_pct, dtype=float), nan=-np.inf) < hurdle - 1e-12
     p0 = out["price_absorb_usd"].to_numpy(dtype=float)
     move = np.select([chosen == "absorb", price > p0], ["keep", "raise_price"], "lower_price")
