@@ -15,7 +15,7 @@ from costimpact.i18n import t
 
 Sheet = tuple[str, pd.DataFrame, dict[str, str]]
 
-INT_COLUMNS = {"rank", "rank_in_sku", "lines", "skus", "skus_keep", "skus_raise_price", "skus_stop", "skus_without_price"}
+INT_COLUMNS = {"rank", "rank_in_sku", "lines", "skus", "skus_keep", "skus_raise_price", "skus_lower_price", "skus_stop", "skus_below_hurdle_before", "skus_without_price"}
 
 
 def column_format(name: str, series: pd.Series) -> str:
