@@ -192,3 +192,15 @@ def test_no_row_dropped_from_demand(aset) -> None:  # noqa: ANN001, F811
     assert res.per_sku["units_per_month"].sum() == pytest.approx(lines["quantity"].sum() / res.portfolio.iloc[0]["months_of_orders"])
     assert {"source", "evidence"} <= set(res.presets.columns)
     assert set(res.presets["evidence"]) <= {"confirmed", "secondary", "unverified"}
+
+
+def test_a_freight_line_becomes_parcels_of_the_skus_size(aset) -> None:  # noqa: ANN001, F811
+    # Two parcels of 2 T-shirts (postage 12.00 each) and a 10-unit sea freight line of the same SKU. Served as
+    # parcels, the freight line is 10 / 2 = 5 express parcels of 2: each duty 2 x 2.92 = 5.84, informal MPF 2.77,
+    # postage preset $14 a parcel -> 5 x (5.84 + 2.77 + 14) = 113.05 (main: one 10-unit parcel, 29.20 + 2.77 +
+    # 10 x 14 = 171.97). The parcel lines: 2 x (5.84 + 2.77 + 12) = 41.22. 154.27 for 14 units = 11.0193 a unit.
+    lines = tees(3, qty=2)
+    lines.loc[2, ["quantity", "shipping_mode", "freight_cost"]] = [10, "ocean_freight", 300.0]
+    row = compare_fulfilment(lines, as_of=DAY, assumptions=aset, options=one_month()).per_sku.iloc[0]
+    assert row["direct_cost_per_unit_usd"] == pytest.approx(154.27 / 14, abs=1e-9)
+    assert row["units_per_parcel"] == pytest.approx(2.0)

@@ -5,7 +5,8 @@ The same monthly demand per SKU is served two ways; the goods' value is paid eit
 (a) **direct**: the order lines as they are, as parcels (postal or express), priced by the landed-cost engine under
     the law of the as-of date, each line on its own travel day (its parcel and its buyer's day unchanged). Postage
     is the line's ``freight_cost``; where it has none, or the line came by freight (its cost is bulk freight), the
-    ``parcel_freight`` preset per parcel. Freight lines become express parcels of the SKU's usual parcel size.
+    ``parcel_freight`` preset per parcel. A freight line is split into express parcels of the SKU's usual size,
+    each its own shipment with its own entry.
     ``D(Q) = d * Q``, with ``d`` the duty, fees and postage per unit.
 (b) **warehouse**: ``W(Q)`` from :func:`month_cost`, the one costing used by the per-unit figures, the break-even,
     the chart and the verdict alike. Whole shipments: ``shipments_per_month`` of them (by air more where one
@@ -198,10 +199,13 @@ def _gap(profiles: pd.DataFrame, units: np.ndarray, terms: MonthTerms) -> np.nda
     return month_cost(profiles, units, terms)["total"] - units * profiles["direct"].to_numpy(dtype=float).reshape(-1, 1)
 
 
-def break_even(profiles: pd.DataFrame, terms: MonthTerms) -> np.ndarray:
+def break_even(profiles: pd.DataFrame, terms: MonthTerms, block: int = 64) -> np.ndarray:
     """Per row of ``profiles``, the smallest whole number of units a month where the warehouse costs no more than
     direct parcels (NaN: not below ``SEARCH_TOP``). Every unit up to ``EXACT_UP_TO``; above it a geometric grid
-    0.5% apart, the first crossing refined to the unit by bisection. Vectorised over rows."""
+    0.5% apart, the first crossing refined to the unit by bisection. Vectorised over rows, ``block`` rows at a
+    time so memory stays bounded however many SKUs there are."""
+    if len(profiles) > block:
+        return np.concatenate([break_even(profiles.iloc[i : i + block], terms, block) for i in range(0, len(profiles), block)])
     k = len(profiles)
     grid = np.concatenate([np.arange(1.0, EXACT_UP_TO + 1), np.ceil(np.geomspace(EXACT_UP_TO + 1, SEARCH_TOP, 3300))])
     ok = _gap(profiles, np.broadcast_to(grid, (k, len(grid))), terms) <= 1e-9
@@ -269,30 +273,46 @@ def _lane_presets(aset: AssumptionSet, pid: str, day: dt.date, origins: pd.Serie
     return got["value"].astype(float), presets
 
 
+def _as_parcels(lines: pd.DataFrame, opt: FulfilmentOptions) -> pd.DataFrame:
+    """The order lines as parcels: postal and express lines as they are; a freight line split into parcels of its
+    SKU's usual size (the units per order of the SKU's parcel lines, rounded, at least 1; 1 where it has none),
+    each its own shipment, without the line's bulk freight cost. Adds ``_was_parcel`` and ``_parcels``."""
+    mode = c.text_col(lines, "shipping_mode", "express")
+    was_parcel = mode.isin(c.DIRECT_MODES).to_numpy()
+    qty = c.num_col(lines, "quantity", 1.0).fillna(1.0).to_numpy()
+    sku = c.sku_key(lines)
+    ship = c.text_col(lines, "shipment_id")
+    ship = ship.where(ship != "", c.text_col(lines, "order_id"))
+    par = pd.DataFrame({"sku": sku, "ship": ship, "qty": qty})[was_parcel]
+    upp = (par.groupby("sku")["qty"].sum() / par.groupby("sku")["ship"].nunique()).round().clip(lower=1.0)
+    size = np.where(was_parcel, qty, sku.map(upp).fillna(1.0).to_numpy())
+    count = np.where(was_parcel, 1, np.ceil(qty / size - 1e-9)).astype(np.int64)
+    pos = np.repeat(np.arange(len(lines)), count)
+    k = np.arange(len(pos)) - np.repeat(np.cumsum(count) - count, count)  # the parcel's number within its line
+    out = lines.iloc[pos].reset_index(drop=True)
+    split = ~was_parcel[pos]
+    out["quantity"] = np.where(split, np.minimum(size[pos], qty[pos] - k * size[pos]), qty[pos])
+    out["shipment_id"] = np.where(split, ship.to_numpy()[pos] + "#" + k.astype(str), ship.to_numpy()[pos])
+    out["freight_cost"] = np.where(split, 0.0, c.num_col(out, "freight_cost", 0.0).fillna(0.0).to_numpy())
+    out["_was_parcel"] = was_parcel[pos]
+    out["shipping_mode"] = mode.where(mode.isin(c.DIRECT_MODES), "express").to_numpy()[pos] if opt.direct_mode == "as_is" else opt.direct_mode
+    ship_qty = pd.Series(out["quantity"].to_numpy()).groupby(out["shipment_id"].to_numpy()).transform("sum").to_numpy()
+    out["_parcels"] = np.where(split, 1.0, out["quantity"].to_numpy() / ship_qty)
+    return out
+
+
 def _direct(lines: pd.DataFrame, opt: FulfilmentOptions, aset: AssumptionSet, scen: Scenario, day: dt.date, parcel: dict[str, c.Preset]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The order lines priced as parcels (see the module text), with per-line postage, parcels and units."""
-    direct = lines.copy()
-    mode = c.text_col(direct, "shipping_mode", "express")
-    direct["_was_parcel"] = mode.isin(c.DIRECT_MODES).to_numpy()
-    direct["shipping_mode"] = mode.where(mode.isin(c.DIRECT_MODES), "express") if opt.direct_mode == "as_is" else opt.direct_mode
-    priced, rejects = c.price(direct, aset, scen, day)
+    priced, rejects = c.price(_as_parcels(lines, opt), aset, scen, day)
     if priced.empty:
         raise ArgumentError("no order line could be priced, so there is nothing to compare; see the rejected rows")
+    rejects = rejects.drop_duplicates(ignore_index=True)  # a freight line's parcels share its row number
     qty = c.num_col(priced, "quantity", 1.0).fillna(1.0)
-    sku = c.sku_key(priced)
-    ship = c.text_col(priced, "shipment_id")
-    ship = ship.where(ship != "", c.text_col(priced, "order_id"))
-    was_parcel = priced["_was_parcel"].astype(bool)
-    # a parcel carries the units per order of the SKU's parcel lines (1 where it has none)
-    par = pd.DataFrame({"sku": sku, "ship": ship, "qty": qty})[was_parcel.to_numpy()]
-    upp = (par.groupby("sku")["qty"].sum() / par.groupby("sku")["ship"].nunique()).reindex(sku.unique()).fillna(1.0)
-    ship_qty = qty.groupby(ship).transform("sum")
-    parcels = np.where(was_parcel, qty / ship_qty, qty / sku.map(upp).to_numpy())
-    preset_postage = priced["shipping_mode"].map({m: parcel[m].value for m in c.DIRECT_MODES}).astype(float) * parcels
-    no_postage = ~(priced["freight_usd"] > 0) | ~was_parcel
+    preset_postage = priced["shipping_mode"].map({m: parcel[m].value for m in c.DIRECT_MODES}).astype(float) * priced["_parcels"]
+    no_postage = ~(priced["freight_usd"] > 0) | ~priced["_was_parcel"].astype(bool)
     postage = priced["freight_usd"].where(~no_postage, preset_postage)
     priced = priced.assign(
-        _sku=sku.to_numpy(), _qty=qty.to_numpy(), _parcels=np.asarray(parcels, dtype=float), _postage=postage.to_numpy(),
+        _sku=c.sku_key(priced).to_numpy(), _qty=qty.to_numpy(), _postage=postage.to_numpy(),
         _direct=(priced["duty_total_usd"] + priced["fees_total_usd"] + postage).to_numpy(), _preset_postage=no_postage.to_numpy(),
     )
     return priced, rejects
@@ -393,6 +413,8 @@ def compare_fulfilment(
         index=sku.index,
     )
     profiles = profiles[profiles["duty"].notna()]  # a SKU whose bulk line was rejected cannot be costed
+    if profiles.empty:
+        raise ArgumentError("no SKU could be priced as a bulk entry, so there is no warehouse to compare; see the rejected rows")
     w = profiles["units"].to_numpy()
     basket = pd.DataFrame({k: [float(np.sum(profiles[k].to_numpy() * w) / w.sum())] for k in PROFILE}, index=["*"])
     basket.insert(0, "units", [float(w.sum())])
