@@ -92,3 +92,14 @@ def test_usmca_parcels_pay_no_postal_duty(aset, day: str, mx: float, ca: float) 
         assert r.loc[variant, "duty_total_usd"] == 0
         assert r.loc[variant, "landed_cost_usd"] == pytest.approx(20.00)
         assert r.loc[variant, "rank"] == 1
+
+
+def test_copies_keep_the_lines_exclusion_claim(aset) -> None:  # noqa: ANN001, F811
+    """On 2026-10-15 (exclusions in force) a China line that claims a Section 301 exclusion pays no list 4A 301 as
+    CN: 5,000 x $3 T-shirts, 301 7.5% = $1,125.00 without the claim, $0 with it; VN never pays China 301."""
+    lines = container().head(1).assign(ship_date="2026-10-15")
+    plain = compare_origins(lines, origins=["CN", "VN"], as_of="2026-10-15", assumptions=aset).ranking.set_index("origin")
+    claimed = compare_origins(lines.assign(s301_exclusion=True), origins=["CN", "VN"], as_of="2026-10-15", assumptions=aset).ranking.set_index("origin")
+    assert plain.loc["CN", "duty_s301_usd"] == pytest.approx(1125.00)
+    assert claimed.loc["CN", "duty_s301_usd"] == 0
+    assert claimed.loc["CN", "landed_cost_usd"] == pytest.approx(plain.loc["CN", "landed_cost_usd"] - 1125.00, abs=0.011)
