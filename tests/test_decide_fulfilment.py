@@ -60,6 +60,13 @@ def test_air_freight_from_the_item_size(aset) -> None:  # noqa: ANN001, F811
     # heavier than its volume: 2 kg x 5.50 = $11 a unit, 0.003 cbm x 167 = 0.5 kg does not count
     heavy = compare_fulfilment(tees(100, unit_volume_cbm=0.003, unit_weight_kg=2.0), as_of=DAY, assumptions=aset, options=one_month(bulk_mode="air_freight"))
     assert heavy.per_sku.iloc[0]["warehouse_freight_per_unit_usd"] == pytest.approx(11.0 + 350 / 100, abs=1e-9)
+    # 300 units = 9 cbm: two air shipments of at most 6 cbm, 2 x 350 + 300 x 27.555 = $8,966.50 a month
+    two = compare_fulfilment(tees(300, unit_volume_cbm=0.03, unit_weight_kg=0.5), as_of=DAY, assumptions=aset, options=one_month(bulk_mode="air_freight")).portfolio.iloc[0]
+    assert two["shipments_per_month"] == 2
+    assert two["warehouse_freight_per_month_usd"] == pytest.approx(8966.50)
+    # one shipment every two months (0.5 a month) carries 6 cbm: 100 units a month = 3 cbm, half the charges: 2,930.50
+    slow = compare_fulfilment(tees(100, unit_volume_cbm=0.03, unit_weight_kg=0.5), as_of=DAY, assumptions=aset, options=one_month(bulk_mode="air_freight", shipments_per_month=0.5))
+    assert slow.portfolio.iloc[0]["warehouse_freight_per_month_usd"] == pytest.approx(100 * 27.555 + 0.5 * 350)
 
 
 def test_sea_freight_per_container_actually_shipped(aset) -> None:  # noqa: ANN001, F811

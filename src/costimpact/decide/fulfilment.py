@@ -155,7 +155,8 @@ def month_cost(profiles: pd.DataFrame, units: np.ndarray, terms: MonthTerms) -> 
     T = terms
     cbm = q * col["cbm"]
     if T.mode == "air_freight":
-        n = np.maximum(T.shipments_per_month, np.ceil(cbm / T.capacity_cbm - 1e-9))
+        f = T.shipments_per_month  # each shipment carries 1/f months of volume, at most one shipment's capacity
+        n = f * np.maximum(np.ceil(cbm / (f * T.capacity_cbm) - 1e-9), 1.0)
         freight = q * col["air_usd"] + n * T.per_container_usd
         containers = np.zeros_like(q)
         lcl = np.zeros(q.shape, dtype=bool)
