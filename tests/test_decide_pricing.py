@@ -108,6 +108,10 @@ def test_elastic_demand_prefers_the_price_that_earns_most(aset) -> None:  # noqa
     assert row["profit_chosen_usd"] == pytest.approx(280.72, abs=0.01)
     assert row["verdict"] == "lower_price"
     assert res.warnings == ("elasticity_very_elastic",)  # -10 is beyond the plausible -8
+    # at a price of 17.30 the best price, 17.1222, is 1.03% away: under the 2% step, not worth a change -> keep
+    near = price_for_margin(mugs(17.30), as_of=DAY, assumptions=aset, hurdle_margin=0.05, elasticity=-10).per_sku.iloc[0]
+    assert near["price_best_usd"] == pytest.approx(best, rel=1e-9)
+    assert near["verdict"] == "keep" and near["chosen_option"] == "absorb"
 
 
 def test_pushed_below_the_hurdle_is_stop(aset) -> None:  # noqa: ANN001, F811

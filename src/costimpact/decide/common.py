@@ -43,6 +43,7 @@ P_PARCEL_FREIGHT = FULFIL + "parcel_freight"
 P_ELASTICITY = FULFIL + "price_elasticity"
 P_HURDLE = FULFIL + "hurdle_margin"
 P_PRICE_LIMIT = FULFIL + "price_change_limit"
+P_PRICE_STEP = FULFIL + "price_change_step"
 
 DIRECT_MODES = ("postal", "express")
 BULK_MODES = ("ocean_freight", "air_freight")

@@ -20,7 +20,8 @@ not move with the price. Otherwise ``a = 1`` and ``C = c1``. Then, exactly:
 
 Expected units and profit follow from ``q``. The verdict chooses by profit: of the four prices (absorb, hold $,
 hold %, and ``p*`` where ``e < -1``) the one with the most profit under the stated elasticity is the SKU's
-``chosen_option`` (a price further than ``price_change_limit`` from today's is shown, not chosen). Its verdict is ``keep`` (absorbing is the most profitable), ``raise_price`` or ``lower_price``
+``chosen_option`` (a price further than ``price_change_limit`` from today's is shown, not chosen; one closer than
+``price_change_step`` is not worth a change, so today's price is kept). Its verdict is ``keep`` (absorbing is the most profitable), ``raise_price`` or ``lower_price``
 (toward the chosen price), and ``stop`` only when the change pushed the SKU below the hurdle margin: it cleared the
 hurdle before, and no price within the range clears it now. A SKU already below the hurdle before the change is
 ``below_hurdle_before``: the change is not why it does not pay, and its chosen option is still shown.
@@ -122,6 +123,7 @@ def price_for_margin(
     e_p = c.preset(aset, c.P_ELASTICITY, day, override=elasticity)
     h_p = c.preset(aset, c.P_HURDLE, day, override=hurdle_margin)
     l_p = c.preset(aset, c.P_PRICE_LIMIT, day, override=price_change_limit)
+    s_p = c.preset(aset, c.P_PRICE_STEP, day)
     e, hurdle = e_p.value, h_p.value
     lines = c.order_lines(orders)
     now, rej_now = c.price(lines, aset, scen, day)
@@ -177,7 +179,7 @@ def price_for_margin(
         out[f"margin_{name}_pct"] = c.safe_div(margin, p)
         out[f"profit_{name}_usd"] = margin * u * ratio
         out[f"profit_change_{name}_usd"] = margin * u * ratio - m0 * u
-    out["verdict"], out["chosen_option"] = verdict(out, m0_pct, hurdle, l_p.value)
+    out["verdict"], out["chosen_option"] = verdict(out, m0_pct, hurdle, l_p.value, s_p.value)
     out["price_chosen_usd"] = [out.at[i, f"price_{o}_usd"] for i, o in zip(out.index, out["chosen_option"], strict=True)]
     out["profit_chosen_usd"] = [out.at[i, f"profit_{o}_usd"] for i, o in zip(out.index, out["chosen_option"], strict=True)]
     per_sku = out.reset_index()
@@ -206,21 +208,24 @@ def price_for_margin(
     )
     rejects = pd.concat([r for r in (rej_now, rej_base) if len(r)], ignore_index=True).drop_duplicates() if len(rej_now) or len(rej_base) else rej_now
     return PricingResult(
-        per_sku=per_sku, portfolio=portfolio, presets=c.presets_frame([e_p, h_p, l_p]), missing=missing, rejects=rejects,
+        per_sku=per_sku, portfolio=portfolio, presets=c.presets_frame([e_p, h_p, l_p, s_p]), missing=missing, rejects=rejects,
         scenario=scen.name, baseline=base.name, as_of=day, elasticity=e, hurdle=hurdle, warnings=elasticity_warnings(aset, day, e),
     )
 
 
-def verdict(out: pd.DataFrame, margin_before_pct: np.ndarray, hurdle: float, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+def verdict(out: pd.DataFrame, margin_before_pct: np.ndarray, hurdle: float, limit: float = np.inf, step: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """The verdict and the chosen option of each SKU (see the module text) from its ``profit_<option>_usd``,
     ``margin_<option>_pct`` and ``price_<option>_usd`` columns; a price more than ``limit`` away from today's is
-    not chosen (the elasticity says nothing there). Vectorised."""
-    change = np.vstack([np.abs(out[f"price_change_{n}_pct"].to_numpy(dtype=float)) for n in OPTIONS])
-    profits = np.vstack([np.nan_to_num(out[f"profit_{n}_usd"].to_numpy(dtype=float), nan=-np.inf) for n in OPTIONS])
-    in_range = np.nan_to_num(change, nan=np.inf) <= limit + 1e-9
-    profits = np.where(in_range, profits, -np.inf)
-    chosen = np.array(OPTIONS)[profits.argmax(axis=0)]
-    price = np.vstack([out[f"price_{n}_usd"].to_numpy(dtype=float) for n in OPTIONS])[profits.argmax(axis=0), np.arange(len(out))]
+    not chosen (the elasticity says nothing there); a price less than ``step`` away is not worth the change, so
+    today's price (absorb) is kept. Vectorised."""
+    change = np.nan_to_num(np.vstack([np.abs(out[f"price_change_{n}_pct"].to_numpy(dtype=float)) for n in OPTIONS]), nan=np.inf)
+    in_range = change <= limit + 1e-9
+    profits = np.where(in_range, np.vstack([np.nan_to_num(out[f"profit_{n}_usd"].to_numpy(dtype=float), nan=-np.inf) for n in OPTIONS]), -np.inf)
+    cols = np.arange(len(out))
+    pick = profits.argmax(axis=0)
+    pick = np.where(change[pick, cols] < step, 0, pick)  # OPTIONS[0] is absorb: today's price
+    chosen = np.array(OPTIONS)[pick]
+    price = np.vstack([out[f"price_{n}_usd"].to_numpy(dtype=float) for n in OPTIONS])[pick, cols]
     margins = np.vstack([np.nan_to_num(out[f"margin_{n}_pct"].to_numpy(dtype=float), nan=-np.inf) for n in OPTIONS])
     clears_now = (in_range & (margins >= hurdle - 1e-12)).any(axis=0)
     below_before = np.nan_to_num(np.asarray(margin_before_pct, dtype=float), nan=-np.inf) < hurdle - 1e-12
