@@ -240,8 +240,9 @@ def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt
         return
     aset = load_assumptions()
     c1, c2, c3 = st.columns(3)
-    e = c1.number_input(t("decide.prc.elasticity", lang), value=common.preset(aset, common.P_ELASTICITY, day).value, step=0.1, key="decide_elasticity")
-    h = c2.number_input(t("decide.prc.hurdle", lang), value=common.preset(aset, common.P_HURDLE, day).value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle")
+    e_p, h_p = common.preset(aset, common.P_ELASTICITY, day), common.preset(aset, common.P_HURDLE, day)
+    e = c1.number_input(t("decide.prc.elasticity", lang), value=e_p.value, step=0.1, key="decide_elasticity", help=f"{e_p.source} · {t(f'common.evidence.{e_p.evidence}', lang)}")
+    h = c2.number_input(t("decide.prc.hurdle", lang), value=h_p.value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle", help=f"{h_p.source} · {t(f'common.evidence.{h_p.evidence}', lang)}")
     follows = c3.checkbox(t("decide.prc.follows", lang), key="decide_follows")
     res = _pricing(lines, scen, base, day, float(e), float(h), bool(follows))
     port = res.portfolio.iloc[0]
@@ -257,5 +258,6 @@ def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt
     table["chosen_option"] = table["chosen_option"].map(lambda v: t(f"decide.option.{v}", lang))
     show = ["sku", "verdict", "chosen_option", "unit_price_usd", "price_chosen_usd", "profit_before_usd", "profit_chosen_usd", "margin_before_pct", "margin_after_pct", "price_hold_usd_usd", "price_hold_pct_usd", "price_best_usd"]
     _table(table, show, lang, digits=4)
-    st.caption(t("decide.prc.best_note", lang))
+    used = res.presets.set_index("param")["value"]
+    st.caption(t("decide.prc.best_note", lang, limit=used[common.P_PRICE_LIMIT], step=used[common.P_PRICE_STEP]))
 
