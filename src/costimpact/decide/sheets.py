@@ -57,8 +57,7 @@ def decision_sheets(
     sheets: list[Sheet] = []
     if fulfilment is not None:
         sheets.append(_sheet(t("decide.sheet.fulfilment", lang), fulfilment.per_sku))
-        port = fulfilment.portfolio.drop(columns=[c for c in fulfilment.portfolio if c.startswith(("mpf_", "fixed_per", "capacity_", "direct_per_unit_ex", "warehouse_variable"))])
-        sheets.append(_sheet(t("decide.sheet.fulfilment_total", lang), port))
+        sheets.append(_sheet(t("decide.sheet.fulfilment_total", lang), fulfilment.portfolio))
         sheets.append(_sheet(t("decide.sheet.presets", lang), fulfilment.presets.drop(columns=["label_zh" if lang == "en" else "label"])))
     if origin is not None:
         sheets.append(_sheet(t("decide.sheet.origin", lang), origin.ranking))
