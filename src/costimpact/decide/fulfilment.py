@@ -355,7 +355,7 @@ def compare_fulfilment(
         p["lcl_charges"] = c.preset(aset, c.P_SHIPMENT_CHARGES, day, "ocean_lcl", opt.lcl_charges_usd)
     else:
         p["volumetric"] = c.preset(aset, c.P_VOLUMETRIC, day)
-    if not scen.options.bond == "single_entry":
+    if scen.options.bond != "single_entry":
         p["bond"] = c.preset(aset, c.P_CONTINUOUS_BOND, day, override=opt.continuous_bond_usd_per_year)
     parcel = {m: c.preset(aset, c.P_PARCEL_FREIGHT, day, m, opt.parcel_freight_usd_per_parcel) for m in c.DIRECT_MODES}
 
