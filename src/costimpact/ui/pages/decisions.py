@@ -27,17 +27,24 @@ from costimpact.ui.state import lkey
 SAMPLE = "sample_orders.csv"
 PRESET_FIELDS = {
     "bulk_value_ratio": common.P_BULK_VALUE_RATIO,
-    "bulk_freight_usd_per_unit": common.P_BULK_FREIGHT,
+    "air_usd_per_kg": common.P_AIR_RATE,
+    "container_usd": common.P_CONTAINER,
+    "lcl_usd_per_cbm": common.P_LCL,
     "capacity_cbm": common.P_CAPACITY,
     "shipment_charges_usd": common.P_SHIPMENT_CHARGES,
+    "lcl_charges_usd": common.P_SHIPMENT_CHARGES,
+    "shipments_per_month": common.P_SHIPMENTS,
     "storage_usd_per_cbm_month": common.P_STORAGE,
     "unit_volume_cbm": common.P_UNIT_VOLUME,
+    "unit_weight_kg": common.P_UNIT_WEIGHT,
     "stock_months": common.P_STOCK_MONTHS,
-    "pick_pack_usd_per_unit": common.P_PICK_PACK,
-    "last_mile_usd_per_unit": common.P_LAST_MILE,
+    "pick_pack_usd_per_parcel": common.P_PICK_PACK,
+    "last_mile_usd_per_parcel": common.P_LAST_MILE,
     "warehouse_usd_per_month": common.P_WAREHOUSE_MIN,
+    "continuous_bond_usd_per_year": common.P_CONTINUOUS_BOND,
 }
-KEYED = {"bulk_freight_usd_per_unit", "capacity_cbm", "shipment_charges_usd"}
+KEYED = {"capacity_cbm", "shipment_charges_usd"}  # keyed by the bulk mode
+ONLY = {"air_usd_per_kg": "air_freight", "container_usd": "ocean_freight", "lcl_usd_per_cbm": "ocean_freight", "lcl_charges_usd": "ocean_freight"}
 
 
 def _usd(x: float) -> str:
@@ -149,18 +156,22 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     c1, c2 = st.columns(2)
     bulk = c1.radio(t("decide.ful.bulk_mode", lang), common.BULK_MODES, format_func=lambda m: t(f"ui.mode.{m}", lang), horizontal=True, key=lkey("decide_bulk"))
     direct = c2.radio(t("decide.ful.direct_mode", lang), ("as_is", *common.DIRECT_MODES), format_func=lambda m: t("decide.ful.as_is", lang) if m == "as_is" else t(f"ui.mode.{m}", lang), horizontal=True, key=lkey("decide_direct"))
+    load = "auto"
+    if bulk == "ocean_freight":
+        load = st.radio(t("decide.ful.load", lang), ("auto", "fcl", "lcl"), format_func=lambda v: t(f"decide.load.{v}", lang), horizontal=True, key=lkey("decide_load"))
     overrides: dict[str, float] = {}
     with st.expander(t("decide.ful.presets", lang)):
         cols = st.columns(2)
-        for i, (field, pid) in enumerate(PRESET_FIELDS.items()):
-            got = common.preset(aset, pid, day, bulk if field in KEYED else "*")
+        fields = [(f, pid) for f, pid in PRESET_FIELDS.items() if ONLY.get(f, bulk) == bulk]
+        for i, (field, pid) in enumerate(fields):
+            got = common.preset(aset, pid, day, "ocean_lcl" if field == "lcl_charges_usd" else bulk if field in KEYED else "*")
             typed = cols[i % 2].number_input(
                 t(f"decide.ful.field.{field}", lang), value=float(got.value), min_value=0.0, format="%.4f" if got.value < 1 else "%.2f",
                 help=f"{got.source} · {t(f'common.evidence.{got.evidence}', lang)}", key=f"decide_{field}_{bulk}",
             )
             if not math.isclose(typed, got.value, rel_tol=1e-9, abs_tol=1e-12):
                 overrides[field] = typed  # only a number the seller changed is theirs; the rest keep source and grade
-    options = {"bulk_mode": bulk, "direct_mode": direct, **overrides}
+    options = {"bulk_mode": bulk, "direct_mode": direct, "ocean_load": load, **overrides}
     res = _fulfilment(lines, scen, day, options)
     port = res.portfolio.iloc[0]
     m = st.columns(4)
@@ -170,7 +181,12 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     be = port["break_even_units_per_month"]
     m[3].metric(t("decide.ful.break_even", lang), t("decide.ful.never", lang) if pd.isna(be) else f"{be:,.0f}", None if pd.isna(be) else t("decide.ful.multiple", lang, x=port["break_even_multiple_of_demand"]), delta_color="off")
     saving = port["saving_per_month_usd"]
-    st.write(t("decide.ful.verdict_wh", lang, usd=_usd(saving)) if saving > 0 else t("decide.ful.verdict_direct", lang, usd=_usd(-saving)))
+    st.write(t("decide.ful.verdict_wh", lang, usd=_usd(saving)) if port["warehouse_pays_now"] else t("decide.ful.verdict_direct", lang, usd=_usd(-saving)))
+    st.caption(t(
+        "decide.ful.month", lang, ships=port["shipments_per_month"], load=t(f"decide.load.{port['freight_load']}", lang),
+        entry=t(f"decide.entry.{port['warehouse_entry_type']}", lang), cbm=port["cbm_per_month"],
+        be_entry=t(f"decide.entry.{port['break_even_entry_type']}", lang) if port["break_even_entry_type"] else "–",
+    ))
     curve = cost_curve(res)
     curve["model"] = curve["model"].map(lambda v: t(f"decide.model.{v}", lang))
     chart = alt.Chart(curve).mark_line().encode(
@@ -181,7 +197,8 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     st.altair_chart(chart, width="stretch")
     st.caption(t("decide.ful.closed_form", lang))
     st.subheader(t("decide.ful.per_sku", lang))
-    show = ["sku", "origin_country", "units_per_month", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "saving_per_unit_usd", "break_even_units_per_month", "cheaper"]
+    st.caption(t("decide.ful.per_sku_note", lang))
+    show = ["sku", "origin_country", "units_per_month", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "saving_per_unit_usd", "break_even_units_per_month", "cheaper", "warehouse_shared_cost_per_unit_usd"]
     _table(res.per_sku, show, lang)
     with st.expander(t("decide.ful.grid", lang)):
         rows = []
@@ -223,16 +240,24 @@ def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt
         return
     aset = load_assumptions()
     c1, c2, c3 = st.columns(3)
-    e = c1.number_input(t("decide.prc.elasticity", lang), value=common.preset(aset, common.P_ELASTICITY, day).value, max_value=0.0, step=0.1, key="decide_elasticity")
-    h = c2.number_input(t("decide.prc.hurdle", lang), value=common.preset(aset, common.P_HURDLE, day).value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle")
+    e_p, h_p = common.preset(aset, common.P_ELASTICITY, day), common.preset(aset, common.P_HURDLE, day)
+    e = c1.number_input(t("decide.prc.elasticity", lang), value=e_p.value, step=0.1, key="decide_elasticity", help=f"{e_p.source} · {t(f'common.evidence.{e_p.evidence}', lang)}")
+    h = c2.number_input(t("decide.prc.hurdle", lang), value=h_p.value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle", help=f"{h_p.source} · {t(f'common.evidence.{h_p.evidence}', lang)}")
     follows = c3.checkbox(t("decide.prc.follows", lang), key="decide_follows")
     res = _pricing(lines, scen, base, day, float(e), float(h), bool(follows))
     port = res.portfolio.iloc[0]
-    st.write(t("decide.prc.counts", lang, keep=port["skus_keep"], raise_price=port["skus_raise_price"], stop=port["skus_stop"], missing=port["skus_without_price"]))
-    st.write(t("decide.prc.profit", lang, before=_usd(port["profit_before_usd"]), absorb=_usd(port["profit_absorb_usd"]), hold_usd=_usd(port["profit_hold_usd_usd"]), hold_pct=_usd(port["profit_hold_pct_usd"])))
+    for warning in res.warnings:
+        st.warning(t(f"decide.prc.warn.{warning}", lang, e=res.elasticity))
+    st.write(t(
+        "decide.prc.counts", lang, keep=port["skus_keep"], raise_price=port["skus_raise_price"], lower_price=port["skus_lower_price"],
+        stop=port["skus_stop"], before=port["skus_below_hurdle_before"], missing=port["skus_without_price"],
+    ))
+    st.write(t("decide.prc.profit", lang, before=_usd(port["profit_before_usd"]), absorb=_usd(port["profit_absorb_usd"]), hold_usd=_usd(port["profit_hold_usd_usd"]), hold_pct=_usd(port["profit_hold_pct_usd"]), chosen=_usd(port["profit_chosen_usd"])))
     table = res.per_sku.copy()
     table["verdict"] = table["verdict"].map(lambda v: t(f"decide.prc.{v}", lang))
-    show = ["sku", "verdict", "unit_price_usd", "margin_before_pct", "margin_after_pct", "price_hold_usd_usd", "price_hold_pct_usd", "units_change_hold_pct_pct", "profit_change_hold_pct_usd", "price_best_usd"]
+    table["chosen_option"] = table["chosen_option"].map(lambda v: t(f"decide.option.{v}", lang))
+    show = ["sku", "verdict", "chosen_option", "unit_price_usd", "price_chosen_usd", "profit_before_usd", "profit_chosen_usd", "margin_before_pct", "margin_after_pct", "price_hold_usd_usd", "price_hold_pct_usd", "price_best_usd"]
     _table(table, show, lang, digits=4)
-    st.caption(t("decide.prc.best_note", lang))
+    used = res.presets.set_index("param")["value"]
+    st.caption(t("decide.prc.best_note", lang, limit=used[common.P_PRICE_LIMIT], step=used[common.P_PRICE_STEP]))
 
