@@ -318,8 +318,8 @@ def _column_header(name: str, lang: str, layers: Mapping[str, Any]) -> str:
 
 
 def _baseline_lines(cmp: Comparison) -> pd.DataFrame:
-    """The baseline's lines restricted to the lines the scenario priced (the rows the comparison joins)."""
-    rows = cmp.lines["row_number"]
+    """The baseline's lines restricted to the lines both priced (the rows every total of the comparison reads)."""
+    rows = cmp.compared["row_number"]
     base = cmp.baseline.lines
     return base[base["row_number"].isin(rows)]
 
@@ -470,7 +470,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     row = 3
     ws.write_string(row, 0, t("report.section.headline", lang), fm.section)
     row += 1
-    lines = first.lines
+    lines = first.compared
     base_lines = _baseline_lines(first)
     orders_priced = int(lines["order_id"].astype(str).nunique()) if "order_id" in lines else 0
     de_min_now = int(lines["de_minimis"].astype(bool).sum()) if "de_minimis" in lines else 0
@@ -487,6 +487,8 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         ("DeMinimisLinesBaseline", t("report.kv.de_minimis_baseline", lang, baseline=_label(base, lang)), de_min_base, fm.headline_int),
         ("DeMinimisLinesScenario", t("report.kv.de_minimis_scenario", lang, scenario=_label(now, lang)), de_min_now, fm.headline_int),
         ("IEEPARefundExposure", t("report.kv.ieepa", lang), totals["ieepa_refund_exposure_usd"], fm.headline_money),
+        ("LinesCompared", t("report.kv.lines_compared", lang), totals["lines_compared"], fm.headline_int),
+        ("LinesLeftOut", t("report.kv.lines_left_out", lang), totals["lines_left_out"], fm.headline_int),
     ]
     for name, label, value, fmt in headline:
         ws.write_string(row, 0, label, fm.label)
@@ -494,7 +496,14 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         _define(book, name, ws, row, 1)
         row += 1
     ws.write_string(row, 0, t("report.kv.ieepa_note", lang), fm.note)
-    row += 2
+    row += 1
+    if totals["lines_left_out"]:
+        out = first.left_out
+        note = t("report.kv.left_out_note", lang, n=totals["lines_left_out"], base_rej=out["baseline_rejected"], scen_rej=out["scenario_rejected"],
+                 baseline=_label(base, lang), scenario=_label(now, lang))
+        ws.write_string(row, 0, note, fm.note)
+        row += 1
+    row += 1
 
     # --- against the direct-mail band ----------------------------------------------------------------------------
     ws.write_string(row, 0, t("report.section.band", lang), fm.section)
@@ -542,25 +551,27 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
             {
                 "scenario": _label(c.scenario, lang),
                 "baseline": _label(c.baseline, lang),
-                "lines": c.scenario.rows_priced,
+                "lines": tot["lines_compared"],
+                "left_out": tot["lines_left_out"],
                 "rejected": c.scenario.rows_rejected,
                 "base": tot["baseline_landed_cost_usd"],
                 "now": tot["landed_cost_usd"],
                 "delta": tot["delta_usd"],
                 "pct": tot["delta_pct"],
-                "duty": round(float(c.lines["duty_total_usd"].sum()), 2),
-                "fees": round(float(c.lines["fees_total_usd"].sum()), 2),
+                "duty": round(float(c.compared["duty_total_usd"].sum()), 2),
+                "fees": round(float(c.compared["fees_total_usd"].sum()), 2),
                 "ieepa": tot["ieepa_refund_exposure_usd"],
             }
         )
     frame = pd.DataFrame(recs)
-    kinds = {"lines": "int", "rejected": "int", "base": "money", "now": "money", "delta": "money", "pct": "pct", "duty": "money", "fees": "money", "ieepa": "money"}
+    kinds = {"lines": "int", "left_out": "int", "rejected": "int", "base": "money", "now": "money", "delta": "money", "pct": "pct", "duty": "money", "fees": "money", "ieepa": "money"}
     heads = [
-        t("report.col.scenario", lang), t("report.col.baseline", lang), t("report.col.lines", lang), t("report.col.rows_rejected", lang),
+        t("report.col.scenario", lang), t("report.col.baseline", lang), t("report.col.lines_compared", lang), t("report.col.lines_left_out", lang),
+        t("report.col.rows_rejected", lang),
         t("report.col.baseline_landed", lang), t("report.col.landed_of", lang, scenario=""), t("report.col.delta_usd", lang),
         t("report.col.delta_pct", lang), t("report.col.duty_total", lang), t("report.col.fees_total", lang), t("report.col.ieepa", lang),
     ]
-    heads[5] = t("report.col.landed_cost_usd", lang)
+    heads[6] = t("report.col.landed_cost_usd", lang)
     _, last = book.table(ws, row, 0, frame, kinds, heads, "SummaryScenarios", widths=False)
     row = last + 2
 
@@ -601,7 +612,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     row += 1
     layers = list(first.scenario.layers)
     base_sums = _layer_sums(base_lines, layers)
-    scen_sums = [_layer_sums(c.lines, layers) for c in comps]
+    scen_sums = [_layer_sums(c.compared, layers) for c in comps]
     shown = [i for i in layers if base_sums[i.column] or any(s[i.column] for s in scen_sums)] or layers[:1]
     recs = []
     for info in shown:
@@ -611,7 +622,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         recs.append(rec)
     fee_rec = {"component": t("report.col.fees_row", lang), "base": round(float(base_lines["fees_total_usd"].sum()), 2)}
     for k, c in enumerate(comps):
-        fee_rec[f"s{k}"] = round(float(c.lines["fees_total_usd"].sum()), 2)
+        fee_rec[f"s{k}"] = round(float(c.compared["fees_total_usd"].sum()), 2)
     recs.append(fee_rec)
     layer_frame = pd.DataFrame(recs)
     for k in range(len(comps)):

@@ -19,30 +19,61 @@ GROUPINGS = {
 
 @dataclasses.dataclass(frozen=True)
 class Comparison:
-    """``lines``: the scenario's priced lines plus ``baseline_landed_cost_usd``, ``delta_usd``, ``delta_pct``."""
+    """``lines``: the scenario's priced lines plus ``baseline_landed_cost_usd``, ``delta_usd``, ``delta_pct``
+    (blank where the baseline rejected the line). ``compared``: the lines both priced, the only ones any total,
+    change or grouping is made of; a line priced on one side only is counted in ``left_out`` and never moves a
+    total (its missing side is not a zero)."""
 
     scenario: PricedResult
     baseline: PricedResult
     lines: pd.DataFrame
 
+    @property
+    def compared(self) -> pd.DataFrame:
+        return self.lines[self.lines["baseline_landed_cost_usd"].notna().to_numpy()]
+
+    @property
+    def left_out(self) -> dict[str, int]:
+        """Lines left out of the comparison: priced in the scenario but rejected by the baseline, and the reverse."""
+        both = len(self.compared)
+        return {"baseline_rejected": len(self.lines) - both, "scenario_rejected": len(self.baseline.lines) - both}
+
     def totals(self) -> dict[str, float]:
-        base = float(self.lines["baseline_landed_cost_usd"].sum())
-        now = float(self.lines["landed_cost_usd"].sum())
+        """Landed cost of the lines priced in both, before and after, the change, the IEEPA refund exposure, and
+        ``lines_compared`` / ``lines_left_out`` (priced on one side only, so left out of every figure)."""
+        lines = self.compared
+        base = float(lines["baseline_landed_cost_usd"].sum())
+        now = float(lines["landed_cost_usd"].sum())
         return {
             "baseline_landed_cost_usd": round(base, 2),
             "landed_cost_usd": round(now, 2),
             "delta_usd": round(now - base, 2),
             "delta_pct": (now - base) / base if base else 0.0,
-            "ieepa_refund_exposure_usd": round(float(self.lines["ieepa_refund_exposure_usd"].sum()), 2),
+            "ieepa_refund_exposure_usd": round(float(lines["ieepa_refund_exposure_usd"].sum()), 2),
+            "lines_compared": len(lines),
+            "lines_left_out": sum(self.left_out.values()),
         }
 
+    def summary(self) -> str:
+        """One line for the command line: how many lines the comparison is made of and how many it left out."""
+        out = self.left_out
+        text = f"compared {len(self.compared)} lines priced under both {self.scenario.scenario} and {self.baseline.scenario}"
+        if out["baseline_rejected"] or out["scenario_rejected"]:
+            text += (
+                f"; left out {out['baseline_rejected'] + out['scenario_rejected']} priced under one only"
+                f" ({out['baseline_rejected']} rejected by {self.baseline.scenario}, {out['scenario_rejected']} by {self.scenario.scenario})"
+            )
+        return text
+
     def by(self, grouping: str) -> pd.DataFrame:
-        """Baseline vs scenario landed cost (and duty) per group; ``grouping`` is channel, origin, chapter or sku."""
-        return summarise(self.lines, grouping)
+        """Baseline vs scenario landed cost (and duty) per group of the compared lines; ``grouping`` is channel,
+        origin, chapter or sku."""
+        return summarise(self.compared, grouping)
 
 
 def compare_results(scenario: PricedResult, baseline: PricedResult) -> Comparison:
-    """Join the two results on the input row and add the baseline and the change (lines both priced)."""
+    """Join the two results on the input row and add the baseline and the change. Every scenario line stays in
+    ``lines``; totals and groupings read only the lines both priced (``Comparison.compared``)."""
     key = "row_number"
     base = baseline.lines[[key, "landed_cost_usd", "duty_total_usd", "fees_total_usd", "entry_type"]].rename(
         columns={
