@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.result import PricedResult
 
 GROUPINGS = {
@@ -98,10 +99,11 @@ def summarise(lines: pd.DataFrame, grouping: str) -> pd.DataFrame:
     column = GROUPINGS.get(grouping, grouping)
     frame = lines.copy()
     if column == "hts_chapter":
-        frame[column] = frame["hts_matched"].astype(str).str[:2].where(frame["hts_matched"].astype(str) != "", frame["hts_code"].astype(str).str[:2])
+        matched = text_or_empty(frame["hts_matched"])
+        frame[column] = matched.str[:2].where(matched != "", text_or_empty(frame["hts_code"]).str[:2])
     if column not in frame:
         frame[column] = ""
-    frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+    frame[column] = text_or_empty(frame[column])
     agg = {
         "lines": ("landed_cost_usd", "size"),
         "customs_value_usd": ("customs_value_usd", "sum"),
