@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import pandas as pd
 
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
+from costimpact.assumptions import AssumptionSet, value_at
 from costimpact.landed.result import PricedResult
+
+#: The assumption parameter holding the cost rise quoted for direct-mail sellers (value, min, max as fractions).
+BAND_PARAM = "us/benchmarks/direct_mail_cost_rise"
+#: Channels counted as direct mail when placing the seller against that band.
+DIRECT_MAIL_MODES = ("postal", "express")
 
 GROUPINGS = {
     "channel": "shipping_mode",
@@ -121,3 +128,39 @@ def summarise(lines: pd.DataFrame, grouping: str) -> pd.DataFrame:
         if c.endswith("_usd"):
             out[c] = out[c].round(2)
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Band:
+    """The cost rise analysts quoted for direct-mail sellers, as in force on ``day``."""
+
+    low: float
+    high: float
+    source: str
+    source_zh: str
+    url: str
+    evidence: str
+    day: dt.date
+
+    def source_in(self, lang: str) -> str:
+        return (self.source_zh if lang == "zh" else "") or self.source
+
+
+def direct_mail_band(aset: AssumptionSet | None, day: dt.date) -> Band | None:
+    """The band (``us/benchmarks/direct_mail_cost_rise``) in force on ``day``, or None when the set has none then.
+
+    The app and the report both read it here, on the as-of date of the comparison it is set against: the same
+    comparison then meets the same band wherever it is shown and whenever it is shown again."""
+    param = getattr(aset, "params", {}).get(BAND_PARAM) if aset is not None else None
+    period = value_at(param, day) if param is not None else None
+    if period is None:
+        return None
+    return Band(
+        low=period.min if period.min is not None else period.value,
+        high=period.max if period.max is not None else period.value,
+        source=period.source,
+        source_zh=period.source_zh or "",
+        url=period.url or (param.references[0].url or ""),
+        evidence=period.evidence or param.evidence,
+        day=day,
+    )
