@@ -60,6 +60,9 @@ _LINE_TAIL = [
     "rates_user_supplied",
 ]
 _PCT_COLUMNS = {"duty_rate_effective", "delta_pct", "metal_value_share", "mfn_rate"}
+#: Data rows an Excel sheet holds under its header row (1,048,576 rows in all). A longer table goes on over
+#: further sheets ("Lines (2)" ...) and the Summary says so: past it xlsxwriter drops rows without a word.
+EXCEL_MAX_DATA_ROWS = 1_048_575
 #: Excel's default column width, and how many width units a landscape A4 page prints at about 70 % scale: a
 #: sheet wider than that prints over several pages rather than shrink below reading size.
 _DEFAULT_WIDTH = 8.43
@@ -196,6 +199,11 @@ def _cell(ws, fm: _Formats, row: int, col: int, value: object, kind: str = "text
         ws.write_number(row, col, float(value), fmt or fm.by_kind[kind])
 
 
+def sheets_needed(rows: int) -> int:
+    """How many sheets a table of ``rows`` data rows takes (at least one, even when empty)."""
+    return max(1, math.ceil(rows / EXCEL_MAX_DATA_ROWS))
+
+
 def _text_width(text: str) -> int:
     """Width of text in column-width units: a CJK character takes two."""
     return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
@@ -283,6 +291,19 @@ class _Book:
         if wide > 1 and keep_columns:
             ws.repeat_columns(0, keep_columns - 1)
         ws.set_footer("&L&A&R&P / &N")
+
+    def long_table(self, title: str, frame: pd.DataFrame, kinds: Mapping[str, str], headers: Sequence[str], name: str, *, freeze: tuple[int, int], keep_columns: int = 0) -> list:
+        """``frame`` as one table per sheet, over as many sheets as Excel's row limit needs (``sheets_needed``);
+        returns the sheets."""
+        out = []
+        for part in range(sheets_needed(len(frame))):
+            ws = self.sheet(title)
+            ws.freeze_panes(*freeze)
+            self.print_setup(ws, header_row=0, keep_columns=keep_columns)
+            chunk = frame.iloc[part * EXCEL_MAX_DATA_ROWS : (part + 1) * EXCEL_MAX_DATA_ROWS]
+            self.table(ws, 0, 0, chunk, kinds, headers, name)
+            out.append(ws)
+        return out
 
     def table_name(self, wanted: str) -> str:
         name = re.sub(r"\W", "_", wanted, flags=re.ASCII) or "Table"
@@ -538,6 +559,10 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         row += 1
     ws.write_string(row, 0, t("report.kv.ieepa_note", lang), fm.note)
     row += 1
+    parts = sheets_needed(len(first.lines))
+    if parts > 1:
+        ws.write_string(row, 0, t("report.kv.lines_split", lang, n=len(first.lines), sheets=parts, limit=EXCEL_MAX_DATA_ROWS), fm.unverified)
+        row += 1
     if totals["lines_left_out"]:
         out = first.left_out
         note = t("report.kv.left_out_note", lang, n=totals["lines_left_out"], base_rej=out["baseline_rejected"], scen_rej=out["scenario_rejected"],
@@ -818,10 +843,7 @@ def _lines(book: _Book, comps: list[Comparison]) -> list[tuple[str, str]]:
             order.append(f"{col}__{k}")
     if extra_cols:
         frame = pd.concat([frame.reset_index(drop=True), pd.DataFrame(extra_cols)], axis=1)
-    ws = book.sheet(t("report.sheet.lines", lang))
-    ws.freeze_panes(1, 2)
-    book.print_setup(ws, header_row=0, keep_columns=2)
-    book.table(ws, 0, 0, frame, kinds, headers, "Lines")
+    book.long_table(t("report.sheet.lines", lang), frame, kinds, headers, "Lines", freeze=(1, 2), keep_columns=2)
     return list(zip(_unique_headers(headers), order, strict=True))
 
 
@@ -842,12 +864,11 @@ def _rejects(book: _Book, comps: list[Comparison]) -> None:
         rej = rej[cols].drop_duplicates().sort_values("row_number", kind="stable").reset_index(drop=True)
     else:
         rej = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row_number" else object) for c in cols})
-    ws = book.sheet(t("report.sheet.rejects", lang))
-    ws.freeze_panes(1, 0)
-    book.print_setup(ws, header_row=0)
     heads = [t(f"report.col.reject_{k}", lang) for k in ("row", "column", "value", "problem")]
-    book.table(ws, 0, 0, rej, {"row_number": "int", "column": "text", "value": "text", "problem": "text"}, heads, "Rejects")
-    book.set_width(ws, 3, 3, 90)
+    sheets = book.long_table(t("report.sheet.rejects", lang), rej, {"row_number": "int", "column": "text", "value": "text", "problem": "text"}, heads, "Rejects", freeze=(1, 0))
+    for ws in sheets:
+        book.set_width(ws, 3, 3, 90)
+    ws = sheets[0]
     if not len(rej):
         ws.write_string(1, 3, t("report.rejects.none", lang), book.fm.note)
 
