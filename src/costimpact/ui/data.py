@@ -18,6 +18,7 @@ import streamlit as st
 
 from costimpact.api import price_orders
 from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, periods_frame
+from costimpact.assumptions.lookup import postal_periods
 from costimpact.assumptions.models import EVIDENCE_MARK
 from costimpact import orders
 from costimpact.landed.hts import search_hts
@@ -224,23 +225,8 @@ def assumption_periods() -> pd.DataFrame:
         f["url"] = f["url"].where(f["url"] != "", p.references[0].url or "")
         parts.append(f)
     for pid, reg in aset.postal.items():
-        rows = [
-            {
-                "parameter": pid,
-                "label": reg.label,
-                "label_zh": reg.label_zh,
-                "unit": per.treatment,
-                "key": ",".join(per.origins),
-                "from": pd.Timestamp(per.from_),
-                "until": pd.Timestamp(per.until) if per.until else pd.NaT,
-                "value": per.ad_valorem,
-                "evidence": per.evidence or reg.evidence,
-                "source": per.source,
-                "url": per.url or reg.references[0].url or "",
-            }
-            for per in reg.periods
-        ]
-        parts.append(pd.DataFrame(rows))
+        f = postal_periods(reg).rename(columns={"ad_valorem": "value", "treatment": "unit"})
+        parts.append(f.assign(parameter=pid, label=reg.label, label_zh=reg.label_zh, min=float("nan"), max=float("nan")))
     out = pd.concat(parts, ignore_index=True)
     out["layer"] = out["parameter"].str.rsplit("/", n=1).str[0]
     out["grade"] = out["evidence"].map(EVIDENCE_MARK).fillna("")
