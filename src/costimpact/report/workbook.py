@@ -351,11 +351,11 @@ class _Book:
                     longest = frame[c].astype(object).head(200).map(lambda v: len(str(v)) if v is not None else 0).max()
                     width = max(width, min(float(longest) + 2, 48))
                 self.set_width(ws, col + j, col + j, width)
-        # a header wider than its column wraps: give the header row the lines it needs (up to three)
+        # a header wider than its column wraps: give the header row the lines it needs (up to four)
         widths = self.widths.get(ws.get_name(), {})
         lines = max((math.ceil(_text_width(h) / max(widths.get(col + j, _DEFAULT_WIDTH) - 1, 1)) for j, h in enumerate(heads)), default=1)
         if lines > 1:
-            ws.set_row(row, 13.5 * min(lines, 3) + 2)
+            ws.set_row(row, 13.5 * min(lines, 4) + 2)
         return row + 1, last_row
 
 
@@ -511,7 +511,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     first = comps[0]
     now, base = first.scenario, first.baseline
     totals = first.totals()
-    book.set_width(ws, 0, 0, 40)
+    book.set_width(ws, 0, 0, 50)  # the headline labels name both scenarios
     book.set_width(ws, 1, 12, 15)
     book.print_setup(ws, one_page=True)
     ws.set_row(0, 26)  # the title's own height: the subtitle below never runs into it
