@@ -947,7 +947,8 @@ def _about(book: _Book, comps: list[Comparison], assumptions, input_name: str, i
     book.print_setup(ws)
     book.set_width(ws, 0, 0, 36)
     book.set_width(ws, 1, 1, 70)
-    book.set_width(ws, 2, 3, 60)
+    book.set_width(ws, 2, 3, 50)
+    ws.set_row(0, 26)
     ws.write_string(0, 0, t("report.title", lang), fm.title)
     ws.write_string(1, 0, t("report.kv.values_note", lang), fm.note)
     row = 3
