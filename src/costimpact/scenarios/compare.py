@@ -8,8 +8,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.assumptions import AssumptionSet, value_at
+from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.result import PricedResult
 
 #: The assumption parameter holding the cost rise quoted for direct-mail sellers (value, min, max as fractions).
