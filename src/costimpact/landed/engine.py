@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach, value_at, with_scenario
-from costimpact.assumptions.lookup import asof_join
+from costimpact.assumptions.lookup import asof_join, postal_periods
 from costimpact.errors import ArgumentError
 from costimpact.i18n import t
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
@@ -440,7 +440,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     ieepa_layers = ieepa_layer_names(aset)
     ieepa_off = bool(ieepa_layers) and ieepa_layers <= set(w.scenario.disable_layers)
     reg = aset.postal[P_POSTAL]
-    got = asof_join(_postal_frame(reg), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
+    got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
     tr = got["treatment"].fillna("").astype(str).to_numpy()
     is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
     tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
@@ -538,29 +538,6 @@ def _grade_rank(evidence: pd.Series | np.ndarray) -> np.ndarray:
     cat = evidence.array if isinstance(evidence, pd.Series) and isinstance(evidence.dtype, pd.CategoricalDtype) else pd.Categorical(np.asarray(evidence, dtype=object))
     ranks = np.array([GRADE_RANK.get(str(c), 0) for c in cat.categories] + [0], dtype=int)
     return ranks[np.where(cat.codes >= 0, cat.codes, len(cat.categories))]
-
-
-def _postal_frame(regime) -> pd.DataFrame:  # noqa: ANN001
-    rows = []
-    for i, p in enumerate(regime.periods):
-        for o in p.origins:
-            rows.append(
-                {
-                    "key": o,
-                    "from": pd.Timestamp(p.from_),
-                    "until": pd.Timestamp(p.until) if p.until else pd.NaT,
-                    "treatment": p.treatment,
-                    "ad_valorem": np.nan if p.ad_valorem is None else p.ad_valorem,
-                    "specific_usd": np.nan if p.specific_usd is None else p.specific_usd,
-                    "specific_until": pd.Timestamp(p.specific_until) if p.specific_until else pd.NaT,
-                    "ieepa": p.ieepa,
-                    "evidence": p.evidence or regime.evidence,
-                    "period_id": f"{regime.id}#{i}",
-                }
-            )
-    frame = pd.DataFrame(rows)
-    frame["until"] = pd.to_datetime(frame["until"])
-    return frame
 
 
 def _tier_amount(tiers, rate: np.ndarray) -> np.ndarray:  # noqa: ANN001
@@ -690,22 +667,22 @@ def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
             )
         elif param_id in aset.postal:
             reg = aset.postal[param_id]
-            per = reg.periods[i]
+            per = postal_periods(reg).iloc[i]
             rows.append(
                 {
                     "parameter": param_id,
                     "label": reg.label,
                     "label_zh": reg.label_zh,
-                    "key": ",".join(per.origins),
-                    "value": per.ad_valorem if per.ad_valorem is not None else np.nan,
+                    "key": per["key"],
+                    "value": per["ad_valorem"],
                     "min": None,
                     "max": None,
-                    "unit": per.treatment,
-                    "from": per.from_,
-                    "until": per.until,
-                    "source": per.source,
-                    "url": per.url or (reg.references[0].url or ""),
-                    "evidence": per.evidence or reg.evidence,
+                    "unit": per["treatment"],
+                    "from": per["from"].date(),
+                    "until": None if pd.isna(per["until"]) else per["until"].date(),
+                    "source": per["source"],
+                    "url": per["url"],
+                    "evidence": per["evidence"],
                     "changed_by_scenario": False,
                     "lines": int(count),
                 }

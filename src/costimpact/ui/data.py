@@ -17,13 +17,13 @@ import pandas as pd
 import streamlit as st
 
 from costimpact.api import price_orders
-from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, periods_frame, value_at
+from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, periods_frame
+from costimpact.assumptions.lookup import postal_periods
 from costimpact.assumptions.models import EVIDENCE_MARK
 from costimpact import orders
-from costimpact.errors import AssumptionError
 from costimpact.landed.hts import search_hts
 from costimpact.report.workbook import write_report
-from costimpact.scenarios.compare import compare_results
+from costimpact.scenarios.compare import Band, compare_results, direct_mail_band
 from costimpact.scenarios.timeline import policy_events
 from costimpact.scenarios.timeline import timeline as policy_timeline
 from costimpact.ui.state import CUSTOM_PREFIX
@@ -32,7 +32,6 @@ SAMPLE_NAME = "sample_orders.csv"
 
 #: The "30-50 %" rise in cost the source report quotes for direct-mail sellers (not law: an analyst yardstick),
 #: the same parameter the report reads.
-BAND_PARAM = "us/benchmarks/direct_mail_cost_rise"
 
 
 @st.cache_resource(ttl=2, show_spinner=False)
@@ -226,38 +225,18 @@ def assumption_periods() -> pd.DataFrame:
         f["url"] = f["url"].where(f["url"] != "", p.references[0].url or "")
         parts.append(f)
     for pid, reg in aset.postal.items():
-        rows = [
-            {
-                "parameter": pid,
-                "label": reg.label,
-                "label_zh": reg.label_zh,
-                "unit": per.treatment,
-                "key": ",".join(per.origins),
-                "from": pd.Timestamp(per.from_),
-                "until": pd.Timestamp(per.until) if per.until else pd.NaT,
-                "value": per.ad_valorem,
-                "evidence": per.evidence or reg.evidence,
-                "source": per.source,
-                "url": per.url or reg.references[0].url or "",
-            }
-            for per in reg.periods
-        ]
-        parts.append(pd.DataFrame(rows))
+        f = postal_periods(reg).rename(columns={"ad_valorem": "value", "treatment": "unit"})
+        parts.append(f.assign(parameter=pid, label=reg.label, label_zh=reg.label_zh, min=float("nan"), max=float("nan")))
     out = pd.concat(parts, ignore_index=True)
     out["layer"] = out["parameter"].str.rsplit("/", n=1).str[0]
     out["grade"] = out["evidence"].map(EVIDENCE_MARK).fillna("")
     return out[["layer", "parameter", "label", "label_zh", "unit", "key", "from", "until", "value", "min", "max", "grade", "evidence", "source", "url"]]
 
 
-def band(lang: str) -> tuple[float, float, str]:
-    """The analysts' band of cost rise for direct-mail sellers in force today: (low, high, evidence)."""
-    aset = assumption_set()
-    period = value_at(aset.param(BAND_PARAM), dt.date.today())
-    if period is None:
-        raise AssumptionError(f"{BAND_PARAM}: no value in force today; add one to assumptions/{BAND_PARAM}.toml")
-    low = period.min if period.min is not None else period.value
-    high = period.max if period.max is not None else period.value
-    return low, high, period.evidence or aset.param(BAND_PARAM).evidence
+def band(day: str) -> Band | None:
+    """The analysts' band of cost rise for direct-mail sellers on the comparison's as-of ``day`` (as the report
+    reads it), or None when none is in force then."""
+    return direct_mail_band(assumption_set(), dt.date.fromisoformat(day))
 
 
 # ---- the Excel report -----------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def render() -> None:
     with head:
         render_kpis(view, scen, base)
         render_import_summary(view, imported)
-        render_channels(view)
+        render_channels(view, day)
     render_origins_and_skus(view)
     render_rejects(view)
     render_report(raw, name, mapping, scen, base, day)
@@ -68,16 +68,19 @@ def render_kpis(view: dict, scen: str, base: str) -> None:
     c4.metric(tr("orders.refund"), usd(tot["ieepa_refund_exposure_usd"], 0), help=tr("orders.refund_help"))
 
 
-def render_channels(view: dict) -> None:
-    lo, hi, grade = data.band(lang())
+def render_channels(view: dict, day: str) -> None:
+    band = data.band(day)  # on the as-of date, as the report reads it
+    lo, hi = (band.low, band.high) if band is not None else (float("-inf"), float("inf"))
     by = view["by_channel"].copy()
     by["channel"] = by["shipping_mode"].map(lambda m: tr(f"mode.{m}"))
     st.subheader(tr("orders.by_channel"))
-    st.caption(tr("orders.band_caption", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False), grade=t(f"common.evidence.{grade}", lang())))
+    band_label = ""
+    if band is not None:
+        st.caption(tr("orders.band_caption", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False), grade=t(f"common.evidence.{band.evidence}", lang())))
+        band_label = tr("orders.band_label", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False))
     c1, c2 = st.columns(2)
-    band_label = tr("orders.band_label", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False))
     c1.altair_chart(
-        charts.change_by_group(by, "channel", tr("orders.channel"), tr("orders.chart_change_channel"), (lo, hi), band_label, tr("orders.axis_change")),
+        charts.change_by_group(by, "channel", tr("orders.channel"), tr("orders.chart_change_channel"), (lo, hi) if band is not None else None, band_label, tr("orders.axis_change")),
         width="stretch",
     )
     c2.altair_chart(
@@ -91,7 +94,7 @@ def render_channels(view: dict) -> None:
             tr("orders.before"): by["baseline_landed_cost_usd"].map(lambda x: usd(x, 0)),
             tr("orders.now"): by["landed_cost_usd"].map(lambda x: usd(x, 0)),
             tr("orders.change"): by["delta_pct"].map(pct),
-            tr("orders.vs_band"): by["delta_pct"].map(lambda x: tr("orders.band_below") if x < lo else tr("orders.band_above") if x > hi else tr("orders.band_in")),
+            tr("orders.vs_band"): by["delta_pct"].map(lambda x: "" if band is None else tr("orders.band_below") if x < lo else tr("orders.band_above") if x > hi else tr("orders.band_in")),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")

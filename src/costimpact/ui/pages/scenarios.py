@@ -169,6 +169,7 @@ def render_all_scenarios(raw: bytes, name: str, mapping: str, base: str, day: st
                     tr("orders.delta"): usd(tot["delta_usd"], 0),
                     tr("orders.change"): pct(tot["delta_pct"]),
                     tr("orders.refund"): usd(tot["ieepa_refund_exposure_usd"], 0),
+                    tr("scen.col_left_out"): tot["lines_left_out"],
                 }
             )
     st.caption(tr("scen.all_caption", baseline=data.scenario_label(base, lang())))
@@ -187,6 +188,8 @@ def render_changed(raw: bytes, name: str, mapping: str, scen: str, base: str, da
     c1.metric(tr("orders.landed_before"), usd(tot["baseline_landed_cost_usd"], 0))
     c2.metric(tr("scen.landed_scenario"), usd(tot["landed_cost_usd"], 0), delta=usd(tot["delta_usd"], 0), delta_color="inverse")
     c3.metric(tr("orders.change"), pct(tot["delta_pct"]))
+    if tot["lines_left_out"]:
+        st.caption(tr("scen.left_out", n=tot["lines_left_out"]))
     st.subheader(tr("scen.changed_title"))
     scen_obj = data.resolve_scenario(scen)
     scen_obj = data.assumption_set().scenarios.get(scen_obj, None) if isinstance(scen_obj, str) else scen_obj
