@@ -19,7 +19,7 @@ def render() -> None:
     st.title(tr("orders.title"))
     st.caption(tr("orders.intro"))
     label = tr("orders.data_box", file=basket.current().name, now=data.scenario_label(basket.scenario_key(), lang()), before=data.scenario_label(basket.baseline_key(), lang()))
-    with st.expander(label, icon=":material/tune:"):
+    with st.expander(label, icon=":material/tune:", key="orders_data_box"):  # a key: a new file name keeps it open
         basket.render_upload()
         scen, base, day = basket.render_scenario_pickers("orders")
     head = st.container()
