@@ -362,6 +362,21 @@ def test_decisions_prices_the_file_the_orders_page_read_through_a_mapping():
     assert at.metric
 
 
+def test_a_corrected_file_is_read_again_with_the_mapping_offered_as_before():
+    """The mapping belongs to the file's content: a corrected file under the same name is read afresh (its own
+    counts), the choices made for the first one preselected."""
+    at = _open(lang="en")
+    _map_odd_file(at)
+    assert _rows_read(at) == 360
+    header, *rows = _odd_file().decode("utf-8").splitlines()
+    _upload(at, "odd.csv", ("\n".join([header, *rows[:120]]) + "\n").encode("utf-8"))
+    assert _by_key(at.selectbox, "map_hts_code").value == "Col hts_code"
+    assert _by_key(at.selectbox, "map_unit_value").value == "Col unit_value"
+    at.button[[b.label for b in at.button].index("Read the file with this mapping")].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert _rows_read(at) == 120
+
+
 def test_every_basket_page_works_on_the_uploaded_file():
     at = _open(lang="en")
     _upload(at, "orders.csv", _sample_rows(50))

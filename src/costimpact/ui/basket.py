@@ -14,6 +14,7 @@ from costimpact.ui.state import (
     BASELINE_KEY,
     CUSTOM_KEY,
     CUSTOM_PREFIX,
+    MAPPING_KEY,
     ORDERS_KEY,
     SCENARIO_KEY,
     UPLOADER_GEN_KEY,
@@ -106,6 +107,9 @@ def render_mapping_step(digest: str, err: CostImpactError) -> None:
     st.subheader(tr("mapping.title"))
     st.caption(tr("mapping.intro"))
     suggested = {v: k for k, v in data.suggest(headers).items()}
+    for earlier in st.session_state.get(MAPPING_KEY, {}).values():  # a corrected file: offer the choices made before
+        if set(earlier) <= set(headers):
+            suggested.update({column: header for header, column in earlier.items()})
     choices = [NONE, *headers]
     chosen: dict[str, str] = {}
     with st.form("mapping_form"):
