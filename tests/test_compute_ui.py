@@ -14,16 +14,23 @@ from costimpact.report.compute_workbook import SHEETS, write_compute_workbook
 from test_compute_support import caset, compute_dir  # noqa: F401 - fixtures
 
 
+@pytest.fixture(autouse=True)
+def _exceptions_reach_the_test(monkeypatch):
+    monkeypatch.setenv("COSTIMPACT_UI_RAISE", "1")  # costimpact.ui.nav.RAISE_ENV: the page guard re-raises
+
+
 def _page_en():
+    from costimpact.ui import nav
     from costimpact.ui.pages.compute import render
 
-    render("en")
+    nav.run_page(lambda: render("en"))  # the app's guard, which re-raises under RAISE_ENV
 
 
 def _page_zh():
+    from costimpact.ui import nav
     from costimpact.ui.pages.compute import render
 
-    render("zh")
+    nav.run_page(lambda: render("zh"))  # the app's guard, which re-raises under RAISE_ENV
 
 
 @pytest.fixture

@@ -6,16 +6,23 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 
+@pytest.fixture(autouse=True)
+def _exceptions_reach_the_test(monkeypatch):
+    monkeypatch.setenv("COSTIMPACT_UI_RAISE", "1")  # costimpact.ui.nav.RAISE_ENV: the page guard re-raises
+
+
 def _app_en() -> None:
+    from costimpact.ui import nav
     from costimpact.ui.pages.decisions import render
 
-    render("en")
+    nav.run_page(lambda: render("en"))  # the app's guard, which re-raises under RAISE_ENV
 
 
 def _app_zh() -> None:
+    from costimpact.ui import nav
     from costimpact.ui.pages.decisions import render
 
-    render("zh")
+    nav.run_page(lambda: render("zh"))  # the app's guard, which re-raises under RAISE_ENV
 
 
 @pytest.mark.parametrize("app", [_app_en, _app_zh])

@@ -13,6 +13,7 @@ import csv
 import gc
 import io
 import re
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
@@ -465,10 +466,13 @@ def _gc_paused():  # noqa: ANN202
     """Pause Python's cycle collector while a reader makes millions of short-lived cell objects.
 
     They hold no cycles (reference counting frees them), yet every few thousand allocations the collector
-    would walk every object of the process: a third of the time of a large read in a busy process (the app).
+    would walk every object of the process: a third of the time of a large read in a busy process.
+    The switch is process-wide, so only a process with one thread (the CLI, a script) pauses it: in a
+    server (the app's sessions run in threads) it would stop collection for every session.
     """
-    was_on = gc.isenabled()
-    gc.disable()
+    was_on = gc.isenabled() and threading.active_count() == 1
+    if was_on:
+        gc.disable()
     try:
         yield
     finally:

@@ -1,30 +1,27 @@
 """Decisions: direct parcels vs a US warehouse, sourcing origin, the price that holds the margin.
 
-Lays out only; the numbers come from :mod:`costimpact.decide`. The orders are, in order of preference: a file the
-shell put in ``st.session_state["orders_bytes"]``/``["orders_name"]`` (bytes, or a DataFrame of order lines), the
-file uploaded on the orders page, else the built-in sample.
+Lays out only; the numbers come from :mod:`costimpact.decide` through the app's data layer (:mod:`costimpact.ui.data`),
+on the same basket as every other page: the file uploaded on the orders page, read through its column mapping, else
+the built-in sample.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.resources
 import math
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from costimpact.assumptions import load_assumptions
 from costimpact.decide import common
-from costimpact.decide.fulfilment import FulfilmentOptions, compare_fulfilment, cost_curve
-from costimpact.decide.origin import DEFAULT_ORIGINS, compare_origins
-from costimpact.decide.pricing import price_for_margin
+from costimpact.decide.fulfilment import cost_curve
+from costimpact.decide.origin import DEFAULT_ORIGINS
 from costimpact.errors import CostImpactError
 from costimpact.i18n import t
+from costimpact.ui import basket, data
 from costimpact.ui.state import lkey
 
-SAMPLE = "sample_orders.csv"
 PRESET_FIELDS = {
     "bulk_value_ratio": common.P_BULK_VALUE_RATIO,
     "air_usd_per_kg": common.P_AIR_RATE,
@@ -55,55 +52,8 @@ def _pct(x: float) -> str:
     return "–" if pd.isna(x) else f"{x:+.1%}"
 
 
-@st.cache_data(show_spinner=False)
-def _import(data: bytes, name: str):  # noqa: ANN202 - orders.ImportResult
-    from costimpact.orders import read_orders
-
-    return read_orders(data, name)
-
-
-# The three models, cached on their inputs: a rerun that changes one tab's inputs recomputes that tab only
-# (Streamlit hashes the order lines by content; the models use the default assumption set)
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def _fulfilment(lines: pd.DataFrame, scenario: str, day: dt.date, options: dict[str, object]):  # noqa: ANN202
-    return compare_fulfilment(lines, scenario=scenario, as_of=day, options=FulfilmentOptions(**options),
-                              assumptions=load_assumptions())
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def _origins(lines: pd.DataFrame, origins: tuple[str, ...], scenario: str, day: dt.date):  # noqa: ANN202
-    return compare_origins(lines, origins=origins, scenario=scenario, as_of=day, assumptions=load_assumptions())
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def _pricing(lines: pd.DataFrame, scenario: str, baseline: str, day: dt.date, elasticity: float, hurdle: float,
-             follows: bool):  # noqa: ANN202
-    return price_for_margin(lines, scenario=scenario, baseline=baseline, as_of=day, elasticity=elasticity,
-                            hurdle_margin=hurdle, value_follows_price=follows, assumptions=load_assumptions())
-
-
-def _orders() -> tuple[pd.DataFrame | None, str]:
-    """The order lines and their file name (see the module text)."""
-    got, name = st.session_state.get("orders_bytes"), st.session_state.get("orders_name") or "orders.csv"
-    if isinstance(got, pd.DataFrame):
-        from costimpact.orders import normalize_frame
-
-        return normalize_frame(got, file_name=name).lines, name
-    if isinstance(got, (bytes, bytearray)):
-        return _import(bytes(got), name).lines, name
-    shell = st.session_state.get("orders_file")
-    if shell:
-        return _import(shell[0], shell[1]).lines, shell[1]
-    path = importlib.resources.files("costimpact").joinpath("data", SAMPLE)
-    if path.is_file():
-        return _import(path.read_bytes(), SAMPLE).lines, SAMPLE
-    return None, ""
-
-
 def _pickers(lang: str) -> tuple[str, str, dt.date]:
-    aset = load_assumptions()
+    aset = data.assumption_set()
     names = sorted(aset.scenarios)
     label = {n: (s.label_zh if lang == "zh" else s.label) for n, s in aset.scenarios.items()}
     c1, c2, c3 = st.columns(3)
@@ -116,12 +66,11 @@ def _pickers(lang: str) -> tuple[str, str, dt.date]:
 def render(lang: str) -> None:
     st.title(t("decide.title", lang))
     st.caption(t("decide.intro", lang))
-    try:
-        lines, name = _orders()
-    except CostImpactError as err:
-        st.error(str(err))
+    imported = basket.load_basket()  # the friendly message, or the column-mapping step, when the file is refused
+    if imported is None:
         return
-    if lines is None or lines.empty:
+    lines, name = imported.lines, basket.current().name
+    if lines.empty:
         st.info(t("decide.no_orders", lang))
         return
     st.caption(t("decide.basket", lang, file=name, n=len(lines)))
@@ -152,7 +101,7 @@ def _table(frame: pd.DataFrame, cols: list[str], lang: str, digits: int = 2) -> 
 
 def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
     st.caption(t("decide.ful.intro", lang))
-    aset = load_assumptions()
+    aset = data.assumption_set()
     c1, c2 = st.columns(2)
     bulk = c1.radio(t("decide.ful.bulk_mode", lang), common.BULK_MODES, format_func=lambda m: t(f"ui.mode.{m}", lang), horizontal=True, key=lkey("decide_bulk"))
     direct = c2.radio(t("decide.ful.direct_mode", lang), ("as_is", *common.DIRECT_MODES), format_func=lambda m: t("decide.ful.as_is", lang) if m == "as_is" else t(f"ui.mode.{m}", lang), horizontal=True, key=lkey("decide_direct"))
@@ -172,7 +121,7 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
             if not math.isclose(typed, got.value, rel_tol=1e-9, abs_tol=1e-12):
                 overrides[field] = typed  # only a number the seller changed is theirs; the rest keep source and grade
     options = {"bulk_mode": bulk, "direct_mode": direct, "ocean_load": load, **overrides}
-    res = _fulfilment(lines, scen, day, options)
+    res = data.fulfilment(basket.current(), scen, day, options)
     port = res.portfolio.iloc[0]
     m = st.columns(4)
     m[0].metric(t("decide.ful.direct_cost", lang), _usd(port["direct_cost_per_unit_usd"]))
@@ -203,7 +152,7 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     with st.expander(t("decide.ful.grid", lang)):
         rows = []
         for s in dict.fromkeys([base, scen]):
-            r = _fulfilment(lines, s, day, options).portfolio
+            r = data.fulfilment(basket.current(), s, day, options).portfolio
             rows.append(r)
         _table(pd.concat(rows, ignore_index=True), ["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"], lang)
     presets = res.presets.copy()
@@ -216,7 +165,7 @@ def render_origin(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.
     picked = st.multiselect(t("decide.org.origins", lang), list(DEFAULT_ORIGINS) + ["CA", "CA-USMCA", "HK", "DE", "GB", "BR"], default=list(DEFAULT_ORIGINS), key="decide_origins")
     if not picked:
         return
-    res = _origins(lines, tuple(picked), scen, day)
+    res = data.origins(basket.current(), tuple(picked), scen, day)
     top = res.ranking.iloc[0]
     st.write(t("decide.org.cheapest", lang, origin=top["origin"], delta=_pct(top["delta_vs_current_pct"])))
     long = res.ranking.melt(id_vars=["origin"], value_vars=[c for c in res.duty_columns if res.ranking[c].abs().sum() > 0], var_name="layer", value_name="usd")
@@ -238,13 +187,13 @@ def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt
     if "unit_price" not in lines or "unit_cost" not in lines or lines[["unit_price", "unit_cost"]].isna().all().all():
         st.info(t("decide.prc.no_prices", lang))
         return
-    aset = load_assumptions()
+    aset = data.assumption_set()
     c1, c2, c3 = st.columns(3)
     e_p, h_p = common.preset(aset, common.P_ELASTICITY, day), common.preset(aset, common.P_HURDLE, day)
     e = c1.number_input(t("decide.prc.elasticity", lang), value=e_p.value, step=0.1, key="decide_elasticity", help=f"{e_p.source} · {t(f'common.evidence.{e_p.evidence}', lang)}")
     h = c2.number_input(t("decide.prc.hurdle", lang), value=h_p.value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle", help=f"{h_p.source} · {t(f'common.evidence.{h_p.evidence}', lang)}")
     follows = c3.checkbox(t("decide.prc.follows", lang), key="decide_follows")
-    res = _pricing(lines, scen, base, day, float(e), float(h), bool(follows))
+    res = data.pricing(basket.current(), scen, base, day, float(e), float(h), bool(follows))
     port = res.portfolio.iloc[0]
     for warning in res.warnings:
         st.warning(t(f"decide.prc.warn.{warning}", lang, e=res.elasticity))

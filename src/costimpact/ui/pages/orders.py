@@ -18,18 +18,17 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def render() -> None:
     st.title(tr("orders.title"))
     st.caption(tr("orders.intro"))
-    raw, name, mapping = basket.current()
-    label = tr("orders.data_box", file=name, now=data.scenario_label(basket.scenario_key(), lang()), before=data.scenario_label(basket.baseline_key(), lang()))
-    with st.expander(label, icon=":material/tune:"):
+    label = tr("orders.data_box", file=basket.current().name, now=data.scenario_label(basket.scenario_key(), lang()), before=data.scenario_label(basket.baseline_key(), lang()))
+    with st.expander(label, icon=":material/tune:", key="orders_data_box"):  # a key: a new file name keeps it open
         basket.render_upload()
         scen, base, day = basket.render_scenario_pickers("orders")
     head = st.container()
     imported = basket.load_basket()
     if imported is None:
         return
-    raw, name, mapping = basket.current()
+    b = basket.current()
     try:
-        view = data.portfolio(raw, name, mapping, scen, base, day)
+        view = data.portfolio(b, scen, base, day)
     except CostImpactError as err:
         render_error(err)
         return
@@ -39,7 +38,7 @@ def render() -> None:
         render_channels(view, day)
     render_origins_and_skus(view)
     render_rejects(view)
-    render_report(raw, name, mapping, scen, base, day)
+    render_report(b, scen, base, day)
     render_sources(view["used"], "sources.title_now")
     st.caption(tr("orders.assumptions_version", version=view["version"], hash=view["hash"]))
 
@@ -180,15 +179,15 @@ def render_rejects(view: dict) -> None:
     st.download_button(tr("orders.download_rejects"), data=view["rejects_csv"], file_name="rejects.csv", mime="text/csv", key="dl_rejects", icon=":material/download:")
 
 
-def render_report(raw: bytes, name: str, mapping: str, scen: str, base: str, day: str) -> None:
+def render_report(b: data.Basket, scen: str, base: str, day: str) -> None:
     st.subheader(tr("orders.report"))
-    key = (name, mapping, scen, base, day, lang())
+    key = data.report_key(b, scen, base, day, lang())  # a file's content, not its name: a corrected file is new
     ready = st.session_state.get(REPORT_KEY)
     if ready is None or ready[0] != key:
         if st.button(tr("orders.report_build"), key="report_build", type="primary", icon=":material/table_view:"):
             bar = st.progress(0.0, text=tr("orders.report_building"))
             try:
-                blob = data.report_bytes(raw, name, mapping, scen, base, day, lang(), _progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
+                blob = data.report_bytes(b, scen, base, day, lang(), progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
             except CostImpactError as err:
                 bar.empty()
                 render_error(err)
