@@ -141,31 +141,93 @@ def _match(s: pd.Series, pattern: re.Pattern) -> np.ndarray:
     return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
 
 
-_NUM_KEEP = re.compile(r"[\s\u3000,]")
 _CURRENCY_MARKS = re.compile(r"^(?:US\$|USD|\$)\s*|\s*(?:USD|US\$|\$)$", re.I)
 
 
-def _parse_numbers(u: pd.Series, decimal_comma: bool = False, percent: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(float values, parse failed) for unique texts; thousands separators, ``$`` and (optionally) ``%`` allowed."""
-    vals = pd.to_numeric(u, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True) if not decimal_comma else np.full(len(u), np.nan)
-    bad = np.isnan(vals) & (u != "").to_numpy()
-    if bad.any():
-        rest = u[bad].map(lambda x: unicodedata.normalize("NFKC", x)).astype("str")
-        rest = rest.str.replace(_CURRENCY_MARKS, "", regex=True).str.strip()
-        pct = rest.str.endswith("%").fillna(False).to_numpy(dtype=bool) if percent else np.zeros(len(rest), dtype=bool)
-        rest = rest.str.rstrip("%") if percent else rest
-        if decimal_comma:
-            rest = rest.str.replace(r"[\s\u3000]|\.(?=\d{3}(?:\D|$))", "", regex=True).str.replace(",", ".", regex=False)
-        else:
-            thousands = rest.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").fillna(False)
-            rest = rest.where(~thousands, rest.str.replace(",", "", regex=False)).str.replace(r"[\s\u3000]", "", regex=True)
-        parsed = pd.to_numeric(rest, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        parsed = np.where(pct, parsed / 100.0, parsed)
-        vals[bad] = parsed
+def _parse_numbers(u: pd.Series, decimal_comma: bool = False, percent: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(float values, parse failed, problem key or "") for the unique texts of one column.
+
+    Thousands separators, ``$`` and (optionally) ``%`` are allowed. The decimal mark is decided for the whole
+    column from all its cells (:func:`decimal_mark`), never cell by cell: ``2.125`` beside ``0,5`` is 2125, beside
+    ``1.5`` it is 2.125. A cell that reads differently under the two marks while the column does not tell which
+    is meant is refused with the two readings, not guessed.
+    """
+    why = np.full(len(u), "", dtype=object)
+    has_comma = u.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
+    if not decimal_comma and not has_comma.any():  # the usual case: dots only, read as decimal points
+        vals = pd.to_numeric(u, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        bad = np.isnan(vals) & (u != "").to_numpy()
+        if bad.any():
+            rest, pct = _number_text(u[bad], percent)
+            vals[bad] = _read_marks(rest, "dot", pct)
+    else:
+        rest, pct = _number_text(u, percent)
+        mark, unsure = decimal_mark(rest, default=None if decimal_comma else "dot")
+        vals = _read_marks(rest, mark if mark in ("dot", "comma") else "dot", pct)
+        if unsure.any():
+            vals[unsure] = np.nan
+            why[unsure] = "number_marks_mixed" if mark == "mixed" else "number_ambiguous"
     failed = (np.isnan(vals) & (u != "").to_numpy()) | np.isinf(vals)
     # "nan" and "inf" typed into a cell are not numbers a seller meant
     failed |= u.str.lower().str.strip("+-").isin(["nan", "inf", "infinity"]).to_numpy()
-    return vals, failed
+    failed &= why == ""
+    return vals, failed, why
+
+
+def _number_text(u: pd.Series, percent: bool) -> tuple[pd.Series, np.ndarray]:
+    """The cells without currency marks, white space (thousands spaces) and, for rates, a trailing ``%``."""
+    rest = u.map(lambda x: unicodedata.normalize("NFKC", x)).astype("str")
+    rest = rest.str.replace(_CURRENCY_MARKS, "", regex=True).str.strip()
+    pct = rest.str.endswith("%").fillna(False).to_numpy(dtype=bool) if percent else np.zeros(len(rest), dtype=bool)
+    rest = rest.str.rstrip("%") if percent else rest
+    return rest.str.replace(r"[\s\u3000]", "", regex=True), pct
+
+
+# a single separator followed by exactly three digits after one to three leading digits ("2.125", "1,250"):
+# a decimal point or a thousands separator, the cell alone cannot tell
+_MARK_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+_GROUPED = {"dot": re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?"),
+            "comma": re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")}
+_PLAIN = {"dot": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"), "comma": re.compile(r"[+-]?(?:\d+(?:,\d*)?|,\d+)")}
+
+
+def decimal_mark(cells: pd.Series, default: str | None) -> tuple[str | None, np.ndarray]:
+    """The decimal mark of a column of number texts, decided from all its cells, and the cells it leaves unsure.
+
+    A cell shows the mark when only one reading fits it: ``1,5``/``0,250``/``1.234,5``/``1.234.567`` say comma,
+    ``1.5``/``0.250``/``1,234.5``/``1,234,567`` say dot. Returns ``("comma" | "dot", none unsure)`` when the cells
+    agree (or none tells and ``default`` is given: the file's convention), ``(None, ambiguous cells)`` when none
+    tells and there is no default (a ``;``-separated file: both conventions are common), and ``("mixed", cells that
+    read differently under the two marks)`` when the cells disagree.
+    """
+    ambiguous = _match(cells, _MARK_AMBIGUOUS)
+    says = {}
+    for mark, other in (("comma", "dot"), ("dot", "comma")):
+        fits = _match(cells, _GROUPED[mark]) | _match(cells, _PLAIN[mark])
+        fits_other = _match(cells, _GROUPED[other]) | _match(cells, _PLAIN[other])
+        says[mark] = fits & ~fits_other & ~ambiguous
+    comma, dot = bool(says["comma"].any()), bool(says["dot"].any())
+    none = np.zeros(len(cells), dtype=bool)
+    if comma and dot:
+        differs = cells.str.contains(r"[.,]", regex=True).fillna(False).to_numpy(dtype=bool)
+        return "mixed", differs
+    if comma or dot:
+        return ("comma" if comma else "dot"), none
+    if default is not None or not ambiguous.any():
+        return default, none
+    return None, ambiguous
+
+
+def _read_marks(rest: pd.Series, mark: str, pct: np.ndarray) -> np.ndarray:
+    """Numbers from cleaned texts under one decimal mark (thousands separators of the other kind removed)."""
+    sep, dec = (",", ".") if mark == "dot" else (".", ",")
+    grouped = _match(rest, _GROUPED[mark])
+    plain = rest.str.replace(dec, ".", regex=False) if mark == "comma" else rest
+    text_ = plain.where(~grouped, rest.str.replace(sep, "", regex=False).str.replace(dec, ".", regex=False))
+    ok = grouped | _match(rest, _PLAIN[mark]) | ~rest.str.contains(r"[.,]", regex=True).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.to_numeric(text_.where(ok, ""), errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    parsed[(text_ == "").to_numpy()] = np.nan
+    return np.where(pct, parsed / 100.0, parsed)
 
 
 # problem keys of number cells by a small code (0: fine), so a million cells cost an int8 array, not objects
@@ -196,15 +258,16 @@ def _number_problem_codes(vals: np.ndarray, failed: np.ndarray, kind: str) -> np
     return code
 
 
-def _number_problems(vals: np.ndarray, failed: np.ndarray, kind: str) -> np.ndarray:
-    """Problem keys ("" where fine) of parsed numbers for a column kind."""
-    return _NUMBER_KEYS[_number_problem_codes(vals, failed, kind)]
+def _number_problems(vals: np.ndarray, failed: np.ndarray, kind: str, why: np.ndarray | None = None) -> np.ndarray:
+    """Problem keys ("" where fine) of parsed numbers for a column kind; ``why`` (a reading refused) comes first."""
+    keys = _NUMBER_KEYS[_number_problem_codes(vals, failed, kind)]
+    return keys if why is None else np.where(why != "", why, keys)
 
 
 def _check_number(kind: str):  # noqa: ANN202
     def check(u: pd.Series, decimal_comma: bool = False, **_: object) -> pd.DataFrame:
-        vals, failed = _parse_numbers(u, decimal_comma, percent=kind in ("share", "rate"))
-        problem = _number_problems(vals, failed, kind)
+        vals, failed, why = _parse_numbers(u, decimal_comma, percent=kind in ("share", "rate"))
+        problem = _number_problems(vals, failed, kind, why)
         return _result(np.where(problem == "", vals, np.nan), problem)
 
     return check
