@@ -62,3 +62,24 @@ def test_comma_csv_reads_a_decimal_comma_column():
     res = _csv('order_id,hts_code,origin_country,unit_value\nA1,610910,CN,"1,250"\nA2,610910,CN,"0,5"\n')
     assert res.rejects.empty
     assert res.lines["unit_value"].tolist() == [1.25, 0.5]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 8. day/month order per column; dispatch dates become assumed entry dates
+
+
+def test_day_month_order_is_decided_per_column():
+    res = _csv("order_id,hts_code,origin_country,unit_value,ship_date\n"
+               "A1,610910,CN,5,09/01/2025\nA2,610910,CN,5,09/15/2025\nA3,610910,CN,5,10/03/2025\n")
+    assert res.rejects.empty
+    assert res.lines["ship_date"].tolist() == [pd.Timestamp("2025-09-01"), pd.Timestamp("2025-09-15"),
+                                               pd.Timestamp("2025-10-03")]
+    day_first = _csv("order_id,hts_code,origin_country,unit_value,ship_date\n"
+                     "A1,610910,CN,5,09/01/2025\nA2,610910,CN,5,15/09/2025\n")
+    assert day_first.lines["ship_date"].tolist() == [pd.Timestamp("2025-01-09"), pd.Timestamp("2025-09-15")]
+
+
+def test_a_column_that_never_tells_the_order_still_refuses_to_guess():
+    res = _csv("order_id,hts_code,origin_country,unit_value,ship_date\nA1,610910,CN,5,03/04/2025\nA2,610910,CN,5,05/05/2025\n")
+    assert list(_problems(res)) == [(2, "ship_date")]
+    assert res.lines["ship_date"].tolist() == [pd.Timestamp("2025-05-05")]

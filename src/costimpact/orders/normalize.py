@@ -12,6 +12,7 @@ import datetime as _dt
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -232,7 +233,7 @@ def _read_marks(rest: pd.Series, mark: str, pct: np.ndarray) -> np.ndarray:
 
 # problem keys of number cells by a small code (0: fine), so a million cells cost an int8 array, not objects
 _NUMBER_KEYS = np.array(["", "value_not_positive", "too_large", "negative", "quantity_fraction", "quantity_below_one",
-                         "share_range", "rate_range", "number_bad", "missing"], dtype=object)
+                         "share_range", "rate_range", "number_bad", "missing", "weight_not_positive"], dtype=object)
 _NK = {k: np.int8(i) for i, k in enumerate(_NUMBER_KEYS)}
 
 
@@ -246,6 +247,8 @@ def _number_problem_codes(vals: np.ndarray, failed: np.ndarray, kind: str) -> np
         elif kind == "money":
             code[vals < 0] = _NK["negative"]
             code[vals > MAX_AMOUNT] = _NK["too_large"]
+        elif kind == "weight":
+            code[vals <= 0] = _NK["weight_not_positive"]
         elif kind == "quantity":
             code[np.floor(vals) != vals] = _NK["quantity_fraction"]
             code[vals < 1] = _NK["quantity_below_one"]
@@ -455,8 +458,14 @@ def _check_date(u: pd.Series, **_: object) -> pd.DataFrame:
         a = parts[0][hit].astype(float).to_numpy()
         b = parts[1][hit].astype(float).to_numpy()
         y = parts[2][hit].astype(float).to_numpy()
+        # the order of day and month is the column's, decided from all its cells: one cell with a day past 12
+        # (13/01/2025 or 01/13/2025) settles every cell of the column; cells that cannot tell keep no guess
+        # when the column never tells, or tells both ways
         day_first = a > 12
         month_first = b > 12
+        if day_first.any() != month_first.any():
+            day_first = np.full(len(a), bool(day_first.any())) & ~month_first
+            month_first = ~day_first
         ambiguous = ~day_first & ~month_first & (a != b)
         idx = np.flatnonzero(hit)
         year[idx] = y
@@ -515,6 +524,7 @@ _CHECKS = {
     "hts": _check_hts,
     "country": _check_country,
     "quantity": _check_number("quantity"),
+    "weight": _check_number("weight"),
     "share": _check_number("share"),
     "rate": _check_number("rate"),
     "date": _check_date,
@@ -530,6 +540,128 @@ def _check_for(name: str):  # noqa: ANN202
     if col.kind == "money":
         return _check_number("money_positive" if name == "unit_value" else "money")
     return _CHECKS[col.kind]
+
+
+@dataclass
+class ColumnCheck:
+    """One canonical column checked: its normalised values, its problems (rows, values, keys), the notes it
+    puts on rows, and (for the duplicate-row test) its cells as codes or, for free text, as read."""
+
+    value: object
+    problems: pd.DataFrame | None = None
+    notes: np.ndarray | None = None
+    codes: np.ndarray | None = None
+    text: pd.Series | None = None
+
+
+def check_column(name: str, series: pd.Series, rn: np.ndarray, decimal_comma: bool = False) -> ColumnCheck:
+    """Check and normalise the cells of canonical column ``name`` (one place for files, frames and the engine).
+
+    ``rn`` holds the row number of every cell. Problems come back as a frame of ``row_number, column, value,
+    key`` (``key`` names a message ``orders.problem.<key>``); nothing stops at the first.
+    """
+    col = BY_NAME[name]
+    n = len(series)
+    kind = "money_positive" if col.name == "unit_value" else col.kind
+    if kind == "text":  # ids, SKUs, descriptions: nothing to check but presence, so no detour through uniques
+        raw_text = cell_text(series)[0]
+        stripped = _strip(raw_text)
+        empty = (stripped == "").to_numpy(dtype=bool)
+        problems = None
+        if col.required and empty.any():
+            problems = pd.DataFrame({
+                "row_number": rn[empty], "column": col.name,
+                "value": raw_text[empty].to_numpy(dtype=object), "key": "missing",
+            })
+        return ColumnCheck(stripped.where(~empty), problems, text=raw_text)
+    if kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return _check_datetimes(col, series, rn)
+    fast, shown = None, None
+    if kind in ("money_positive", "money", "quantity", "weight") and not decimal_comma:
+        fast = _typed_numbers(series)  # a column read as numbers (an Excel number column, Arrow's float64)
+        if fast is None:
+            raw_text = cell_text(series)[0]
+            fast = _fast_numbers(raw_text)
+            shown = raw_text
+    if fast is not None:  # plain numbers (the usual case): checked whole, no detour through unique texts
+        v, empty, failed = fast
+        code = _number_problem_codes(v, failed, kind)
+        code[empty] = _NK["missing"] if col.required else 0
+        bad = code != 0
+        problems = None
+        if bad.any():
+            problems = pd.DataFrame({
+                "row_number": rn[bad], "column": col.name,
+                "value": shown[bad].to_numpy(dtype=object) if shown is not None else _format_numbers(v[bad]),
+                "key": _NUMBER_KEYS[code[bad]],
+            })
+        v[bad | empty] = np.nan
+        return ColumnCheck(v, problems, codes=np.where(np.isnan(v), -1.0, v).view(np.int64))
+    codes, u_raw, is_num = _unique_cells(series)
+    u = u_raw.str.strip()
+    empty_u = (u == "").to_numpy(dtype=bool)
+    res = _check_for(col.name)(u, decimal_comma=decimal_comma)
+    problem_u = res["problem"].to_numpy(dtype=object).copy()
+    problem_u[empty_u] = "missing" if col.required else ""
+    bad_u = problem_u != ""
+    bad = bad_u[codes] if n else np.zeros(0, dtype=bool)
+    problems = None
+    if bad.any():
+        key = problem_u[codes[bad]]
+        if col.kind == "hts" and is_num.any():  # a number cell that lost digits after the point
+            shown = u_raw.to_numpy(dtype=object)[codes[bad]]
+            frac = (key == "hts_bad") & is_num[bad] & np.array(["." in str(x) for x in shown], dtype=bool)
+            key = np.where(frac, "hts_number_fraction", key)
+        problems = pd.DataFrame({
+            "row_number": rn[bad], "column": col.name,
+            "value": u_raw.to_numpy(dtype=object)[codes[bad]], "key": key,
+        })
+    value_u = res["value"]
+    ok_u = ~bad_u & ~empty_u
+    if col.kind in _FLOAT_KINDS or col.kind == "quantity":
+        v = np.where(ok_u, value_u.to_numpy(dtype=float, na_value=np.nan), np.nan)
+        value = v[codes]
+    elif col.kind == "flag":
+        v = np.where(ok_u, value_u.to_numpy(dtype=object) == True, False)  # noqa: E712 - objects, not bools
+        value = v[codes]
+    elif col.kind == "date":
+        v = value_u.to_numpy(dtype="datetime64[ns]").copy()
+        v[~ok_u] = np.datetime64("NaT")
+        value = v[codes]
+    else:
+        v = value_u.to_numpy(dtype=object).copy()
+        v[~ok_u] = None
+        value = _take_str(v, codes)
+    note_u = res["note"].to_numpy(dtype=object)
+    has_note_u = (note_u != "") & ok_u
+    notes = None
+    if has_note_u.any():
+        rows = np.flatnonzero(has_note_u[codes])
+        notes = np.full(n, "", dtype=object)
+        notes[rows] = note_u[codes[rows]]
+    return ColumnCheck(value, problems, notes, codes)
+
+
+def _check_datetimes(col, series: pd.Series, rn: np.ndarray) -> ColumnCheck:  # noqa: ANN001
+    """A column that already holds datetimes (a caller's frame): the calendar day as written, also when the
+    values carry a time zone (the local day, not converted to UTC); years outside the range are problems."""
+    s = series
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    days = s.dt.normalize().to_numpy(dtype="datetime64[ns]").copy()
+    years = pd.Series(days).dt.year.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isnan(years) & ((years < DATE_MIN_YEAR) | (years > DATE_MAX_YEAR))
+    problems = None
+    if bad.any():
+        problems = pd.DataFrame({"row_number": rn[bad], "column": col.name,
+                                 "value": pd.Series(days[bad]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+                                 "key": "date_range"})
+    empty = np.isnat(days)
+    if col.required and empty.any():
+        miss = pd.DataFrame({"row_number": rn[empty], "column": col.name, "value": "", "key": "missing"})
+        problems = miss if problems is None else pd.concat([problems, miss], ignore_index=True)
+    days[bad] = np.datetime64("NaT")
+    return ColumnCheck(days, problems, codes=days.view(np.int64))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -566,84 +698,16 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
         header = by_canonical.get(col.name)
         if header is None:
             continue
-        series = frame[header].reset_index(drop=True)
-        kind = "money_positive" if col.name == "unit_value" else col.kind
-        if kind == "text":  # ids, SKUs, descriptions: nothing to check but presence, so no detour through uniques
-            raw_text = cell_text(series)[0]
-            stripped = _strip(raw_text)
-            empty = (stripped == "").to_numpy(dtype=bool)
-            if col.required and empty.any():
-                problems.append(pd.DataFrame({
-                    "row_number": rn[empty], "column": col.name,
-                    "value": raw_text[empty].to_numpy(dtype=object), "key": "missing",
-                }))
-            values[col.name] = stripped.where(~empty)
-            free_text.append(raw_text)
-            continue
-        fast, shown = None, None
-        if kind in ("money_positive", "money", "quantity") and not raw.decimal_comma:
-            fast = _typed_numbers(series)  # a column read as numbers (an Excel number column, Arrow's float64)
-            if fast is None:
-                raw_text = cell_text(series)[0]
-                fast = _fast_numbers(raw_text)
-                shown = raw_text
-        if fast is not None:  # plain numbers (the usual case): checked whole, no detour through unique texts
-            v, empty, failed = fast
-            code = _number_problem_codes(v, failed, kind)
-            code[empty] = _NK["missing"] if col.required else 0
-            bad = code != 0
-            if bad.any():
-                problems.append(pd.DataFrame({
-                    "row_number": rn[bad], "column": col.name,
-                    "value": shown[bad].to_numpy(dtype=object) if shown is not None else _format_numbers(v[bad]),
-                    "key": _NUMBER_KEYS[code[bad]],
-                }))
-            v[bad | empty] = np.nan
-            values[col.name] = v
-            all_codes.append(np.where(np.isnan(v), -1.0, v).view(np.int64))
-            continue
-        codes, u_raw, is_num = _unique_cells(series)
-        all_codes.append(codes)
-        u = u_raw.str.strip()
-        empty_u = (u == "").to_numpy(dtype=bool)
-        res = _check_for(col.name)(u, decimal_comma=raw.decimal_comma)
-        problem_u = res["problem"].to_numpy(dtype=object).copy()
-        problem_u[empty_u] = "missing" if col.required else ""
-        bad_u = problem_u != ""
-        bad = bad_u[codes] if n else np.zeros(0, dtype=bool)
-        if bad.any():
-            key = problem_u[codes[bad]]
-            if col.kind == "hts" and is_num.any():  # a number cell that lost digits after the point
-                shown = u_raw.to_numpy(dtype=object)[codes[bad]]
-                frac = (key == "hts_bad") & is_num[bad] & np.array(["." in str(x) for x in shown], dtype=bool)
-                key = np.where(frac, "hts_number_fraction", key)
-            problems.append(pd.DataFrame({
-                "row_number": rn[bad], "column": col.name,
-                "value": u_raw.to_numpy(dtype=object)[codes[bad]], "key": key,
-            }))
-        value_u = res["value"]
-        ok_u = ~bad_u & ~empty_u
-        if col.kind in _FLOAT_KINDS or col.kind == "quantity":
-            v = np.where(ok_u, value_u.to_numpy(dtype=float, na_value=np.nan), np.nan)
-            values[col.name] = v[codes]
-        elif col.kind == "flag":
-            v = np.where(ok_u, value_u.to_numpy(dtype=object) == True, False)  # noqa: E712 - objects, not bools
-            values[col.name] = v[codes]
-        elif col.kind == "date":
-            v = value_u.to_numpy(dtype="datetime64[ns]").copy()
-            v[~ok_u] = np.datetime64("NaT")
-            values[col.name] = v[codes]
-        else:
-            v = value_u.to_numpy(dtype=object).copy()
-            v[~ok_u] = None
-            values[col.name] = _take_str(v, codes)
-        note_u = res["note"].to_numpy(dtype=object)
-        has_note_u = (note_u != "") & ok_u
-        if has_note_u.any():
-            rows = np.flatnonzero(has_note_u[codes])
-            new = np.full(n, "", dtype=object)
-            new[rows] = note_u[codes[rows]]
-            notes = _add_note(notes, pd.Series(new, dtype=object))
+        got = check_column(col.name, frame[header].reset_index(drop=True), rn, raw.decimal_comma)
+        values[col.name] = got.value
+        if got.problems is not None:
+            problems.append(got.problems)
+        if got.codes is not None:
+            all_codes.append(got.codes)
+        if got.text is not None:
+            free_text.append(got.text)
+        if got.notes is not None:
+            notes = _add_note(notes, pd.Series(got.notes, dtype=object))
 
     if raw.merged:
         m = pd.DataFrame(raw.merged, columns=["row_number", "header"])
@@ -821,7 +885,7 @@ def empty_rejects() -> pd.DataFrame:
     })
 
 
-_FLOAT_KINDS = ("money", "share", "rate")
+_FLOAT_KINDS = ("money", "share", "rate", "weight")
 
 
 def _assemble(raw: RawTable, used: dict[str, str], values: dict[str, object], rn: np.ndarray,
