@@ -83,3 +83,153 @@ def test_a_column_that_never_tells_the_order_still_refuses_to_guess():
     res = _csv("order_id,hts_code,origin_country,unit_value,ship_date\nA1,610910,CN,5,03/04/2025\nA2,610910,CN,5,05/05/2025\n")
     assert list(_problems(res)) == [(2, "ship_date")]
     assert res.lines["ship_date"].tolist() == [pd.Timestamp("2025-05-05")]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 7. the engine's boundary: one validation place for files, the API and frames handed to the engine
+
+
+from conftest import AS_OF, make_lines  # noqa: E402
+
+import costimpact  # noqa: E402
+from costimpact.landed.engine import price_lines, resolve_scenario  # noqa: E402
+
+# case P1 of the worked cases: a CN cotton T-shirt, $24, express, 2025-09-01; Section 301 (List 1, 7.5%) = $1.80
+P1 = {"order_id": "A", "hts_code": "6109.10.00", "origin_country": "CN", "shipping_mode": "express",
+      "quantity": 1.0, "unit_value": 24.0, "freight_cost": 8.0, "ship_date": "2025-09-01"}
+
+
+def _engine(aset, rows, scenario="actual"):  # noqa: ANN001
+    return price_lines(make_lines(rows), aset, resolve_scenario(aset, scenario), AS_OF)
+
+
+@pytest.mark.parametrize("cell", ["no", "No", "否", "false", "0", ""])
+def test_engine_reads_a_no_in_s301_exclusion_as_no(aset, cell):
+    out, rejects, _ = _engine(aset, [{**P1, "s301_exclusion": cell}])
+    assert rejects.empty
+    assert out["duty_s301_usd"].tolist() == [1.80] and not out["s301_exclusion_applied"].any()
+
+
+def test_engine_rejects_an_unreadable_exclusion_cell_instead_of_claiming_it(aset):
+    out, rejects, _ = _engine(aset, [{**P1, "s301_exclusion": "maybe"}])
+    assert out.empty
+    assert rejects[["row_number", "column", "value"]].values.tolist() == [[2, "s301_exclusion", "maybe"]]
+
+
+def test_engine_names_a_missing_unit_value_as_missing(aset):
+    out, rejects, _ = _engine(aset, [{**P1, "unit_value": np.nan}, {**P1, "order_id": "B", "unit_value": -5.0}])
+    assert out.empty
+    by_row = {int(r.row_number): r.problem for r in rejects.itertuples()}
+    assert by_row[2] == "empty; this column is required. Fill it in."
+    assert by_row[3].startswith("got -5; expected a number greater than 0")
+
+
+def test_engine_survives_partly_missing_row_numbers(aset):
+    frame = make_lines([P1, {**P1, "order_id": "B"}, {**P1, "order_id": "C"}])
+    frame["row_number"] = [5, np.nan, 7]
+    out, rejects, _ = price_lines(frame, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert rejects.empty
+    # the line without a number is numbered on from the largest given, so no two lines share one
+    assert out["row_number"].tolist() == [5, 8, 7]
+    assert out["duty_s301_usd"].tolist() == [1.80, 1.80, 1.80]
+
+
+def test_engine_prices_a_timezone_aware_date_on_its_local_day(aset):
+    frame = make_lines([P1])
+    frame["ship_date"] = pd.Series([pd.Timestamp("2025-09-01 23:30", tz="America/Los_Angeles")])
+    out, rejects, _ = price_lines(frame, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert rejects.empty
+    assert out["price_date"].tolist() == [pd.Timestamp("2025-09-01")]
+    assert out["duty_s301_usd"].tolist() == [1.80]
+
+
+# 6205.30.20, men's shirts of man-made fibres: 29.1 cents/kg + 25.9% (a compound MFN rate per kg)
+SHIRT = {"order_id": "S", "hts_code": "6205.30.20", "origin_country": "VN", "shipping_mode": "express",
+         "quantity": 4, "unit_value": 10.0, "ship_date": "2025-09-01"}
+
+
+def test_engine_refuses_a_negative_weight(aset):
+    out, rejects, _ = _engine(aset, [{**SHIRT, "unit_weight_kg": -30.0}])
+    assert out.empty
+    assert rejects[["row_number", "column"]].values.tolist() == [[2, "unit_weight_kg"]]
+    assert rejects["problem"][0].startswith("got -30; expected the net weight of one unit in kg, greater than 0")
+
+
+def test_file_with_a_decimal_comma_weight_prices_the_kg_duty():
+    data = ("order_id;hts_code;origin_country;unit_value;quantity;ship_date;unit_weight_kg\n"
+            "S;6205.30.20;VN;10;4;2025-09-01;0,250\n")
+    res = costimpact.price_orders(data.encode(), as_of=AS_OF)
+    assert res.rejects.empty, res.rejects.to_dict("records")
+    # 25.9% x $40 = $10.36, plus $0.291/kg x 0.25 kg x 4 = $0.291: $10.651, $10.65 to the cent
+    assert res.lines["duty_mfn_usd"].tolist() == [10.65]
+
+
+def test_file_with_a_negative_weight_is_rejected_at_import():
+    res = _csv("order_id,hts_code,origin_country,unit_value,unit_weight_kg\nS,6205.30.20,VN,10,-30\nT,6205.30.20,VN,10,0.5\n")
+    assert list(_problems(res)) == [(2, "unit_weight_kg")]
+    assert res.lines["unit_weight_kg"].tolist() == [0.5]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 8. a dispatch date is not the entry date: the entry is assumed dispatch + the mode's transit days
+
+
+def _priced(text: str):
+    return costimpact.price_orders(text.encode(), as_of=AS_OF)
+
+
+def test_dispatch_date_is_shifted_by_the_transit_days_of_its_mode():
+    # de minimis ended for every origin on 2025-08-29. Dispatched by express on 2025-08-26, the goods enter on
+    # 2025-08-30 (4 days, assumptions/us/entry/transit_days.toml): no de minimis
+    res = _priced("订单号,HS编码,原产国,申报单价,运输方式,发货日期\nA,6109.10.00,VN,50,express,2025-08-26\n")
+    line = res.lines.iloc[0]
+    assert line["ship_date"] == pd.Timestamp("2025-08-30") and line["price_date"] == pd.Timestamp("2025-08-30")
+    assert line["entry_date_assumed_days"] == 4
+    assert line["entry_type"] != "de_minimis" and line["duty_total_usd"] > 0
+    assert line["evidence_grade"] == "U"  # the transit days are an unverified assumption
+    assert "us/entry/transit_days" in set(res.used["parameter"])  # listed with the assumptions used
+
+
+def test_ocean_dispatch_takes_longer_and_entry_dates_stay_as_given():
+    res = _priced("order_id,hts_code,origin_country,unit_value,shipping_mode,dispatch date\n"
+                  "A,6109.10.00,VN,50,ocean_freight,2025-08-01\n")
+    assert res.lines["ship_date"].tolist() == [pd.Timestamp("2025-08-31")]
+    entry = _priced("订单号,HS编码,原产国,申报单价,运输方式,入境日期\nA,6109.10.00,VN,50,express,2025-08-26\n")
+    line = entry.lines.iloc[0]
+    assert line["ship_date"] == pd.Timestamp("2025-08-26") and line["entry_type"] == "de_minimis"
+    assert "entry_date_assumed_days" not in entry.lines or pd.isna(line["entry_date_assumed_days"])
+
+
+def test_transit_days_are_an_editable_assumption(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "assumptions"
+    shutil.copytree(Path(costimpact.__file__).resolve().parents[2] / "assumptions", folder)
+    path = folder / "us" / "entry" / "transit_days.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        'key = "express"\nfrom = 2000-01-01\nvalue = 4', 'key = "express"\nfrom = 2000-01-01\nvalue = 1'), encoding="utf-8")
+    res = costimpact.price_orders("订单号,HS编码,原产国,申报单价,运输方式,发货日期\nA,6109.10.00,VN,50,express,2025-08-26\n".encode(),
+                                  as_of=AS_OF, assumptions=folder)
+    line = res.lines.iloc[0]
+    assert line["ship_date"] == pd.Timestamp("2025-08-27") and line["entry_type"] == "de_minimis"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 4. an empty consignee is no consignee, whatever the pandas version
+
+
+def test_engine_text_of_a_missing_cell_is_empty():
+    from costimpact.landed.engine import _text
+
+    got = _text(pd.Series(["b1 ", None, np.nan, ""], dtype=object))
+    assert got.tolist() == ["b1", "", "", ""]
+
+
+def test_two_orders_without_consignee_are_not_pooled_into_one_buyer():
+    # 2025-03-03: de minimis $800 per consignee per day for VN goods. Two $500 orders with no buyer id are two
+    # shipments under $800 each; pooled as one "nan" buyer they would be $1,000 and dutiable
+    res = _priced("order_id,hts_code,origin_country,unit_value,ship_date,consignee_id,shipping_mode\n"
+                  "A1,6109100010,VN,500,2025-03-03,,express\nA2,6109100010,VN,500,2025-03-03,,express\n")
+    assert res.lines["entry_type"].tolist() == ["de_minimis", "de_minimis"]
+    assert res.lines["duty_total_usd"].tolist() == [0.0, 0.0]
