@@ -489,6 +489,7 @@ def _check_date(u: pd.Series, **_: object) -> pd.DataFrame:
     bad = dates.isna().to_numpy() & (problem == "")
     problem[bad] = "date_bad"
     years = dates.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    years = np.where(np.isnan(years), year, years)  # a year pandas cannot hold (0001) is still out of range
     out_of_range = ~np.isnan(years) & ((years < DATE_MIN_YEAR) | (years > DATE_MAX_YEAR))
     problem[out_of_range] = "date_range"
     dates[problem != ""] = pd.NaT
