@@ -233,3 +233,51 @@ def test_two_orders_without_consignee_are_not_pooled_into_one_buyer():
                   "A1,6109100010,VN,500,2025-03-03,,express\nA2,6109100010,VN,500,2025-03-03,,express\n")
     assert res.lines["entry_type"].tolist() == ["de_minimis", "de_minimis"]
     assert res.lines["duty_total_usd"].tolist() == [0.0, 0.0]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 6. every sheet of a workbook with the order headers is read; the others are named
+
+
+def _workbook(sheets: dict[str, list[list]]) -> bytes:
+    import xlsxwriter
+
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                ws.write(i, j, v)
+    wb.close()
+    return buf.getvalue()
+
+
+HEAD = ["order_id", "hts_code", "origin_country", "unit_value"]
+
+
+def test_three_monthly_sheets_are_all_read_and_a_notes_sheet_is_named():
+    data = _workbook({
+        "Jan": [HEAD, ["J1", "6109100012", "CN", 5], ["J2", "6109100012", "CN", 6]],
+        "Notes": [["remarks"], ["prices in USD"]],
+        "Feb": [HEAD, ["F1", "6109100012", "CN", 7]],
+        "Mar": [["订单号", "HS编码", "原产国", "申报单价"], ["M1", "6109100012", "CN", 8], ["M2", "6109100012", "CN", -1]],
+    })
+    res = read_orders(data, "orders.xlsx")
+    assert res.rows_read == 5 and res.rows_priced == 4 and res.rows_rejected == 1
+    assert res.lines["order_id"].tolist() == ["J1", "J2", "F1", "M1"]
+    assert res.lines["unit_value"].tolist() == [5.0, 6.0, 7.0, 8.0]
+    # the first sheet keeps its spreadsheet rows; the 2nd and 3rd order sheets are numbered apart
+    assert res.lines["row_number"].tolist() == [2, 3, 10_000_002, 20_000_002]
+    assert res.lines["sheet"].tolist() == ["Jan", "Jan", "Feb", "Mar"]
+    assert res.rejects[["row_number", "column", "sheet"]].values.tolist() == [[20_000_003, "unit_value", "Mar"]]
+    assert res.sheets == ("Jan", "Feb", "Mar") and res.sheets_skipped == ("Notes",)
+    summary = res.summary()
+    assert summary.startswith("read 5 rows: 4 priced, 1 rejected; sheets read: Jan, Feb, Mar")
+    assert summary.endswith("; sheets not read (no order headers): Notes")
+
+
+def test_a_named_sheet_is_read_alone():
+    data = _workbook({"Jan": [HEAD, ["J1", "6109100012", "CN", 5]], "Feb": [HEAD, ["F1", "6109100012", "CN", 7]]})
+    res = read_orders(data, "orders.xlsx", sheet="Feb")
+    assert res.lines["order_id"].tolist() == ["F1"] and res.lines["row_number"].tolist() == [2]
