@@ -26,11 +26,11 @@ CHECKED = ("unit_value", "quantity", "freight_cost", "ship_date", "dispatch_date
 ASSUMED_DAYS = "entry_date_assumed_days"
 
 
-def check_lines(lines: pd.DataFrame, aset: AssumptionSet) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def check_lines(lines: pd.DataFrame, aset: AssumptionSet) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     """(the lines that passed, with checked columns in their contract types; rejects; transit periods used).
 
-    The transit frame is aligned to the lines that passed: ``period_id`` and ``evidence`` where an entry date
-    was assumed from a dispatch date, empty elsewhere.
+    The transit frame (None when no entry date was assumed) is aligned to the lines that passed: ``period_id``
+    and ``evidence`` where an entry date was assumed from a dispatch date, empty elsewhere.
     """
     from costimpact.orders.normalize import _rejects, check_column
 
@@ -50,7 +50,7 @@ def check_lines(lines: pd.DataFrame, aset: AssumptionSet) -> tuple[pd.DataFrame,
     if len(rejects):
         keep = ~np.isin(rows, rejects["row_number"].to_numpy())
         src = src.loc[keep].reset_index(drop=True)
-        transit = transit.loc[keep].reset_index(drop=True)
+        transit = None if transit is None else transit.loc[keep].reset_index(drop=True)
     return src, rejects, transit
 
 
@@ -72,19 +72,18 @@ def row_numbers(src: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _assume_entry_dates(src: pd.DataFrame, aset: AssumptionSet) -> pd.DataFrame:
+def _assume_entry_dates(src: pd.DataFrame, aset: AssumptionSet) -> pd.DataFrame | None:
     """Fill ``ship_date`` from ``dispatch_date`` + the mode's transit days where only the dispatch date is given."""
     n = len(src)
-    none = pd.DataFrame({"period_id": np.full(n, "", dtype=object), "evidence": np.full(n, "", dtype=object)})
     if "dispatch_date" not in src.columns:
-        return none
+        return None
     dispatch = pd.Series(src["dispatch_date"].to_numpy(dtype="datetime64[ns]"))
     entry = pd.Series(src["ship_date"].to_numpy(dtype="datetime64[ns]")) if "ship_date" in src.columns \
         else pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
     need = (entry.isna() & dispatch.notna()).to_numpy()
     src[ASSUMED_DAYS] = np.nan
     if not need.any() or P_TRANSIT not in aset.params:
-        return none
+        return None
     if "shipping_mode" in src.columns:
         mode = src["shipping_mode"].astype(object).where(src["shipping_mode"].notna(), "").astype(str).str.strip()
         mode = mode.mask(mode == "", "express")
@@ -97,5 +96,5 @@ def _assume_entry_dates(src: pd.DataFrame, aset: AssumptionSet) -> pd.DataFrame:
     entry[use] = dispatch.to_numpy()[use] + pd.to_timedelta(days[use], unit="D").to_numpy()
     src["ship_date"] = entry
     src[ASSUMED_DAYS] = np.where(use, days, np.nan)
-    return pd.DataFrame({"period_id": np.where(use, got["period_id"].astype(object), ""),
-                         "evidence": np.where(use, got["evidence"].astype(object), "")})
+    return pd.DataFrame({"period_id": np.where(use, got["period_id"].to_numpy(dtype=object), ""),
+                         "evidence": np.where(use, got["evidence"].to_numpy(dtype=object), "")}, dtype=object)

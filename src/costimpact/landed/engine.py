@@ -185,8 +185,9 @@ def price_lines(
     w = _Work(aset, scenario, base.iloc[sel].reset_index(drop=True), base["row"].to_numpy()[sel])
     w.grade = np.maximum(_grade_rank(w.P["fx_grade"]), _grade_rank(w.P["evidence"]))
     w.note(w.P["fx_pid"])
-    w.note(transit["period_id"].iloc[sel].reset_index(drop=True), transit["period_id"].to_numpy()[sel] != "",
-           transit["evidence"].iloc[sel].reset_index(drop=True))
+    if transit is not None:  # entry dates assumed from dispatch dates: the transit days used, graded
+        t_used = transit.iloc[sel].reset_index(drop=True)
+        w.note(t_used["period_id"], t_used["period_id"].to_numpy() != "", t_used["evidence"])
     apply_customs_value(w, unit_value.to_numpy()[sel], freight.to_numpy()[sel])
     apply_shipments(w)
     apply_de_minimis(w)

@@ -577,8 +577,12 @@ def check_column(name: str, series: pd.Series, rn: np.ndarray, decimal_comma: bo
         return ColumnCheck(stripped.where(~empty), problems, text=raw_text)
     if kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
         return _check_datetimes(col, series, rn)
+    if kind == "flag" and pd.api.types.is_bool_dtype(series.dtype) and not series.isna().any():
+        return ColumnCheck(series.to_numpy(dtype=bool), codes=series.to_numpy(dtype=np.int64))
     fast, shown = None, None
-    if kind in ("money_positive", "money", "quantity", "weight") and not decimal_comma:
+    if kind in ("share", "rate"):  # numbers already (a caller's frame, the engine's input): checked whole
+        fast = _typed_numbers(series)
+    elif kind in ("money_positive", "money", "quantity", "weight") and not decimal_comma:
         fast = _typed_numbers(series)  # a column read as numbers (an Excel number column, Arrow's float64)
         if fast is None:
             raw_text = cell_text(series)[0]
