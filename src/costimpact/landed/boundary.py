@@ -44,7 +44,8 @@ def check_lines(lines: pd.DataFrame, aset: AssumptionSet) -> tuple[pd.DataFrame,
         got = check_column(name, src[name], rows)
         if got.problems is not None:
             problems.append(got.problems)
-        src[name] = got.value
+        if not _numbers_already(src[name]):  # numbers stay as given (an int quantity stays int); others normalised
+            src[name] = got.value
     transit = _assume_entry_dates(src, aset)
     rejects = _rejects(problems)
     if len(rejects):
@@ -52,6 +53,10 @@ def check_lines(lines: pd.DataFrame, aset: AssumptionSet) -> tuple[pd.DataFrame,
         src = src.loc[keep].reset_index(drop=True)
         transit = None if transit is None else transit.loc[keep].reset_index(drop=True)
     return src, rejects, transit
+
+
+def _numbers_already(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype)
 
 
 def row_numbers(src: pd.DataFrame) -> np.ndarray:
