@@ -281,3 +281,10 @@ def test_a_named_sheet_is_read_alone():
     data = _workbook({"Jan": [HEAD, ["J1", "6109100012", "CN", 5]], "Feb": [HEAD, ["F1", "6109100012", "CN", 7]]})
     res = read_orders(data, "orders.xlsx", sheet="Feb")
     assert res.lines["order_id"].tolist() == ["F1"] and res.lines["row_number"].tolist() == [2]
+
+
+def test_a_copied_sheet_is_read_and_its_lines_say_they_repeat_another_sheet():
+    rows = [HEAD, ["J1", "6109100012", "CN", 5]]
+    res = read_orders(_workbook({"Jan": rows, "Jan (2)": rows}), "orders.xlsx")
+    assert res.rows_read == 2 and res.rows_priced == 2
+    assert res.lines["notes"].tolist() == ["", "same as row 2 (Jan)"]

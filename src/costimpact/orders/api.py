@@ -99,7 +99,29 @@ def _normalize_sheets(tables: list[RawTable], mapping: dict[str, str] | None,
         all_lines.append(lines.assign(sheet=raw.sheet))
         all_rejects.append(rejects.assign(sheet=raw.sheet))
         used_all.update(used)
-    return (pd.concat(all_lines, ignore_index=True), pd.concat(all_rejects, ignore_index=True), used_all)
+    lines = pd.concat(all_lines, ignore_index=True)
+    return _note_copies_across_sheets(lines), pd.concat(all_rejects, ignore_index=True), used_all
+
+
+def _note_copies_across_sheets(lines: pd.DataFrame) -> pd.DataFrame:
+    """A line identical (in every canonical column) to a line of an earlier sheet is priced, as within a sheet,
+    and says so: a copied sheet would otherwise double an order without a word."""
+    from costimpact.orders.columns import CANONICAL
+    from costimpact.orders.messages import text
+
+    if not len(lines):
+        return lines
+    cols = [c for c in CANONICAL if c in lines.columns]
+    group = lines.groupby(cols, dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(lines))).groupby(group).transform("first").to_numpy()
+    sheet = lines["sheet"].to_numpy(dtype=object)
+    copy = sheet != sheet[first]
+    if copy.any():
+        where = [f"{lines['row_number'].iloc[i]} ({sheet[i]})" for i in first[copy]]
+        new = pd.Series([text("note.duplicate", value=w) for w in where], dtype=object)
+        old = lines["notes"].to_numpy(dtype=object)[copy]
+        lines.loc[copy, "notes"] = np.where(old == "", new, old + "; " + new)
+    return lines
 
 
 def read_orders_path(path: str | Path, **kw: object) -> ImportResult:
