@@ -82,7 +82,9 @@ def _col(df: pd.DataFrame, name: str, default: object) -> pd.Series:
 def _text(s: pd.Series) -> pd.Series:
     """Text (pandas' vectorised string dtype) with missing values as empty strings (never "nan", whatever the
     pandas version: on pandas 2 ``astype("str")`` writes a missing value as the text "nan")."""
-    return s.astype(object).where(s.notna(), "").astype("str").str.strip()
+    if str(s.dtype) != "str":  # pandas 3's text dtype keeps a missing cell missing; an object column may not
+        s = s.astype(object).where(s.notna(), "")
+    return s.astype("str").fillna("").str.strip()
 
 
 def layer_name(param: Parameter) -> str:
