@@ -288,3 +288,11 @@ def test_a_copied_sheet_is_read_and_its_lines_say_they_repeat_another_sheet():
     res = read_orders(_workbook({"Jan": rows, "Jan (2)": rows}), "orders.xlsx")
     assert res.rows_read == 2 and res.rows_priced == 2
     assert res.lines["notes"].tolist() == ["", "same as row 2 (Jan)"]
+
+
+def test_workbook_number_cells_keep_their_value_beside_decimal_comma_text():
+    # a workbook column of real numbers (2.125) and one text cell written with a decimal comma ("0,5")
+    data = _workbook({"orders": [HEAD, ["A", "6109100012", "CN", 2.125], ["B", "6109100012", "CN", "0,5"]]})
+    res = read_orders(data, "orders.xlsx")
+    assert res.rejects.empty
+    assert res.lines["unit_value"].tolist() == [2.125, 0.5]

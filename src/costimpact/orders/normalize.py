@@ -145,15 +145,22 @@ def _match(s: pd.Series, pattern: re.Pattern) -> np.ndarray:
 _CURRENCY_MARKS = re.compile(r"^(?:US\$|USD|\$)\s*|\s*(?:USD|US\$|\$)$", re.I)
 
 
-def _parse_numbers(u: pd.Series, decimal_comma: bool = False, percent: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _parse_numbers(u: pd.Series, decimal_comma: bool = False, percent: bool = False,
+                   numeric: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(float values, parse failed, problem key or "") for the unique texts of one column.
 
     Thousands separators, ``$`` and (optionally) ``%`` are allowed. The decimal mark is decided for the whole
     column from all its cells (:func:`decimal_mark`), never cell by cell: ``2.125`` beside ``0,5`` is 2125, beside
     ``1.5`` it is 2.125. A cell that reads differently under the two marks while the column does not tell which
-    is meant is refused with the two readings, not guessed.
+    is meant is refused with the two readings, not guessed. ``numeric`` marks texts that come from number cells
+    (a workbook's): they are numbers already, read as written and left out of the column's decision.
     """
     why = np.full(len(u), "", dtype=object)
+    if numeric is not None and numeric.any():
+        vals, failed, why = _parse_numbers(u.where(~numeric, ""), decimal_comma, percent)
+        vals[numeric] = pd.to_numeric(u[numeric], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        failed[numeric] = np.isnan(vals[numeric]) | np.isinf(vals[numeric])
+        return vals, failed, why
     has_comma = u.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
     if not decimal_comma and not has_comma.any():  # the usual case: dots only, read as decimal points
         vals = pd.to_numeric(u, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
@@ -268,8 +275,8 @@ def _number_problems(vals: np.ndarray, failed: np.ndarray, kind: str, why: np.nd
 
 
 def _check_number(kind: str):  # noqa: ANN202
-    def check(u: pd.Series, decimal_comma: bool = False, **_: object) -> pd.DataFrame:
-        vals, failed, why = _parse_numbers(u, decimal_comma, percent=kind in ("share", "rate"))
+    def check(u: pd.Series, decimal_comma: bool = False, numeric: np.ndarray | None = None, **_: object) -> pd.DataFrame:
+        vals, failed, why = _parse_numbers(u, decimal_comma, percent=kind in ("share", "rate"), numeric=numeric)
         problem = _number_problems(vals, failed, kind, why)
         return _result(np.where(problem == "", vals, np.nan), problem)
 
@@ -605,7 +612,9 @@ def check_column(name: str, series: pd.Series, rn: np.ndarray, decimal_comma: bo
     codes, u_raw, is_num = _unique_cells(series)
     u = u_raw.str.strip()
     empty_u = (u == "").to_numpy(dtype=bool)
-    res = _check_for(col.name)(u, decimal_comma=decimal_comma)
+    numeric_u = np.zeros(len(u), dtype=bool)  # texts of number cells (a workbook's): numbers, whatever the marks
+    numeric_u[codes[is_num]] = True
+    res = _check_for(col.name)(u, decimal_comma=decimal_comma, numeric=numeric_u)
     problem_u = res["problem"].to_numpy(dtype=object).copy()
     problem_u[empty_u] = "missing" if col.required else ""
     bad_u = problem_u != ""
