@@ -296,3 +296,30 @@ def test_workbook_number_cells_keep_their_value_beside_decimal_comma_text():
     res = read_orders(data, "orders.xlsx")
     assert res.rejects.empty
     assert res.lines["unit_value"].tolist() == [2.125, 0.5]
+
+
+def test_a_mapping_can_say_that_a_dispatch_header_holds_entry_dates():
+    res = read_orders("订单号,HS编码,原产国,申报单价,发货日期\nA,6109.10.00,VN,50,2025-08-26\n".encode(), "o.csv",
+                      mapping={"发货日期": "ship_date"})
+    assert res.lines["ship_date"].tolist() == [pd.Timestamp("2025-08-26")]
+    assert res.lines["dispatch_date"].isna().all()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+def _comma_text(cents: int) -> str:
+    whole, frac = divmod(cents, 100)
+    return f"{whole:,}".replace(",", ".") + f",{frac:02d}"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=99_999_999), min_size=1, max_size=8), st.booleans())
+def test_any_column_written_in_one_convention_reads_back_exactly(cents, comma):
+    # every cell written with two decimals in one convention (thousands grouped): the column decides itself
+    cells = [_comma_text(c) if comma else f"{c // 100:,}.{c % 100:02d}" for c in cents]
+    body = "".join(f'A{i};610910;CN;"{v}"\n' for i, v in enumerate(cells))
+    res = _csv("order_id;hts_code;origin_country;unit_value\n" + body)
+    assert res.rejects.empty, (cells, res.rejects.to_dict("records"))
+    assert res.lines["unit_value"].tolist() == [c / 100 for c in cents]
