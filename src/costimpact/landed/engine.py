@@ -17,6 +17,7 @@ from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach, v
 from costimpact.assumptions.lookup import asof_join, postal_periods
 from costimpact.errors import ArgumentError
 from costimpact.i18n import t
+from costimpact.landed.boundary import check_lines
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.result import ENTRY_TYPES, FEE_DETAIL_COLUMNS, MODES, REJECT_COLUMNS, LayerInfo
 
@@ -54,7 +55,7 @@ class _Rejects:
         if not mask.any():
             return
         m = np.asarray(mask, dtype=bool)
-        vals = values[m].astype(str).to_numpy()
+        vals = _text(values[m]).to_numpy(dtype=object)  # a missing value shows as "" (never takes another's message)
         n = int(m.sum())
         extra = {k: (v[m].astype(str).to_numpy() if isinstance(v, pd.Series) else np.full(n, v, dtype=object)) for k, v in fmt.items()}
         # Messages are formatted once per distinct combination, then joined back to the rows.
@@ -79,7 +80,10 @@ def _col(df: pd.DataFrame, name: str, default: object) -> pd.Series:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Text (pandas' vectorised string dtype) with missing values as empty strings."""
+    """Text (pandas' vectorised string dtype) with missing values as empty strings (never "nan", whatever the
+    pandas version: on pandas 2 ``astype("str")`` writes a missing value as the text "nan")."""
+    if str(s.dtype) != "str":  # pandas 3's text dtype keeps a missing cell missing; an object column may not
+        s = s.astype(object).where(s.notna(), "")
     return s.astype("str").fillna("").str.strip()
 
 
@@ -171,8 +175,8 @@ def price_lines(
     their row number and reason; every other line comes out, in input order, through the steps below.
     """
     aset = with_scenario(aset, scenario)
-    src = lines.reset_index(drop=True)
-    rej = _Rejects()
+    src, boundary_rejects, transit = check_lines(lines, aset)  # the one place input cells are checked
+    rej = _Rejects([boundary_rejects] if len(boundary_rejects) else [])
     base, unit_value, freight = _read_lines(src, scenario, as_of, rej)
     hts_key = apply_hts_treatment(base, src, aset, rej)
     apply_currency(base, aset, rej)
@@ -183,6 +187,9 @@ def price_lines(
     w = _Work(aset, scenario, base.iloc[sel].reset_index(drop=True), base["row"].to_numpy()[sel])
     w.grade = np.maximum(_grade_rank(w.P["fx_grade"]), _grade_rank(w.P["evidence"]))
     w.note(w.P["fx_pid"])
+    if transit is not None:  # entry dates assumed from dispatch dates: the transit days used, graded
+        t_used = transit.iloc[sel].reset_index(drop=True)
+        w.note(t_used["period_id"], t_used["period_id"].to_numpy() != "", t_used["evidence"])
     apply_customs_value(w, unit_value.to_numpy()[sel], freight.to_numpy()[sel])
     apply_shipments(w)
     apply_de_minimis(w)
