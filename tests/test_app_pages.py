@@ -456,13 +456,22 @@ def test_a_read_in_a_server_leaves_the_collector_on(monkeypatch):
     from costimpact.orders import readers
 
     seen = []
-    monkeypatch.setattr(readers, "_read_xlsx", lambda *a: seen.append(gc.isenabled()))
+
+    class Opened(Exception):
+        pass
+
+    def open_workbook(*_a):  # noqa: ANN002, ANN202
+        seen.append(gc.isenabled())
+        raise Opened
+
+    monkeypatch.setattr(readers, "_open_workbook", open_workbook)
     other = threading.Event()
     session = threading.Thread(target=other.wait)  # another session's thread
     session.start()
     try:
         assert gc.isenabled()
-        readers.read_xlsx_bytes(b"", "orders.xlsx")
+        with pytest.raises(Opened):
+            readers.read_xlsx_bytes(b"", "orders.xlsx")
     finally:
         other.set()
         session.join()
