@@ -1,0 +1,323 @@
+"""Find US tariff lines from the words sellers type, in Chinese or English, offline.
+
+Each 8-digit line of the search tables (``assumptions/us/search/``) is one document with three fields: the US
+description path (heading > subheading > line, and its statistical lines), China's official names of its heading
+and six-digit subheading, and the seller names the team wrote for it. Ranking is BM25 per field, summed with field
+weights; a query word is also searched as the tariff words the synonym table maps it to. Chinese text is cut into
+character bigrams (no dictionary needed); English words are lower-cased and reduced to a simple stem, and a word
+the texts never use is matched to the closest one they do (rapidfuzz) so that a typo still finds its line.
+
+The index is built once per assumption set (content hash) and kept in memory and in a disk cache, so a query
+answers in milliseconds.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from costimpact.assumptions import AssumptionSet
+
+LINES, HEADINGS, CN_SUBHEADINGS = "us/search/us_lines", "us/search/headings", "us/search/cn_subheadings"
+SELLER_NAMES, SYNONYMS = "us/search/seller_names", "us/search/synonyms"
+INDEX_VERSION = "2"
+# Field weights and BM25 constants: a seller name is the strongest evidence, the official Chinese name next.
+# A seller name is a short alternative, not prose: its field has no length normalisation (b = 0).
+FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75), "seller": (2.5, 0.0)}
+K1 = 1.2
+EXPANSION_WEIGHT = 0.6
+HEADING_WEIGHT = 0.5  # share of the best line's score in a heading that its sibling lines also get
+
+_CJK = re.compile(r"[\u3400-\u9fff]+")
+_WORD = re.compile(r"[a-z0-9]+")
+_STOP = frozenset(
+    "a an and or of the for to in on with without by as at from not other others thereof therefor whether than "
+    "nesoi its their be is are such kind used use including parts part new hot sale pcs pc set sets piece pieces "
+    "pack 1pc 2pcs high quality".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width forms to ASCII, compatibility ideographs) and lower case."""
+    return unicodedata.normalize("NFKC", str(text or "")).lower()
+
+
+@functools.lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A small English stemmer: plurals and a few suffixes, enough to meet 'shirts' and 'shirt'."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """Chinese runs as character bigrams (a single character alone), English words stemmed, stop words and
+    words with digits dropped."""
+    text = normalize(text)
+    out: list[str] = []
+    for run in _CJK.findall(text):
+        out.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+    out.extend(stem(w) for w in _WORD.findall(_CJK.sub(" ", text)) if w.isalpha() and w not in _STOP)
+    return out
+
+
+@dataclass(frozen=True)
+class Index:
+    hts: np.ndarray  # 8-digit codes, one per document
+    heading: np.ndarray  # document -> heading number (0..H-1)
+    terms: dict[str, int]  # term -> row of the postings (compressed sparse rows over documents)
+    indptr: np.ndarray
+    doc_ids: np.ndarray
+    impacts: np.ndarray  # field-weighted BM25 impact of the term in the document
+    english_vocab: tuple[str, ...]
+    synonyms: dict[str, tuple[str, ...]]  # seller word (normalised) -> tariff tokens
+    docs: pd.DataFrame  # hts, description, description_zh, seller_names, evidence_zh
+
+
+def _field_postings(parts: list[list[str]], field: str, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """One field's BM25 impacts (query term frequency taken as 1) as (term * n_docs + doc, impact), terms
+    numbered in ``vocab``. ``parts`` are the field's pieces (heading, line, ...), each a list as long as the
+    documents; a piece shared by many documents is tokenised once."""
+    weight, b = FIELDS[field]
+    cache: dict[str, list[int]] = {}
+    ids: list[int] = []
+    docs: list[int] = []
+    for i, texts in enumerate(zip(*parts, strict=True)):
+        for text in texts:
+            got = cache.get(text)
+            if got is None:
+                got = cache[text] = [vocab.setdefault(t, len(vocab)) for t in tokens(text)]
+            ids.extend(got)
+            docs.extend([i] * len(got))
+    n = len(parts[0])
+    doc = np.asarray(docs, dtype=np.int64)
+    keys, tf = np.unique(np.asarray(ids, dtype=np.int64) * n + doc, return_counts=True)
+    term, doc_of = keys // n, keys % n
+    lengths = np.bincount(doc, minlength=n).astype(float)
+    norm = K1 * (1 - b + b * lengths / (lengths.mean() or 1.0))
+    df = np.bincount(term)[term]
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    return keys, weight * idf * tf * (K1 + 1) / (tf + norm[doc_of])
+
+
+def build_index(aset: AssumptionSet) -> Index:
+    """The search index of an assumption set's search tables."""
+    lines = aset.table(LINES).sort_values("hts").reset_index(drop=True)
+    heads = aset.table(HEADINGS).set_index("hs4")
+    subs = aset.table(CN_SUBHEADINGS).set_index("hs6")["name_zh"]
+    hts = lines["hts"].astype(str)
+    h4, h6 = hts.str[:4], hts.str[:6]
+    head_en = h4.map(heads["description"]).fillna("")
+    sub_zh = h6.map(subs).fillna("")
+    head_zh = h4.map(heads["name_zh"]).fillna("")
+    seller = _seller_text(aset.table(SELLER_NAMES), hts)
+    vocab: dict[str, int] = {}
+    parts = [
+        _field_postings([head_en.tolist(), lines["description"].tolist(), lines["detail"].tolist()], "en", vocab),
+        _field_postings([head_zh.tolist(), sub_zh.tolist()], "zh", vocab),
+        _field_postings([seller["text"].tolist()], "seller", vocab),
+    ]
+    keys, where = np.unique(np.concatenate([k for k, _ in parts]), return_inverse=True)  # by term, then document
+    impacts = np.bincount(where, weights=np.concatenate([v for _, v in parts]))
+    n = len(hts)
+    indptr = np.searchsorted(keys // n, np.arange(len(vocab) + 1))
+    syn = aset.table(SYNONYMS)
+    synonyms = {normalize(t).strip(): tuple(tokens(e)) for t, e in zip(syn["term"], syn["expansion"], strict=True)}
+    heading_ids, _ = pd.factorize(h4)
+    description = head_en + np.where(lines["description"] != "", " > " + lines["description"], "")
+    docs = pd.DataFrame(
+        {
+            "hts": hts.to_numpy(),
+            "description": description.str.strip().to_numpy(),
+            "description_zh": np.where(sub_zh != "", sub_zh, head_zh),
+            "seller_names": seller["names"].to_numpy(),
+        }
+    )
+    return Index(
+        hts=hts.to_numpy().astype(str),
+        heading=np.asarray(heading_ids),
+        terms=vocab,
+        indptr=indptr,
+        doc_ids=(keys % n).astype(np.int32),
+        impacts=impacts.astype(np.float32),
+        english_vocab=tuple(t for t in vocab if t.isascii()),
+        synonyms=synonyms,
+        docs=docs,
+    )
+
+
+def _seller_text(names: pd.DataFrame, hts: pd.Series) -> pd.DataFrame:
+    """For each line (``hts`` sorted), the seller names of every prefix (4, 6 or 8 digits) it falls under."""
+    codes = hts.to_numpy().astype(str)
+    text = [""] * len(codes)
+    shown = [""] * len(codes)
+    for prefix, zh, en in zip(names["hts"].astype(str), names["name_zh"], names["name_en"], strict=True):
+        lo, hi = np.searchsorted(codes, prefix), np.searchsorted(codes, prefix + ":")  # ':' sorts after '9'
+        words = f"{zh} {en}".replace("|", " ")
+        first = " / ".join(x for x in (zh.split("|")[0], en.split("|")[0]) if x)
+        for i in range(lo, hi):
+            text[i] += " " + words
+            shown[i] = f"{shown[i]}; {first}" if shown[i] else first
+    return pd.DataFrame({"text": text, "names": shown})
+
+
+def _cache_dir() -> Path | None:
+    root = os.environ.get("COSTIMPACT_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "costimpact")
+    try:
+        Path(root).mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return Path(root)
+
+
+_INDEXES: dict[tuple[str, str], Index] = {}
+
+
+def get_index(aset: AssumptionSet) -> Index:
+    """The index of ``aset``, built once per content hash: kept in memory, and pickled in the user's cache
+    folder so the next process loads it instead of building it."""
+    key = (str(aset.root), aset.content_hash)
+    if key in _INDEXES:
+        return _INDEXES[key]
+    folder = _cache_dir()
+    name = f"hts-search-{INDEX_VERSION}-{hashlib.sha256('|'.join(key).encode()).hexdigest()[:16]}.pickle"
+    index = None
+    if folder is not None and (folder / name).is_file():
+        try:
+            with (folder / name).open("rb") as fh:
+                index = pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            index = None
+    if not isinstance(index, Index):
+        index = build_index(aset)
+        if folder is not None:
+            tmp = folder / f"{name}.{os.getpid()}.tmp"
+            try:
+                with tmp.open("wb") as fh:
+                    pickle.dump(index, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                tmp.replace(folder / name)
+                old = sorted(folder.glob("hts-search-*.pickle"), key=lambda p: p.stat().st_mtime)[:-4]
+                for stale in old:  # each edit of the assumptions leaves one; keep the four newest
+                    stale.unlink(missing_ok=True)
+            except OSError:
+                tmp.unlink(missing_ok=True)
+    if len(_INDEXES) >= 4:
+        _INDEXES.clear()
+    _INDEXES[key] = index
+    return index
+
+
+def _query_terms(index: Index, query: str) -> dict[str, float]:
+    """Query tokens with weights: the words typed, typo-corrected, plus the synonym table's expansions."""
+    from rapidfuzz import fuzz, process
+
+    text = normalize(query)
+    terms: dict[str, float] = {}
+    for tok in tokens(text):
+        if tok not in index.terms and tok.isascii() and len(tok) >= 4:
+            best = process.extractOne(tok, index.english_vocab, scorer=fuzz.ratio, score_cutoff=85)
+            tok = best[0] if best else tok
+        terms[tok] = max(terms.get(tok, 0.0), 1.0)
+    words = set(_WORD.findall(text)) | {stem(w) for w in _WORD.findall(text)}
+    for term, expansion in index.synonyms.items():
+        hit = term in words if term.isascii() else term in text
+        if hit:
+            for tok in expansion:
+                terms[tok] = max(terms.get(tok, 0.0), EXPANSION_WEIGHT)
+    return terms
+
+
+def score(index: Index, query: str) -> np.ndarray:
+    """Each line's score for ``query``: its BM25 sum plus a share of the best score in its heading."""
+    scores = np.zeros(len(index.hts), dtype=np.float64)
+    for tok, w in _query_terms(index, query).items():
+        row = index.terms.get(tok)
+        if row is not None:
+            lo, hi = index.indptr[row], index.indptr[row + 1]
+            scores[index.doc_ids[lo:hi]] += w * index.impacts[lo:hi]  # a document appears once per term
+    best = np.zeros(int(index.heading.max()) + 1)
+    np.maximum.at(best, index.heading, scores)
+    return scores + HEADING_WEIGHT * best[index.heading]
+
+
+def format_hts(code: str) -> str:
+    """8518302000 -> 8518.30.20.00; 85183020 -> 8518.30.20."""
+    code = str(code)
+    return ".".join([code[:4]] + [code[i : i + 2] for i in range(4, len(code), 2)])
+
+
+def search_hts(aset: AssumptionSet, query: str, limit: int = 10) -> pd.DataFrame:
+    """The US lines best matching ``query``: a code (digits, dots allowed) lists the lines under it; words rank
+    every line. Columns: hts (8 digits), description, description_zh (China's official name of the six-digit
+    subheading), seller_names (the team's names, unverified), mfn_text and the schedule row's source and
+    evidence when the loaded schedule has the line (empty otherwise), score."""
+    index = get_index(aset)
+    q = (query or "").strip()
+    digits = re.sub(r"[\s.]", "", q)
+    if not q:
+        picked, scores = np.arange(0), np.zeros(0)
+    elif digits.isdigit():
+        picked = np.flatnonzero(np.char.startswith(index.hts.astype(str), digits[:8]))[:limit]
+        scores = np.ones(len(picked))
+    else:
+        s = score(index, q)
+        top = np.argsort(-s, kind="stable")[:limit]
+        picked = top[s[top] > 0]
+        scores = s[picked]
+    out = index.docs.iloc[picked].reset_index(drop=True)
+    out["score"] = np.round(scores, 3)
+    return _with_schedule(aset, out)
+
+
+def _with_schedule(aset: AssumptionSet, hits: pd.DataFrame) -> pd.DataFrame:
+    """Add the loaded schedule's rate text, source and grade for each line (its 8-digit row, else the first
+    10-digit row under it)."""
+    from costimpact.landed.engine import HTS_TABLE
+
+    table = aset.table(HTS_TABLE)
+    keys = table["hts"].astype(str)
+    cols = [c for c in ("mfn_text", "source", "evidence") if c in table]
+    rows = table.assign(_hts8=keys.str[:8], _len=keys.str.len()).sort_values(["_hts8", "_len", "hts"]).drop_duplicates("_hts8")
+    merged = hits.merge(rows.set_index("_hts8")[cols], left_on="hts", right_index=True, how="left")
+    for c in ("mfn_text", "source", "evidence"):
+        merged[c] = merged[c].fillna("").astype(str) if c in merged else ""
+    merged["in_schedule"] = merged["hts"].isin(set(rows["_hts8"]))
+    return merged.reset_index(drop=True)
+
+
+def suggest_for_code(aset: AssumptionSet, code: str, words: str = "", limit: int = 3) -> pd.DataFrame:
+    """Lines to offer for a rejected code: the seller's own words about the product when given (searched within
+    the code's heading first), else the lines sharing the longest prefix with the code."""
+    index = get_index(aset)
+    digits = re.sub(r"\D", "", str(code or ""))
+    hts = index.hts.astype(str)
+    for n in (8, 6, 4):
+        if len(digits) >= n:
+            near = np.flatnonzero(np.char.startswith(hts, digits[:n]))
+            if near.size:
+                break
+    else:
+        near = np.arange(0)
+    if words.strip():
+        s = score(index, words)
+        if near.size:
+            s[near] += s.max() * 0.5  # the code's heading wins ties with another heading
+        top = np.argsort(-s, kind="stable")[:limit]
+        picked = top[s[top] > 0]
+    else:
+        picked = near[:limit]
+    out = index.docs.iloc[picked].reset_index(drop=True)
+    return _with_schedule(aset, out)
