@@ -69,7 +69,8 @@ def tokens(text: str) -> list[str]:
     text = normalize(text)
     out: list[str] = []
     for run in _CJK.findall(text):
-        out.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+        out.extend(run)
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
     out.extend(stem(w) for w in _WORD.findall(_CJK.sub(" ", text)) if w.isalpha() and w not in _STOP)
     return out
 
@@ -304,7 +305,7 @@ def suggest_for_code(aset: AssumptionSet, code: str, words: str = "", limit: int
     index = get_index(aset)
     digits = re.sub(r"\D", "", str(code or ""))
     hts = index.hts.astype(str)
-    for n in (8, 6, 4):
+    for n in (8, 6, 4, 2):
         if len(digits) >= n:
             near = np.flatnonzero(np.char.startswith(hts, digits[:n]))
             if near.size:
@@ -321,3 +322,39 @@ def suggest_for_code(aset: AssumptionSet, code: str, words: str = "", limit: int
         picked = near[:limit]
     out = index.docs.iloc[picked].reset_index(drop=True)
     return _with_schedule(aset, out)
+
+
+def _label(row: pd.Series, zh: bool) -> str:
+    """'8518.30.20 蓝牙耳机: 耳机、耳塞…': the code, the team's seller name if any, the official words."""
+    name = str(row.get("seller_names") or "").split("; ")[0]
+    name = name.split(" / ")[0 if zh else -1] if name else ""
+    official = str(row["description_zh"] if zh else str(row["description"]).split(" > ")[-1])
+    text = f"{name}: {official}" if name else official
+    return f"{format_hts(row['hts'])} {text[:48]}"
+
+
+def suggest_for_rejects(aset: AssumptionSet, rejects: pd.DataFrame, lines: pd.DataFrame | None = None, limit: int = 3) -> pd.DataFrame:
+    """Codes to offer beside every line rejected for its HTS code: row_number, suggested_hts ('; '-joined
+    8-digit codes), suggested_en and suggested_zh (code and a short name each). The line's own ``description``
+    (from the imported ``lines``, matched on row_number) is searched when the order file has one."""
+    cols = ["row_number", "suggested_hts", "suggested_en", "suggested_zh"]
+    if rejects is None or rejects.empty or "column" not in rejects:
+        return pd.DataFrame(columns=cols)
+    bad = rejects.loc[rejects["column"] == "hts_code", ["row_number", "value"]].drop_duplicates("row_number")
+    words = pd.Series("", index=bad.index)
+    if lines is not None and "description" in lines and "row_number" in lines:
+        text = lines.drop_duplicates("row_number").set_index("row_number")["description"].astype(str)
+        words = bad["row_number"].map(text).fillna("").replace({"nan": "", "None": ""})
+    out = []
+    cache: dict[tuple[str, str], list] = {}
+    for row, code, said in zip(bad["row_number"], bad["value"].astype(str), words, strict=True):
+        key = (code, said)
+        if key not in cache:
+            hits = suggest_for_code(aset, code, said, limit=limit)
+            cache[key] = [
+                "; ".join(hits["hts"]),
+                " | ".join(_label(h, zh=False) for _, h in hits.iterrows()),
+                " | ".join(_label(h, zh=True) for _, h in hits.iterrows()),
+            ]
+        out.append([row, *cache[key]])
+    return pd.DataFrame(out, columns=cols)
