@@ -21,7 +21,7 @@ from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, pe
 from costimpact.assumptions.models import EVIDENCE_MARK
 from costimpact import orders
 from costimpact.errors import AssumptionError
-from costimpact.landed.hts import search_hts
+from costimpact.hts_search import search_hts
 from costimpact.report.workbook import write_report
 from costimpact.scenarios.compare import compare_results
 from costimpact.scenarios.timeline import policy_events
