@@ -29,7 +29,7 @@ from costimpact.assumptions import AssumptionSet
 
 LINES, HEADINGS, CN_SUBHEADINGS = "us/search/us_lines", "us/search/headings", "us/search/cn_subheadings"
 SELLER_NAMES, SYNONYMS = "us/search/seller_names", "us/search/synonyms"
-INDEX_VERSION = "2"
+INDEX_VERSION = "3"
 # Field weights and BM25 constants: a seller name is the strongest evidence, the official Chinese name next.
 # A seller name is a short alternative, not prose: its field has no length normalisation (b = 0).
 FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75), "seller": (2.5, 0.0)}
@@ -85,7 +85,7 @@ class Index:
     impacts: np.ndarray  # field-weighted BM25 impact of the term in the document
     english_vocab: tuple[str, ...]
     synonyms: dict[str, tuple[str, ...]]  # seller word (normalised) -> tariff tokens
-    docs: pd.DataFrame  # hts, description, description_zh, seller_names, evidence_zh
+    docs: dict[str, np.ndarray]  # description, description_zh (China's subheading name), seller_names
 
 
 def _field_postings(parts: list[list[str]], field: str, vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
@@ -139,14 +139,11 @@ def build_index(aset: AssumptionSet) -> Index:
     synonyms = {normalize(t).strip(): tuple(tokens(e)) for t, e in zip(syn["term"], syn["expansion"], strict=True)}
     heading_ids, _ = pd.factorize(h4)
     description = head_en + np.where(lines["description"] != "", " > " + lines["description"], "")
-    docs = pd.DataFrame(
-        {
-            "hts": hts.to_numpy(),
-            "description": description.str.strip().to_numpy(),
-            "description_zh": np.where(sub_zh != "", sub_zh, head_zh),
-            "seller_names": seller["names"].to_numpy(),
-        }
-    )
+    docs = {
+        "description": description.str.strip().to_numpy(dtype=object),
+        "description_zh": np.where(sub_zh != "", sub_zh, head_zh).astype(object),
+        "seller_names": seller["names"].to_numpy(dtype=object),
+    }
     return Index(
         hts=hts.to_numpy().astype(str),
         heading=np.asarray(heading_ids),
@@ -249,9 +246,16 @@ def score(index: Index, query: str) -> np.ndarray:
         if row is not None:
             lo, hi = index.indptr[row], index.indptr[row + 1]
             scores[index.doc_ids[lo:hi]] += w * index.impacts[lo:hi]  # a document appears once per term
-    best = np.zeros(int(index.heading.max()) + 1)
-    np.maximum.at(best, index.heading, scores)
+    starts = np.flatnonzero(np.r_[True, index.heading[1:] != index.heading[:-1]])  # lines are sorted by code
+    best = np.maximum.reduceat(scores, starts)
     return scores + HEADING_WEIGHT * best[index.heading]
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` highest scores, best first; ties in code order."""
+    k = min(k, len(scores))
+    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))]
 
 
 def format_hts(code: str) -> str:
@@ -271,32 +275,58 @@ def search_hts(aset: AssumptionSet, query: str, limit: int = 10) -> pd.DataFrame
     if not q:
         picked, scores = np.arange(0), np.zeros(0)
     elif digits.isdigit():
-        picked = np.flatnonzero(np.char.startswith(index.hts.astype(str), digits[:8]))[:limit]
+        picked = np.flatnonzero(np.char.startswith(index.hts, digits[:8]))[:limit]
         scores = np.ones(len(picked))
     else:
         s = score(index, q)
-        top = np.argsort(-s, kind="stable")[:limit]
+        top = _top(s, limit)
         picked = top[s[top] > 0]
         scores = s[picked]
-    out = index.docs.iloc[picked].reset_index(drop=True)
-    out["score"] = np.round(scores, 3)
-    return _with_schedule(aset, out)
+    return _result(aset, index, picked, scores)
 
 
-def _with_schedule(aset: AssumptionSet, hits: pd.DataFrame) -> pd.DataFrame:
-    """Add the loaded schedule's rate text, source and grade for each line (its 8-digit row, else the first
-    10-digit row under it)."""
-    from costimpact.landed.engine import HTS_TABLE
+_SCHEDULES: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = {}
 
-    table = aset.table(HTS_TABLE)
-    keys = table["hts"].astype(str)
-    cols = [c for c in ("mfn_text", "source", "evidence") if c in table]
-    rows = table.assign(_hts8=keys.str[:8], _len=keys.str.len()).sort_values(["_hts8", "_len", "hts"]).drop_duplicates("_hts8")
-    merged = hits.merge(rows.set_index("_hts8")[cols], left_on="hts", right_index=True, how="left")
-    for c in ("mfn_text", "source", "evidence"):
-        merged[c] = merged[c].fillna("").astype(str) if c in merged else ""
-    merged["in_schedule"] = merged["hts"].isin(set(rows["_hts8"]))
-    return merged.reset_index(drop=True)
+
+def _schedule_rows(aset: AssumptionSet) -> dict[str, tuple[str, str, str]]:
+    """8-digit line -> (rate text, source, grade) of the loaded schedule: its 8-digit row, else the first
+    10-digit row under it. Built once per assumption set."""
+    key = (str(aset.root), aset.content_hash)
+    if key not in _SCHEDULES:
+        from costimpact.landed.engine import HTS_TABLE
+
+        table = aset.table(HTS_TABLE)
+        keys = table["hts"].astype(str)
+        cols = [table[c].astype(str).tolist() if c in table else [""] * len(table) for c in ("mfn_text", "source", "evidence")]
+        order = sorted(range(len(table)), key=lambda i: (keys.iat[i][:8], len(keys.iat[i]), keys.iat[i]))
+        rows: dict[str, tuple[str, str, str]] = {}
+        for i in order:
+            rows.setdefault(keys.iat[i][:8], (cols[0][i], cols[1][i], cols[2][i]))
+        if len(_SCHEDULES) >= 4:
+            _SCHEDULES.clear()
+        _SCHEDULES[key] = rows
+    return _SCHEDULES[key]
+
+
+def _result(aset: AssumptionSet, index: Index, picked: np.ndarray, scores: np.ndarray | None = None) -> pd.DataFrame:
+    """The picked lines as a small frame, with the loaded schedule's rate text, source and grade (empty where
+    the schedule lacks the line) and whether it has it."""
+    sched = _schedule_rows(aset)
+    hts = index.hts[picked].tolist()
+    got = [sched.get(h) for h in hts]
+    out = {
+        "hts": hts,
+        "description": index.docs["description"][picked].tolist(),
+        "description_zh": index.docs["description_zh"][picked].tolist(),
+        "seller_names": index.docs["seller_names"][picked].tolist(),
+        "mfn_text": [g[0] if g else "" for g in got],
+        "source": [g[1] if g else "" for g in got],
+        "evidence": [g[2] if g else "" for g in got],
+        "in_schedule": [g is not None for g in got],
+    }
+    if scores is not None:
+        out["score"] = np.round(scores, 3).tolist()
+    return pd.DataFrame(out, columns=list(out))
 
 
 def suggest_for_code(aset: AssumptionSet, code: str, words: str = "", limit: int = 3) -> pd.DataFrame:
@@ -316,12 +346,11 @@ def suggest_for_code(aset: AssumptionSet, code: str, words: str = "", limit: int
         s = score(index, words)
         if near.size:
             s[near] += s.max() * 0.5  # the code's heading wins ties with another heading
-        top = np.argsort(-s, kind="stable")[:limit]
+        top = _top(s, limit)
         picked = top[s[top] > 0]
     else:
         picked = near[:limit]
-    out = index.docs.iloc[picked].reset_index(drop=True)
-    return _with_schedule(aset, out)
+    return _result(aset, index, picked)
 
 
 def _label(row: pd.Series, zh: bool) -> str:
