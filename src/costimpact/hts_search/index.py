@@ -29,12 +29,14 @@ from costimpact.assumptions import AssumptionSet
 
 LINES, HEADINGS, CN_SUBHEADINGS = "us/search/us_lines", "us/search/headings", "us/search/cn_subheadings"
 SELLER_NAMES, SYNONYMS = "us/search/seller_names", "us/search/synonyms"
-INDEX_VERSION = "3"
-# Field weights and BM25 constants: a seller name is the strongest evidence, the official Chinese name next.
-# A seller name is a short alternative, not prose: its field has no length normalisation (b = 0).
-FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75), "seller": (2.5, 0.0)}
+INDEX_VERSION = "4"
+# Field weights and BM25 constants (weight, b) of the official texts; a seller name the query says in full is the
+# strongest evidence (SELLER_WEIGHT times the summed rarity of its words).
+FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75)}
+SELLER_WEIGHT = 2.5
 K1 = 1.2
 EXPANSION_WEIGHT = 0.6
+UNIGRAM_WEIGHT = 0.3  # a single Chinese character of a longer word: some recall, little say in the order
 HEADING_WEIGHT = 0.5  # share of the best line's score in a heading that its sibling lines also get
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -85,6 +87,8 @@ class Index:
     impacts: np.ndarray  # field-weighted BM25 impact of the term in the document
     english_vocab: tuple[str, ...]
     synonyms: dict[str, tuple[str, ...]]  # seller word (normalised) -> tariff tokens
+    phrases: tuple[tuple[tuple[str, ...], int, int], ...]  # seller name tokens, first and end line it names
+    phrase_idf: dict[str, float]
     docs: dict[str, np.ndarray]  # description, description_zh (China's subheading name), seller_names
 
 
@@ -125,11 +129,16 @@ def build_index(aset: AssumptionSet) -> Index:
     sub_zh = h6.map(subs).fillna("")
     head_zh = h4.map(heads["name_zh"]).fillna("")
     seller = _seller_text(aset.table(SELLER_NAMES), hts)
+    phrases = _phrases(aset.table(SELLER_NAMES), hts)
+    df: dict[str, int] = {}
+    for toks, _, _ in phrases:
+        for tok in set(toks):
+            df[tok] = df.get(tok, 0) + 1
+    phrase_idf = {tok: float(np.log(1 + (len(phrases) - d + 0.5) / (d + 0.5))) for tok, d in df.items()}
     vocab: dict[str, int] = {}
     parts = [
         _field_postings([head_en.tolist(), lines["description"].tolist(), lines["detail"].tolist()], "en", vocab),
         _field_postings([head_zh.tolist(), sub_zh.tolist()], "zh", vocab),
-        _field_postings([seller["text"].tolist()], "seller", vocab),
     ]
     keys, where = np.unique(np.concatenate([k for k, _ in parts]), return_inverse=True)  # by term, then document
     impacts = np.bincount(where, weights=np.concatenate([v for _, v in parts]))
@@ -151,25 +160,45 @@ def build_index(aset: AssumptionSet) -> Index:
         indptr=indptr,
         doc_ids=(keys % n).astype(np.int32),
         impacts=impacts.astype(np.float32),
-        english_vocab=tuple(t for t in vocab if t.isascii()),
+        english_vocab=tuple(sorted({t for t in vocab if t.isascii()} | {t for t in phrase_idf if t.isascii()})),
         synonyms=synonyms,
+        phrases=tuple(phrases),
+        phrase_idf=phrase_idf,
         docs=docs,
     )
 
 
-def _seller_text(names: pd.DataFrame, hts: pd.Series) -> pd.DataFrame:
-    """For each line (``hts`` sorted), the seller names of every prefix (4, 6 or 8 digits) it falls under."""
+def phrase_tokens(text: str) -> tuple[str, ...]:
+    """The words a seller name is made of: English stems and Chinese bigrams (no single characters of longer
+    runs, which would let 宠物 alone stand for 宠物牵引绳)."""
+    toks = tokens(text)
+    runs = {ch for run in _CJK.findall(normalize(text)) if len(run) > 1 for ch in run}
+    return tuple(dict.fromkeys(t for t in toks if t not in runs))
+
+
+def _phrases(names: pd.DataFrame, hts: pd.Series) -> list[tuple[tuple[str, ...], int, int]]:
+    """Every seller name with the range of (sorted) lines its prefix covers."""
     codes = hts.to_numpy().astype(str)
-    text = [""] * len(codes)
+    out = []
+    for prefix, zh, en in zip(names["hts"].astype(str), names["name_zh"], names["name_en"], strict=True):
+        lo, hi = int(np.searchsorted(codes, prefix)), int(np.searchsorted(codes, prefix + ":"))  # ':' sorts after '9'
+        for name in [*zh.split("|"), *en.split("|")]:
+            toks = phrase_tokens(name)
+            if toks and hi > lo:
+                out.append((toks, lo, hi))
+    return out
+
+
+def _seller_text(names: pd.DataFrame, hts: pd.Series) -> pd.DataFrame:
+    """For each line (``hts`` sorted), the first seller names of every prefix (4, 6 or 8 digits) it falls under."""
+    codes = hts.to_numpy().astype(str)
     shown = [""] * len(codes)
     for prefix, zh, en in zip(names["hts"].astype(str), names["name_zh"], names["name_en"], strict=True):
-        lo, hi = np.searchsorted(codes, prefix), np.searchsorted(codes, prefix + ":")  # ':' sorts after '9'
-        words = f"{zh} {en}".replace("|", " ")
+        lo, hi = np.searchsorted(codes, prefix), np.searchsorted(codes, prefix + ":")
         first = " / ".join(x for x in (zh.split("|")[0], en.split("|")[0]) if x)
         for i in range(lo, hi):
-            text[i] += " " + words
             shown[i] = f"{shown[i]}; {first}" if shown[i] else first
-    return pd.DataFrame({"text": text, "names": shown})
+    return pd.DataFrame({"names": shown})
 
 
 def _cache_dir() -> Path | None:
@@ -218,37 +247,54 @@ def get_index(aset: AssumptionSet) -> Index:
     return index
 
 
-def _query_terms(index: Index, query: str) -> dict[str, float]:
-    """Query tokens with weights: the words typed, typo-corrected, plus the synonym table's expansions."""
+def _query_terms(index: Index, query: str) -> tuple[dict[str, float], set[str]]:
+    """Query tokens with weights (the words typed, typo-corrected, plus the synonym table's expansions), and
+    the typed words alone (typo-corrected), which seller names are matched against."""
     from rapidfuzz import fuzz, process
 
     text = normalize(query)
     terms: dict[str, float] = {}
     for tok in tokens(text):
-        if tok not in index.terms and tok.isascii() and len(tok) >= 4:
+        if tok not in index.terms and tok not in index.phrase_idf and tok.isascii() and len(tok) >= 4:
             best = process.extractOne(tok, index.english_vocab, scorer=fuzz.ratio, score_cutoff=85)
             tok = best[0] if best else tok
-        terms[tok] = max(terms.get(tok, 0.0), 1.0)
+        weight = UNIGRAM_WEIGHT if len(tok) == 1 and not tok.isascii() else 1.0
+        terms[tok] = max(terms.get(tok, 0.0), weight)
+    typed = set(terms)
     words = set(_WORD.findall(text)) | {stem(w) for w in _WORD.findall(text)}
     for term, expansion in index.synonyms.items():
         hit = term in words if term.isascii() else term in text
         if hit:
             for tok in expansion:
                 terms[tok] = max(terms.get(tok, 0.0), EXPANSION_WEIGHT)
-    return terms
+    return terms, typed
 
 
 def score(index: Index, query: str) -> np.ndarray:
     """Each line's score for ``query``: its BM25 sum plus a share of the best score in its heading."""
     scores = np.zeros(len(index.hts), dtype=np.float64)
-    for tok, w in _query_terms(index, query).items():
+    terms, typed = _query_terms(index, query)
+    for tok, w in terms.items():
         row = index.terms.get(tok)
         if row is not None:
             lo, hi = index.indptr[row], index.indptr[row + 1]
             scores[index.doc_ids[lo:hi]] += w * index.impacts[lo:hi]  # a document appears once per term
+    scores += _seller_scores(index, typed)
     starts = np.flatnonzero(np.r_[True, index.heading[1:] != index.heading[:-1]])  # lines are sorted by code
     best = np.maximum.reduceat(scores, starts)
     return scores + HEADING_WEIGHT * best[index.heading]
+
+
+def _seller_scores(index: Index, said: set[str]) -> np.ndarray:
+    """Each line's best seller-name match: a name counts only when the query says all of its words (one may be
+    missing from a name of four or more), weighted by how rare those words are among the names."""
+    best = np.zeros(len(index.hts), dtype=np.float64)
+    for toks, lo, hi in index.phrases:
+        hit = [t for t in toks if t in said]
+        if len(hit) == len(toks) or (len(toks) >= 4 and len(hit) >= len(toks) - 1):
+            value = SELLER_WEIGHT * sum(index.phrase_idf[t] for t in hit)
+            np.maximum(best[lo:hi], value, out=best[lo:hi])
+    return best
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:
