@@ -9,10 +9,11 @@ import unicodedata
 import pandas as pd
 
 from costimpact.assumptions.loader import load_assumptions
+from costimpact.assumptions.models import EVIDENCE_MARK
 from costimpact.errors import ArgumentError
 from costimpact.hts_search.index import format_hts, search_hts
 
-CSV_COLUMNS = ["hts", "description", "description_zh", "mfn_text", "seller_names", "in_schedule", "score"]
+CSV_COLUMNS = ["hts", "description", "description_zh", "mfn_text", "mfn_evidence", "seller_names", "in_schedule", "score"]
 
 
 def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
@@ -33,7 +34,7 @@ def _search(args: argparse.Namespace) -> int:
     if not 1 <= args.top <= 500:
         raise ArgumentError(f"--top {args.top}: expected a number of lines from 1 to 500")
     hits = search_hts(load_assumptions(args.assumptions), query, limit=args.top)
-    out = hits.assign(hts=hits["hts"].map(format_hts))[CSV_COLUMNS]
+    out = hits.assign(hts=hits["hts"].map(format_hts), mfn_evidence=hits["evidence"])[CSV_COLUMNS]
     if args.format == "csv":
         out.to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
@@ -64,9 +65,13 @@ def render_table(hits: pd.DataFrame) -> str:
     """One line per hit: code, rate text, Chinese name, seller names (graded U), English description."""
     if hits.empty:
         return "(no match)"
-    lines = [f"{'hts':<11} {'mfn':<10} {_cut('中文名称 description_zh', 30)} {_cut('seller names (U)', 30)} description"]
+    lines = [f"{'hts':<11} {'mfn':<14} {_cut('中文名称 description_zh', 30)} {_cut('seller names (U)', 30)} description"]
     for r in hits.itertuples(index=False):
-        rate = r.mfn_text or "-"
-        lines.append(f"{r.hts:<11} {_cut(rate, 10)} {_cut(r.description_zh, 30)} {_cut(r.seller_names or '-', 30)} {r.description[-90:]}")
-    lines.append("mfn: the loaded schedule's column-1 rate ('-' where it lacks the line); seller names are the team's (unverified)")
+        rate = f"{r.mfn_text} ({EVIDENCE_MARK.get(r.mfn_evidence, '?')})" if r.mfn_text else "-"
+        lines.append(f"{r.hts:<11} {_cut(rate, 14)} {_cut(r.description_zh, 30)} {_cut(r.seller_names or '-', 30)} {r.description[-90:]}")
+    lines.append(
+        "mfn: the loaded schedule's column-1 rate and its grade (C confirmed, C2 secondary, U unverified; '-' where the"
+        " schedule lacks the line); 中文名称: China's official six-digit name; seller names: the team's (U). A suggestion,"
+        " not a ruling."
+    )
     return "\n".join(lines)
