@@ -23,7 +23,8 @@ import unicodedata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent.parent / "shared" / "data"
+# ../shared/data beside the repository (a worktree sits one level deeper)
+DATA = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parents[1]) if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
 USITC_SOURCE = "usitc-2026-basic"
 CHINA_SOURCE = "china-tariff-2025"
 

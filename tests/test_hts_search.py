@@ -18,7 +18,8 @@ from costimpact.hts_search import index as hts_index
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = Path(__file__).with_name("data") / "hts_search_queries.csv"
-SHARED = ROOT.parents[1] / "shared" / "data"
+# ../shared/data beside the repository (a worktree sits one level deeper)
+SHARED = next((p / "shared" / "data" for p in (ROOT.parent, ROOT.parents[1]) if (p / "shared" / "data").is_dir()), ROOT.parent / "shared" / "data")
 USITC_CSV = SHARED / "usitc-hts-2026" / "hts_2026_basic_edition.csv"
 
 
@@ -158,10 +159,15 @@ def test_build_script_reproduces_the_shipped_tables(aset):
     spec = importlib.util.spec_from_file_location("build_hts_search", ROOT / "scripts" / "build_hts_search.py")
     build = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build)
-    rows, _ = build.read_us_lines(USITC_CSV)
+    rows, heads = build.read_us_lines(USITC_CSV)
     shipped = aset.table(hts_index.LINES)
-    assert [r["hts"] for r in rows] == list(shipped["hts"])
-    assert [r["description"] for r in rows] == list(shipped["description"])
+    for col in ("hts", "description", "detail"):
+        assert [r[col] for r in rows] == list(shipped[col]), col
+    shipped_heads = aset.table(hts_index.HEADINGS).set_index("hs4")["description"]
+    assert all(heads[h] == text for h, text in shipped_heads.items())
+    _, cn_subs = build.read_cn_names(SHARED / "china-tariff-names")
+    shipped_cn = aset.table(hts_index.CN_SUBHEADINGS).set_index("hs6")["name_zh"]
+    assert all(cn_subs[h] == name for h, name in shipped_cn.items())
 
 
 def test_cli_csv_and_table(capsys):
