@@ -7,7 +7,8 @@ Writes, under ``assumptions/us/search/``:
   without a number continue their parent by indent) and the text of its 10-digit statistical lines;
 - ``headings.csv``: each four-digit heading's US description and China's official name for it;
 - ``cn_subheadings.csv``: China's official tariff item names for every six-digit HS 2022 subheading (full-width
-  characters normalised), the deepest level the two schedules share.
+  characters normalised), the deepest level the two schedules share, with the names of China's own 8- and 10-digit
+  lines under it as search words for the subheading (never matched to a US 8-digit line).
 
 The hand-written tables beside them (``seller_names.csv``, ``synonyms.csv``) are not touched.
 
@@ -93,6 +94,19 @@ def read_cn_names(folder: Path) -> tuple[dict[str, str], dict[str, str]]:
     return table("heading.csv"), table("subheading.csv")
 
 
+def read_cn_details(folder: Path) -> dict[str, str]:
+    """China's 8- and 10-digit item names grouped by their six-digit subheading: search words only. China's
+    national lines are not the US lines, so they are never matched to a US 8-digit code, only to the subheading
+    the two schedules share."""
+    names: dict[str, dict[str, None]] = {}
+    for name in ("tariff-item.csv", "extension.csv"):
+        with (folder / name).open(encoding="utf-8-sig", newline="") as fh:
+            for r in csv.DictReader(fh):
+                text = unicodedata.normalize("NFKC", r["name"]).strip()
+                names.setdefault(r["code"].strip()[:6], {})[text] = None
+    return {code: "; ".join(found) for code, found in names.items()}
+
+
 def write(rows: list[dict[str, str]], path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
@@ -114,8 +128,15 @@ def main() -> None:
         {"hs4": h, "description": us_heads[h], "name_zh": cn_heads.get(h, ""), "source": f"{USITC_SOURCE}; {CHINA_SOURCE}", "evidence": "confirmed"}
         for h in sorted(kept)
     ]
+    details = read_cn_details(args.china)
     subs = [
-        {"hs6": code, "name_zh": name, "source": CHINA_SOURCE, "evidence": "confirmed"}
+        {
+            "hs6": code,
+            "name_zh": name,
+            "detail_zh": "; ".join(x for x in details.get(code, "").split("; ") if x and x != name),
+            "source": CHINA_SOURCE,
+            "evidence": "confirmed",
+        }
         for code, name in sorted(cn_subs.items())
         if len(code) == 6 and code[:4] in kept
     ]

@@ -29,10 +29,10 @@ from costimpact.assumptions import AssumptionSet
 
 LINES, HEADINGS, CN_SUBHEADINGS = "us/search/us_lines", "us/search/headings", "us/search/cn_subheadings"
 SELLER_NAMES, SYNONYMS = "us/search/seller_names", "us/search/synonyms"
-INDEX_VERSION = "4"
+INDEX_VERSION = "7"
 # Field weights and BM25 constants (weight, b) of the official texts; a seller name the query says in full is the
 # strongest evidence (SELLER_WEIGHT times the summed rarity of its words).
-FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75)}
+FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75), "zh_detail": (0.3, 0.75)}
 SELLER_WEIGHT = 2.5
 K1 = 1.2
 EXPANSION_WEIGHT = 0.6
@@ -73,7 +73,7 @@ def tokens(text: str) -> list[str]:
     for run in _CJK.findall(text):
         out.extend(run)
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
-    out.extend(stem(w) for w in _WORD.findall(_CJK.sub(" ", text)) if w.isalpha() and w not in _STOP)
+    out.extend(stem(w) for w in _WORD.findall(_CJK.sub(" ", text)) if w.isalpha() and w not in _STOP and (len(w) > 1 or w == "t"))
     return out
 
 
@@ -87,6 +87,7 @@ class Index:
     impacts: np.ndarray  # field-weighted BM25 impact of the term in the document
     english_vocab: tuple[str, ...]
     synonyms: dict[str, tuple[str, ...]]  # seller word (normalised) -> tariff tokens
+    zh_words: tuple[str, ...]  # Chinese synonym terms and seller names, longest first (for maximum matching)
     phrases: tuple[tuple[tuple[str, ...], int, int], ...]  # seller name tokens, first and end line it names
     phrase_idf: dict[str, float]
     docs: dict[str, np.ndarray]  # description, description_zh (China's subheading name), seller_names
@@ -122,7 +123,8 @@ def build_index(aset: AssumptionSet) -> Index:
     """The search index of an assumption set's search tables."""
     lines = aset.table(LINES).sort_values("hts").reset_index(drop=True)
     heads = aset.table(HEADINGS).set_index("hs4")
-    subs = aset.table(CN_SUBHEADINGS).set_index("hs6")["name_zh"]
+    cn = aset.table(CN_SUBHEADINGS).set_index("hs6")
+    subs = cn["name_zh"]
     hts = lines["hts"].astype(str)
     h4, h6 = hts.str[:4], hts.str[:6]
     head_en = h4.map(heads["description"]).fillna("")
@@ -139,13 +141,17 @@ def build_index(aset: AssumptionSet) -> Index:
     parts = [
         _field_postings([head_en.tolist(), lines["description"].tolist(), lines["detail"].tolist()], "en", vocab),
         _field_postings([head_zh.tolist(), sub_zh.tolist()], "zh", vocab),
+        _field_postings([h6.map(cn["detail_zh"]).fillna("").tolist()], "zh_detail", vocab),
     ]
     keys, where = np.unique(np.concatenate([k for k, _ in parts]), return_inverse=True)  # by term, then document
     impacts = np.bincount(where, weights=np.concatenate([v for _, v in parts]))
     n = len(hts)
     indptr = np.searchsorted(keys // n, np.arange(len(vocab) + 1))
     syn = aset.table(SYNONYMS)
-    synonyms = {normalize(t).strip(): tuple(tokens(e)) for t, e in zip(syn["term"], syn["expansion"], strict=True)}
+    synonyms = {normalize(t).strip(): phrase_tokens(e) for t, e in zip(syn["term"], syn["expansion"], strict=True)}
+    names = aset.table(SELLER_NAMES)
+    zh_words = {normalize(w).strip() for w in synonyms if not w.isascii()}
+    zh_words |= {normalize(w).strip() for cell in names["name_zh"] for w in cell.split("|") if w.strip()}
     heading_ids, _ = pd.factorize(h4)
     description = head_en + np.where(lines["description"] != "", " > " + lines["description"], "")
     docs = {
@@ -162,6 +168,7 @@ def build_index(aset: AssumptionSet) -> Index:
         impacts=impacts.astype(np.float32),
         english_vocab=tuple(sorted({t for t in vocab if t.isascii()} | {t for t in phrase_idf if t.isascii()})),
         synonyms=synonyms,
+        zh_words=tuple(sorted(zh_words, key=lambda w: (-len(w), w))),
         phrases=tuple(phrases),
         phrase_idf=phrase_idf,
         docs=docs,
@@ -247,26 +254,45 @@ def get_index(aset: AssumptionSet) -> Index:
     return index
 
 
+def _chinese_words(index: Index, text: str) -> list[str]:
+    """The synonym terms a Chinese query contains, longest first, a shorter one only where no longer known word
+    (a synonym term or a seller name) covers it: 鞋垫 keeps 鞋 from firing, 指甲剪 keeps 指甲 from firing."""
+    spans: list[tuple[int, int]] = []
+    found: list[str] = []
+    for word in index.zh_words:  # longest first
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            if not any(s < end and start < e for s, e in spans):
+                spans.append((start, end))
+                if word in index.synonyms:
+                    found.append(word)
+            start = text.find(word, start + 1)
+    return found
+
+
 def _query_terms(index: Index, query: str) -> tuple[dict[str, float], set[str]]:
     """Query tokens with weights (the words typed, typo-corrected, plus the synonym table's expansions), and
-    the typed words alone (typo-corrected), which seller names are matched against."""
+    the typed words alone (typo-corrected), which seller names are matched against. A synonym's expansion shares
+    one weight among its words, so a long expansion does not outvote a short one."""
     from rapidfuzz import fuzz, process
 
     text = normalize(query)
     terms: dict[str, float] = {}
     for tok in tokens(text):
-        if tok not in index.terms and tok not in index.phrase_idf and tok.isascii() and len(tok) >= 4:
-            best = process.extractOne(tok, index.english_vocab, scorer=fuzz.ratio, score_cutoff=85)
+        if tok not in index.terms and tok not in index.phrase_idf and tok.isascii() and len(tok) >= 5:
+            best = process.extractOne(tok, index.english_vocab, scorer=fuzz.ratio, score_cutoff=88)
             tok = best[0] if best else tok
         weight = UNIGRAM_WEIGHT if len(tok) == 1 and not tok.isascii() else 1.0
         terms[tok] = max(terms.get(tok, 0.0), weight)
     typed = set(terms)
     words = set(_WORD.findall(text)) | {stem(w) for w in _WORD.findall(text)}
-    for term, expansion in index.synonyms.items():
-        hit = term in words if term.isascii() else term in text
-        if hit:
-            for tok in expansion:
-                terms[tok] = max(terms.get(tok, 0.0), EXPANSION_WEIGHT)
+    hits = [t for t in index.synonyms if t.isascii() and t in words] + _chinese_words(index, text)
+    for term in hits:
+        expansion = index.synonyms[term]
+        share = EXPANSION_WEIGHT / max(1.0, len(expansion) / 2)
+        for tok in expansion:
+            terms[tok] = max(terms.get(tok, 0.0), share)
     return terms, typed
 
 

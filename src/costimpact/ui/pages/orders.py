@@ -173,7 +173,10 @@ def render_rejects(view: dict, imported=None) -> None:  # noqa: ANN001 - orders.
         described = None
         if lines is not None and "description" in lines:
             described = lines.loc[lines["row_number"].isin(rej["row_number"]), ["row_number", "description"]]
-        hints = code_suggestions(rej[["row_number", "column", "value"]], described, data.assumption_set().content_hash)
+        try:
+            hints = code_suggestions(rej[["row_number", "column", "value"]], described, data.assumption_set().content_hash)
+        except CostImpactError:  # an assumptions copy without the search tables: the rejects still show
+            hints = pd.DataFrame()
         hint = rej["row_number"].map(hints.set_index("row_number")["suggested_zh" if zh else "suggested_en"]) if len(hints) else None
         st.dataframe(
             pd.DataFrame(
