@@ -29,14 +29,16 @@ from costimpact.assumptions import AssumptionSet
 
 LINES, HEADINGS, CN_SUBHEADINGS = "us/search/us_lines", "us/search/headings", "us/search/cn_subheadings"
 SELLER_NAMES, SYNONYMS = "us/search/seller_names", "us/search/synonyms"
-INDEX_VERSION = "7"
+INDEX_VERSION = "8"
 # Field weights and BM25 constants (weight, b) of the official texts; a seller name the query says in full is the
 # strongest evidence (SELLER_WEIGHT times the summed rarity of its words).
 FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75), "zh_detail": (0.3, 0.75)}
 SELLER_WEIGHT = 2.5
 K1 = 1.2
 EXPANSION_WEIGHT = 0.6
-UNIGRAM_WEIGHT = 0.3  # a single Chinese character of a longer word: some recall, little say in the order
+UNIGRAM_WEIGHT = 0.3
+ATTRIBUTE_WEIGHT = 0.5  # words after the product's own ('for kids', 'with lid', Chinese words after a space)
+HEAD_WEIGHT = 1.5  # a single Chinese character of a longer word: some recall, little say in the order
 HEADING_WEIGHT = 0.5  # share of the best line's score in a heading that its sibling lines also get
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -254,6 +256,19 @@ def get_index(aset: AssumptionSet) -> Index:
     return index
 
 
+_SPLIT = re.compile(r"\s+(?:for|with|w/|in|to)\s+|[,;|(\[（]|\s+-\s+")
+
+
+def _segments(text: str) -> list[tuple[str, float]]:
+    """A listing title's parts: the product first, then uses and features ('for women', 'with lid'; in Chinese
+    the words after the first space), which say less about the tariff line."""
+    if _CJK.search(text):
+        parts = text.split()
+    else:
+        parts = [p for p in _SPLIT.split(text) if p and p.strip()]
+    return [(p, 1.0 if i == 0 else ATTRIBUTE_WEIGHT) for i, p in enumerate(parts)] or [(text, 1.0)]
+
+
 def _chinese_words(index: Index, text: str) -> list[str]:
     """The synonym terms a Chinese query contains, longest first, a shorter one only where no longer known word
     (a synonym term or a seller name) covers it: 鞋垫 keeps 鞋 from firing, 指甲剪 keeps 指甲 from firing."""
@@ -279,12 +294,16 @@ def _query_terms(index: Index, query: str) -> tuple[dict[str, float], set[str]]:
 
     text = normalize(query)
     terms: dict[str, float] = {}
-    for tok in tokens(text):
-        if tok not in index.terms and tok not in index.phrase_idf and tok.isascii() and len(tok) >= 5:
-            best = process.extractOne(tok, index.english_vocab, scorer=fuzz.ratio, score_cutoff=88)
-            tok = best[0] if best else tok
-        weight = UNIGRAM_WEIGHT if len(tok) == 1 and not tok.isascii() else 1.0
-        terms[tok] = max(terms.get(tok, 0.0), weight)
+    for part, (segment, segment_weight) in enumerate(_segments(text)):
+        toks = tokens(segment)
+        for i, tok in enumerate(toks):
+            if tok not in index.terms and tok not in index.phrase_idf and tok.isascii() and len(tok) >= 5:
+                best = process.extractOne(tok, index.english_vocab, scorer=fuzz.ratio, score_cutoff=88)
+                tok = best[0] if best else tok
+            weight = UNIGRAM_WEIGHT if len(tok) == 1 and not tok.isascii() else 1.0
+            if part == 0 and tok.isascii() and i == len(toks) - 1 and len(toks) > 1:
+                weight *= HEAD_WEIGHT  # English names end their first phrase on the product noun
+            terms[tok] = max(terms.get(tok, 0.0), weight * segment_weight)
     typed = set(terms)
     words = set(_WORD.findall(text)) | {stem(w) for w in _WORD.findall(text)}
     hits = [t for t in index.synonyms if t.isascii() and t in words] + _chinese_words(index, text)
