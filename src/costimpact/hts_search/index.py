@@ -1,11 +1,13 @@
 """Find US tariff lines from the words sellers type, in Chinese or English, offline.
 
-Each 8-digit line of the search tables (``assumptions/us/search/``) is one document with three fields: the US
-description path (heading > subheading > line, and its statistical lines), China's official names of its heading
-and six-digit subheading, and the seller names the team wrote for it. Ranking is BM25 per field, summed with field
-weights; a query word is also searched as the tariff words the synonym table maps it to. Chinese text is cut into
-character bigrams (no dictionary needed); English words are lower-cased and reduced to a simple stem, and a word
-the texts never use is matched to the closest one they do (rapidfuzz) so that a typo still finds its line.
+Each 8-digit line of the search tables (``assumptions/us/search/``) is a document with the US description path
+(heading > subheading > line, and its statistical lines), China's official names of its heading and six-digit
+subheading, and the names of China's own sub-lines under that subheading (search words only). Ranking is BM25
+over those fields with field weights, plus the team's seller names: a name counts when the query says all of its
+words. A query word is also searched as the tariff words the synonym table maps it to (Chinese synonyms by
+longest match). Chinese text is cut into characters and bigrams (no dictionary needed); English words are
+lower-cased and stemmed, and a word the texts never use is matched to the closest one they do (rapidfuzz), so a
+typo still finds its line. A listing title's first part (the product) weighs more than 'for ...'/'with ...'.
 
 The index is built once per assumption set (content hash) and kept in memory and in a disk cache, so a query
 answers in milliseconds.
@@ -36,9 +38,9 @@ FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75), "zh_detail": (0.3, 0.75)}
 SELLER_WEIGHT = 2.5
 K1 = 1.2
 EXPANSION_WEIGHT = 0.6
-UNIGRAM_WEIGHT = 0.3
+UNIGRAM_WEIGHT = 0.3  # a single Chinese character of a longer word: some recall, little say in the order
 ATTRIBUTE_WEIGHT = 0.5  # words after the product's own ('for kids', 'with lid', Chinese words after a space)
-HEAD_WEIGHT = 1.5  # a single Chinese character of a longer word: some recall, little say in the order
+HEAD_WEIGHT = 1.5  # the last word of an English title's first part, usually the product noun
 HEADING_WEIGHT = 0.5  # share of the best line's score in a heading that its sibling lines also get
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
