@@ -41,6 +41,7 @@ EXPANSION_WEIGHT = 0.6
 UNIGRAM_WEIGHT = 0.3  # a single Chinese character of a longer word: some recall, little say in the order
 ATTRIBUTE_WEIGHT = 0.5  # words after the product's own ('for kids', 'with lid', Chinese words after a space)
 HEAD_WEIGHT = 1.5  # the last word of an English title's first part, usually the product noun
+FIRST_PAGE, PER_HEADING = 5, 2  # the first five results show at most two lines of one heading
 HEADING_WEIGHT = 0.5  # share of the best line's score in a heading that its sibling lines also get
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -372,10 +373,26 @@ def search_hts(aset: AssumptionSet, query: str, limit: int = 10) -> pd.DataFrame
         scores = np.ones(len(picked))
     else:
         s = score(index, q)
-        top = _top(s, limit)
-        picked = top[s[top] > 0]
+        top = _top(s, max(limit, FIRST_PAGE * 8))
+        picked = _diverse(index, top[s[top] > 0])[:limit]
         scores = s[picked]
     return _result(aset, index, picked, scores)
+
+
+def _diverse(index: Index, ranked: np.ndarray) -> np.ndarray:
+    """The first page shows at most PER_HEADING lines of one heading, so a seller sees the other headings the
+    words could mean; the rest follow in score order."""
+    first: list[int] = []
+    rest: list[int] = []
+    seen: dict[int, int] = {}
+    for doc in ranked.tolist():
+        h = int(index.heading[doc])
+        if len(first) < FIRST_PAGE and seen.get(h, 0) < PER_HEADING:
+            first.append(doc)
+            seen[h] = seen.get(h, 0) + 1
+        else:
+            rest.append(doc)
+    return np.asarray(first + rest, dtype=np.int64)
 
 
 _SCHEDULES: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = {}
