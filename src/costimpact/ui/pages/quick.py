@@ -42,7 +42,7 @@ def render_hts_picker() -> tuple[str, dict | None]:
         desc = (r.get("description_zh") if zh else None) or str(r.get("description") or "").split(" > ")[-1]
         names = str(r.get("seller_names") or "").split("; ")[0]
         rate = r.get("mfn_text") or ""
-        return f"{r['hts']} · " + (f"{names} · " if names else "") + desc[:60] + (f" · {rate}" if rate else "")
+        return f"{r['hts']} · " + (f"{names} (U) · " if names else "") + desc[:60] + (f" · {rate}" if rate else "")
 
     i = st.selectbox(tr("quick.hts_pick", n=len(rows)), range(len(rows)), format_func=show, key=lkey("q_hts_pick"))
     row = rows[i]
