@@ -95,8 +95,10 @@ def _accuracy(aset, path: Path) -> tuple[int, float, float]:
     [
         # written after the first tables; its failures then showed which categories the seller names lacked
         ("hts_search_queries_late.csv", 0.85),
-        # written last, never looked at one by one: the cleanest estimate for names the tables were not written for
-        ("hts_search_queries_unseen.csv", 0.70),
+        # written after that; measured once untouched (top-5 74 %), then its misses were looked at and fixed
+        ("hts_search_queries_unseen.csv", 0.85),
+        # written last and never looked at one by one: the estimate for names the tables were not written for
+        ("hts_search_queries_final.csv", 0.60),
     ],
 )
 def test_heading_accuracy_on_names_written_later(aset, capsys, name, floor):
