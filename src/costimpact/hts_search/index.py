@@ -40,7 +40,7 @@ K1 = 1.2
 EXPANSION_WEIGHT = 0.6
 UNIGRAM_WEIGHT = 0.3  # a single Chinese character of a longer word: some recall, little say in the order
 ATTRIBUTE_WEIGHT = 0.5  # words after the product's own ('for kids', 'with lid', Chinese words after a space)
-HEAD_WEIGHT = 1.5  # the last word of an English title's first part, usually the product noun
+HEAD_WEIGHT = 1.5  # the last word of a title's first part, usually the product noun
 FIRST_PAGE, PER_HEADING = 5, 2  # the first five results show at most two lines of one heading
 HEADING_WEIGHT = 0.5  # share of the best line's score in a heading that its sibling lines also get
 
@@ -299,6 +299,8 @@ def _query_terms(index: Index, query: str) -> tuple[dict[str, float], set[str]]:
     terms: dict[str, float] = {}
     for part, (segment, segment_weight) in enumerate(_segments(text)):
         toks = tokens(segment)
+        runs = _CJK.findall(segment)
+        head_zh = runs[-1][-2:] if part == 0 and runs and len(runs[-1]) >= 2 else None
         for i, tok in enumerate(toks):
             if tok not in index.terms and tok not in index.phrase_idf and tok.isascii() and len(tok) >= 5:
                 best = process.extractOne(tok, index.english_vocab, scorer=fuzz.ratio, score_cutoff=88)
@@ -306,6 +308,8 @@ def _query_terms(index: Index, query: str) -> tuple[dict[str, float], set[str]]:
             weight = UNIGRAM_WEIGHT if len(tok) == 1 and not tok.isascii() else 1.0
             if part == 0 and tok.isascii() and i == len(toks) - 1 and len(toks) > 1:
                 weight *= HEAD_WEIGHT  # English names end their first phrase on the product noun
+            elif tok == head_zh and len(runs[-1]) > 2:
+                weight *= HEAD_WEIGHT  # so do Chinese ones: 男士羽绒马甲 is a 马甲 before it is 羽绒
             terms[tok] = max(terms.get(tok, 0.0), weight * segment_weight)
     typed = set(terms)
     words = set(_WORD.findall(text)) | {stem(w) for w in _WORD.findall(text)}
