@@ -289,28 +289,44 @@ def _chinese_words(index: Index, text: str) -> list[str]:
     return found
 
 
-def _query_terms(index: Index, query: str) -> tuple[dict[str, float], set[str]]:
-    """Query tokens with weights (the words typed, typo-corrected, plus the synonym table's expansions), and
-    the typed words alone (typo-corrected), which seller names are matched against. A synonym's expansion shares
-    one weight among its words, so a long expansion does not outvote a short one."""
+def _query_terms(index: Index, query: str) -> tuple[dict[str, float], set[str], set[str]]:
+    """Query tokens with weights (the words typed, typo-corrected, plus the synonym table's expansions), the
+    typed words alone (typo-corrected), which seller names are matched against, and the product noun's tokens.
+    Who the product is for and how it is sold (儿童, 女士, 套装, kids, women, set ...) weigh half; the last word
+    of the title's first part, the product noun, weighs HEAD_WEIGHT. A synonym's expansion shares one weight among
+    its words, so a long expansion does not outvote a short one."""
     from rapidfuzz import fuzz, process
 
     text = normalize(query)
     terms: dict[str, float] = {}
+    head: set[str] = set()
+
+    def add(tok: str, weight: float) -> None:
+        terms[tok] = max(terms.get(tok, 0.0), weight)
+
     for part, (segment, segment_weight) in enumerate(_segments(text)):
-        toks = tokens(segment)
-        runs = _CJK.findall(segment)
-        head_zh = runs[-1][-2:] if part == 0 and runs and len(runs[-1]) >= 2 else None
-        for i, tok in enumerate(toks):
+        core = segment
+        for word in _ATTR_ZH:
+            if word in core:
+                for tok in tokens(word):
+                    add(tok, ATTRIBUTE_WEIGHT * (UNIGRAM_WEIGHT if len(tok) == 1 else 1.0) * segment_weight)
+                core = core.replace(word, " ")
+        toks = tokens(core)
+        runs = _CJK.findall(core)
+        head_zh = runs[-1][-2:] if part == 0 and runs and len(runs[-1]) > 2 else None
+        english = [t for t in toks if t.isascii() and t not in _ATTR_EN]
+        head_en = english[-1] if part == 0 and len(english) > 1 else None
+        for tok in toks:
             if tok not in index.terms and tok not in index.phrase_idf and tok.isascii() and len(tok) >= 5:
                 best = process.extractOne(tok, index.english_vocab, scorer=fuzz.ratio, score_cutoff=88)
                 tok = best[0] if best else tok
             weight = UNIGRAM_WEIGHT if len(tok) == 1 and not tok.isascii() else 1.0
-            if part == 0 and tok.isascii() and i == len(toks) - 1 and len(toks) > 1:
-                weight *= HEAD_WEIGHT  # English names end their first phrase on the product noun
-            elif tok == head_zh and len(runs[-1]) > 2:
-                weight *= HEAD_WEIGHT  # so do Chinese ones: 男士羽绒马甲 is a 马甲 before it is 羽绒
-            terms[tok] = max(terms.get(tok, 0.0), weight * segment_weight)
+            if tok in _ATTR_EN:
+                weight *= ATTRIBUTE_WEIGHT
+            elif tok in (head_en, head_zh):
+                weight *= HEAD_WEIGHT
+                head.add(tok)
+            add(tok, weight * segment_weight)
     typed = set(terms)
     words = set(_WORD.findall(text)) | {stem(w) for w in _WORD.findall(text)}
     hits = [t for t in index.synonyms if t.isascii() and t in words] + _chinese_words(index, text)
@@ -318,33 +334,46 @@ def _query_terms(index: Index, query: str) -> tuple[dict[str, float], set[str]]:
         expansion = index.synonyms[term]
         share = EXPANSION_WEIGHT / max(1.0, len(expansion) / 2)
         for tok in expansion:
-            terms[tok] = max(terms.get(tok, 0.0), share)
-    return terms, typed
+            add(tok, share)
+    return terms, typed, head
+
+
+# Who a product is for and how it is sold: words that qualify the product rather than name it.
+_ATTR_ZH = tuple(
+    sorted(
+        "儿童 宝宝 家用 户外 便携式 便携 可折叠 大容量 迷你 新款 套装 加厚 防水 耐高温 "
+        "多功能 创意 可爱 学生 成人 充电式 网红 高颜值".split(),
+        key=len,
+        reverse=True,
+    )
+)
+_ATTR_EN = frozenset("kid kids adult adults portable mini reusable set pack".split())
 
 
 def score(index: Index, query: str) -> np.ndarray:
     """Each line's score for ``query``: its BM25 sum plus a share of the best score in its heading."""
     scores = np.zeros(len(index.hts), dtype=np.float64)
-    terms, typed = _query_terms(index, query)
+    terms, typed, head = _query_terms(index, query)
     for tok, w in terms.items():
         row = index.terms.get(tok)
         if row is not None:
             lo, hi = index.indptr[row], index.indptr[row + 1]
             scores[index.doc_ids[lo:hi]] += w * index.impacts[lo:hi]  # a document appears once per term
-    scores += _seller_scores(index, typed)
+    scores += _seller_scores(index, typed, head)
     starts = np.flatnonzero(np.r_[True, index.heading[1:] != index.heading[:-1]])  # lines are sorted by code
     best = np.maximum.reduceat(scores, starts)
     return scores + HEADING_WEIGHT * best[index.heading]
 
 
-def _seller_scores(index: Index, said: set[str]) -> np.ndarray:
+def _seller_scores(index: Index, said: set[str], head: set[str] = frozenset()) -> np.ndarray:
     """Each line's best seller-name match: a name counts only when the query says all of its words (one may be
-    missing from a name of four or more), weighted by how rare those words are among the names."""
+    missing from a name of four or more), weighted by how rare those words are among the names; a name holding
+    the title's product noun counts HEAD_WEIGHT times (蓝牙耳机收纳盒 is a 收纳盒 before it is a 蓝牙耳机)."""
     best = np.zeros(len(index.hts), dtype=np.float64)
     for toks, lo, hi in index.phrases:
         hit = [t for t in toks if t in said]
         if len(hit) == len(toks) or (len(toks) >= 4 and len(hit) >= len(toks) - 1):
-            value = SELLER_WEIGHT * sum(index.phrase_idf[t] for t in hit)
+            value = SELLER_WEIGHT * sum(index.phrase_idf[t] for t in hit) * (HEAD_WEIGHT if head.intersection(toks) else 1.0)
             np.maximum(best[lo:hi], value, out=best[lo:hi])
     return best
 
