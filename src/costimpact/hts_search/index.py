@@ -41,7 +41,8 @@ EXPANSION_WEIGHT = 0.6
 UNIGRAM_WEIGHT = 0.3  # a single Chinese character of a longer word: some recall, little say in the order
 ATTRIBUTE_WEIGHT = 0.5  # words after the product's own ('for kids', 'with lid', Chinese words after a space)
 HEAD_WEIGHT = 1.5  # the last word of a title's first part, usually the product noun
-FIRST_PAGE, PER_HEADING = 5, 2  # the first five results show at most two lines of one heading
+FIRST_PAGE, PER_HEADING = 5, 2  # the first five results show at most two lines of one heading ...
+DIVERSE_SHARE = 0.3  # ... while another heading scores at least 30 % of the best
 HEADING_WEIGHT = 0.5  # share of the best line's score in a heading that its sibling lines also get
 
 _CJK = re.compile(r"[\u3400-\u9fff]+")
@@ -407,25 +408,27 @@ def search_hts(aset: AssumptionSet, query: str, limit: int = 10) -> pd.DataFrame
     else:
         s = score(index, q)
         top = _top(s, max(limit, FIRST_PAGE * 8))
-        picked = _diverse(index, top[s[top] > 0])[:limit]
+        picked = _diverse(index, top[s[top] > 0], s)[:limit]
         scores = s[picked]
     return _result(aset, index, picked, scores)
 
 
-def _diverse(index: Index, ranked: np.ndarray) -> np.ndarray:
-    """The first page shows at most PER_HEADING lines of one heading, so a seller sees the other headings the
-    words could mean; the rest follow in score order."""
+def _diverse(index: Index, ranked: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The first page shows at most PER_HEADING lines of one heading while another heading scores at least
+    DIVERSE_SHARE of the best, so a seller sees the other headings the words could mean; the rest follow in score
+    order."""
+    floor = DIVERSE_SHARE * float(scores[ranked[0]]) if len(ranked) else 0.0
     first: list[int] = []
-    rest: list[int] = []
     seen: dict[int, int] = {}
     for doc in ranked.tolist():
+        if len(first) == FIRST_PAGE or scores[doc] < floor:
+            break
         h = int(index.heading[doc])
-        if len(first) < FIRST_PAGE and seen.get(h, 0) < PER_HEADING:
+        if seen.get(h, 0) < PER_HEADING:
             first.append(doc)
             seen[h] = seen.get(h, 0) + 1
-        else:
-            rest.append(doc)
-    return np.asarray(first + rest, dtype=np.int64)
+    chosen = set(first)
+    return np.asarray(first + [d for d in ranked.tolist() if d not in chosen], dtype=np.int64)
 
 
 _SCHEDULES: dict[tuple[str, str], dict[str, tuple[str, str, str]]] = {}
