@@ -37,6 +37,7 @@ def _headings(hits: pd.DataFrame) -> list[str]:
     ("query", "heading", "line"),
     [
         ("蓝牙耳机", "8518", "85183020"),
+        ("无线耳机", "8518", "85183020"),  # China's own sub-lines put 无线耳机 under 8517.62: US rulings do not
         ("宠物牵引绳", "4201", "42010030"),
         ("美甲贴", "3304", "33043000"),
         ("硅胶手机支架", "3926", "39269099"),

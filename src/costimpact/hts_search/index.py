@@ -31,7 +31,8 @@ from costimpact.assumptions import AssumptionSet
 
 LINES, HEADINGS, CN_SUBHEADINGS = "us/search/us_lines", "us/search/headings", "us/search/cn_subheadings"
 SELLER_NAMES, SYNONYMS = "us/search/seller_names", "us/search/synonyms"
-INDEX_VERSION = "8"
+# The disk cache is keyed on this module's own text too, so a changed index layout never reads an old pickle.
+INDEX_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 # Field weights and BM25 constants (weight, b) of the official texts; a seller name the query says in full is the
 # strongest evidence (SELLER_WEIGHT times the summed rarity of its words).
 FIELDS = {"en": (1.0, 0.75), "zh": (1.2, 0.75), "zh_detail": (0.3, 0.75)}
@@ -96,6 +97,7 @@ class Index:
     zh_words: tuple[str, ...]  # Chinese synonym terms and seller names, longest first (for maximum matching)
     phrases: tuple[tuple[tuple[str, ...], int, int], ...]  # seller name tokens, first and end line it names
     phrase_idf: dict[str, float]
+    phrases_of: dict[str, tuple[int, ...]]  # token -> the seller names holding it
     docs: dict[str, np.ndarray]  # description, description_zh (China's subheading name), seller_names
 
 
@@ -177,6 +179,7 @@ def build_index(aset: AssumptionSet) -> Index:
         zh_words=tuple(sorted(zh_words, key=lambda w: (-len(w), w))),
         phrases=tuple(phrases),
         phrase_idf=phrase_idf,
+        phrases_of=_phrases_of(phrases),
         docs=docs,
     )
 
@@ -200,6 +203,14 @@ def _phrases(names: pd.DataFrame, hts: pd.Series) -> list[tuple[tuple[str, ...],
             if toks and hi > lo:
                 out.append((toks, lo, hi))
     return out
+
+
+def _phrases_of(phrases: list[tuple[tuple[str, ...], int, int]]) -> dict[str, tuple[int, ...]]:
+    out: dict[str, list[int]] = {}
+    for i, (toks, _, _) in enumerate(phrases):
+        for tok in toks:
+            out.setdefault(tok, []).append(i)
+    return {tok: tuple(ids) for tok, ids in out.items()}
 
 
 def _seller_text(names: pd.DataFrame, hts: pd.Series) -> pd.DataFrame:
@@ -371,7 +382,8 @@ def _seller_scores(index: Index, said: set[str], head: set[str] = frozenset()) -
     missing from a name of four or more), weighted by how rare those words are among the names; a name holding
     the title's product noun counts HEAD_WEIGHT times (蓝牙耳机收纳盒 is a 收纳盒 before it is a 蓝牙耳机)."""
     best = np.zeros(len(index.hts), dtype=np.float64)
-    for toks, lo, hi in index.phrases:
+    candidates = sorted({i for tok in said for i in index.phrases_of.get(tok, ())})
+    for toks, lo, hi in (index.phrases[i] for i in candidates):
         hit = [t for t in toks if t in said]
         if len(hit) == len(toks) or (len(toks) >= 4 and len(hit) >= len(toks) - 1):
             value = SELLER_WEIGHT * sum(index.phrase_idf[t] for t in hit) * (HEAD_WEIGHT if head.intersection(toks) else 1.0)
