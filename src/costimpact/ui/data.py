@@ -33,7 +33,7 @@ from costimpact.decide.fulfilment import FulfilmentOptions, compare_fulfilment
 from costimpact.decide.origin import compare_origins
 from costimpact.decide.pricing import price_for_margin
 from costimpact.errors import AssumptionError
-from costimpact.landed.hts import search_hts
+from costimpact.hts_search import search_hts, suggest_for_rejects
 from costimpact.report.workbook import write_report
 from costimpact.scenarios.compare import Band, compare_results, direct_mail_band
 from costimpact.scenarios.timeline import policy_events
@@ -221,6 +221,12 @@ def quick_estimate(line_json: str, scenario: str, baseline: str, as_of: str) -> 
 @cached(max_entries=128)
 def hts_search(query: str, limit: int = 30) -> pd.DataFrame:
     return search_hts(assumption_set(), query, limit=limit)
+
+
+@cached(max_entries=16)
+def code_suggestions(rejects: pd.DataFrame, described: pd.DataFrame | None) -> pd.DataFrame:
+    """Codes to offer beside each line rejected for its HTS code (searched from the line's own description)."""
+    return suggest_for_rejects(assumption_set(), rejects, described)
 
 
 @cached()
