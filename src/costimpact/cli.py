@@ -19,6 +19,7 @@ AREAS = (
     "costimpact.orders.cli",
     "costimpact.decide.cli",
     "costimpact.compute.cli",
+    "costimpact.scenarios.cli",
 )
 
 
