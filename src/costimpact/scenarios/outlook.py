@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario
-from costimpact.assumptions.models import Override, PendingEvent
+from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
 from costimpact.landed.engine import price_lines, resolve_scenario
 
@@ -322,6 +322,7 @@ class Outlook:
     events: pd.DataFrame
     refund: pd.DataFrame
     method: str  # "exact" or "monte_carlo"
+    outcomes: int  # combinations enumerated at the busiest date (exact) or draws (Monte Carlo)
     runs: int
     seed: int
     as_of: dt.date
@@ -479,6 +480,7 @@ def outlook(
         events=_event_table(fl, priced, pf, solved, tiled, copy_of[regime_day(points[-1])], points[-1]),
         refund=ieepa_refund(imported, aset, fl, end, as_of=day0),
         method=method,
+        outcomes=2**k_max if method == "exact" else n_runs,
         runs=n_runs,
         seed=seed,
         as_of=day0,
@@ -540,6 +542,10 @@ def _event_note(f: Flip, horizon: pd.Timestamp, zh: bool = False) -> str:
         return "不改变价格（已在参数文件中）" if zh else "no change to prices (already in the parameter files)"
     if f.start > horizon:
         return "在展望期之后" if zh else "after the horizon"
+    ends = [o.until for o in f.overrides]
+    if ends and all(u is not None and pd.Timestamp(u) <= horizon for u in ends):
+        last = max(ends).isoformat()
+        return f"仅到 {last} 前有效，展望日已结束" if zh else f"in force only before {last}: over by the horizon"
     return ""
 
 
@@ -565,3 +571,48 @@ def ieepa_refund(imported, aset: AssumptionSet, fl: list[Flip], horizon: dt.date
             }
         )
     return pd.DataFrame(rows)
+
+
+def report_sheets(o: Outlook, lang: str = "en") -> list[tuple[str, pd.DataFrame, dict[str, str]]]:
+    """The outlook as two report sheets (``write_report(extra_sheets=...)``): the distribution per SKU with the
+    basket first, and the events with their probabilities, grades and effects, the IEEPA refund last."""
+    from costimpact.i18n import t
+
+    def h(key: str) -> str:
+        return t(f"report.outlook.{key}", lang)
+
+    g = o.groups
+    groups = pd.DataFrame(
+        {
+            h("group"): g["group"],
+            h("lines"): g["lines"],
+            h("now"): g["as_of_landed_cost_usd"],
+            h("expected"): g["expected_landed_cost_usd"],
+            h("p10"): g["p10_landed_cost_usd"],
+            h("p50"): g["p50_landed_cost_usd"],
+            h("p90"): g["p90_landed_cost_usd"],
+            h("change"): g["expected_change_usd"],
+            h("change_pct"): g["expected_change_pct"],
+        }
+    )
+    zh = lang == "zh"
+    ev = o.events
+    events = pd.DataFrame(
+        {
+            h("event"): ev["label_zh" if zh else "label"],
+            h("date"): pd.to_datetime(ev["date"]),
+            h("window_end"): pd.to_datetime(ev["window_end"]),
+            h("probability"): ev["probability"],
+            h("by_horizon"): ev["probability_by_horizon"],
+            h("effect"): ev["effect_alone_usd"],
+            h("grade"): ev["evidence"].map(lambda g: EVIDENCE_MARK.get(str(g), str(g))),
+            h("note"): ev["note_zh" if zh else "note"],
+        }
+    )
+    for r in o.refund.itertuples(index=False):
+        text = h("refund_row").format(exposure=f"${r.exposure_usd:,.2f}", p=f"{r.probability:.0%}", share=f"{r.refund_share:.0%}", paid=f"{r.paid_by_horizon:.0%}")
+        events.loc[len(events)] = [text, pd.NaT, pd.NaT, r.probability, r.probability * r.paid_by_horizon, r.expected_refund_usd, "U", ""]
+    money = {c: "money" for c in (h("now"), h("expected"), h("p10"), h("p50"), h("p90"), h("change"), h("effect"))}
+    pcts = {c: "pct" for c in (h("change_pct"), h("probability"), h("by_horizon"))}
+    kinds = {**money, **pcts, h("lines"): "int", h("date"): "date", h("window_end"): "date"}
+    return [(h("sheet"), groups, kinds), (h("events_sheet"), events, kinds)]
