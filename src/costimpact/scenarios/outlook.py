@@ -263,10 +263,26 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
         wrong = one_or_none & (np.abs(all_on - composed) > CENT)
         if wrong.any():  # these groups depend on events jointly: price them under every combination
             sig[np.isin(tgroup, np.unique(tgroup[rows][wrong]))] = sum(1 << j for j in act)
+    # every combination of two or more events that some travel group depends on, priced once over all such groups
+    signatures = np.unique(sig[ok])
+    members_of = {int(s_): everyone[ok & (sig == s_)] for s_ in signatures}
+    joint: dict[int, np.ndarray] = {}  # combination bitmask -> cost per tiled row (NaN where not priced)
+    wanted: dict[int, list[int]] = {}
+    for s_ in signatures:
+        bits = [j for j in range(k) if (s_ >> j) & 1]
+        for combo in _combos(len(bits)):
+            mask = sum(1 << b for b, x in zip(bits, combo) if x)
+            if bin(mask).count("1") >= 2:
+                wanted.setdefault(mask, []).append(int(s_))
+    for mask, sigs in wanted.items():
+        rows = np.concatenate([members_of[x] for x in sigs])
+        cost = np.full(n_rows, np.nan)
+        cost[rows] = tiled.landed(rows, [fl[j] for j in range(k) if (mask >> j) & 1])
+        joint[mask] = cost
     tables: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in range(n_copies)}
-    for s in np.unique(sig[ok]):
-        members = everyone[ok & (sig == s)]
-        bits = np.array([j for j in range(k) if (s >> j) & 1], dtype=np.int64)
+    for s_ in signatures:
+        members = members_of[int(s_)]
+        bits = np.array([j for j in range(k) if (s_ >> j) & 1], dtype=np.int64)
         combos = _combos(len(bits))
         member_copy = copy[members]
         present = np.unique(member_copy)
@@ -279,7 +295,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
             elif len(on) == 1:
                 cost = single[on[0]][members]
             else:
-                cost = tiled.landed(members, [fl[b] for b in on])
+                cost = joint[sum(1 << b for b in on)][members]
             for row in codes:
                 table[:, c, :] += np.bincount(slot * n_out + row[members], weights=cost, minlength=len(present) * n_out).reshape(len(present), n_out)
         for i, cp in enumerate(present):
@@ -340,6 +356,8 @@ def month_points(as_of: dt.date, horizon: dt.date) -> list[pd.Timestamp]:
 
 
 def _change_days(aset: AssumptionSet, fl: list[Flip]) -> list[pd.Timestamp]:
+    """Days on which pricing may change other than by an event starting: a parameter's or a postal regime's
+    period starts or ends, or an event's override starts later than the event or ends."""
     days: set[pd.Timestamp] = set()
     for param in aset.params.values():
         for v in param.values:
@@ -348,9 +366,8 @@ def _change_days(aset: AssumptionSet, fl: list[Flip]) -> list[pd.Timestamp]:
         for period in regime.periods:
             days.update(pd.Timestamp(d) for d in (period.from_, period.until) if d is not None)
     for f in fl:
-        days.add(f.start)
         for o in f.overrides:
-            days.update(pd.Timestamp(d) for d in (o.from_, o.until) if d is not None)
+            days.update(pd.Timestamp(d) for d in (o.from_, o.until) if d is not None and pd.Timestamp(d) != f.start)
     return sorted(days)
 
 
@@ -393,9 +410,10 @@ def outlook(
     change_days = [d for d in _change_days(aset, fl) if pd.Timestamp(day0) < d <= pd.Timestamp(end)]
 
     def regime_day(t: pd.Timestamp) -> pd.Timestamp:
-        """The last day on or before ``t`` when a parameter or an event changed: pricing then equals pricing on t."""
-        earlier = [d for d in change_days if d <= t]
-        return max(earlier) if earlier else pd.Timestamp(day0)
+        """The last day, up to the horizon, of the stretch of days around ``t`` on which the parameter files price
+        alike; an event that has started by ``t`` has started by then too (event starts do not split stretches)."""
+        later = [d for d in change_days if d > t]
+        return min(later) - pd.Timedelta(days=1) if later else pd.Timestamp(end)
 
     days = sorted({regime_day(t) for t in points})
     copy_of = {d: i for i, d in enumerate(days)}
