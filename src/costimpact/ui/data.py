@@ -340,15 +340,15 @@ def values_in_force(day: str) -> pd.DataFrame:
 
 
 @cached(max_entries=8)
-def outlook_view(data: bytes, file_name: str, mapping: str, horizon: str, as_of: str, probabilities_json: str) -> dict[str, Any]:
+def outlook_view(basket: Basket, horizon: str, as_of: str, probabilities_json: str) -> dict[str, Any]:
     """The outlook of the basket (small frames only): groups by SKU and by channel, the path, events, refund."""
     from costimpact.scenarios.outlook import outlook
 
-    imported = import_orders(data, file_name, mapping)
+    lines = imported(basket)
     probs = json.loads(probabilities_json)
     aset = assumption_set()
-    by_sku = outlook(imported, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="sku")
-    by_channel = outlook(imported, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="channel")
+    by_sku = outlook(lines, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="sku")
+    by_channel = outlook(lines, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="channel")
     return {
         "sku": by_sku.groups,
         "channel": by_channel.groups,
@@ -358,13 +358,13 @@ def outlook_view(data: bytes, file_name: str, mapping: str, horizon: str, as_of:
         "method": by_sku.method,
         "outcomes": by_sku.outcomes,
         "lines": by_sku.lines_priced,
-        "left_out": by_sku.lines_left_out + len(imported.rejects),
-        "rows_read": imported.rows_read,
+        "left_out": by_sku.lines_left_out + len(lines.rejects),
+        "rows_read": lines.rows_read,
     }
 
 
 @cached(max_entries=8)
-def sensitivity_view(data: bytes, file_name: str, mapping: str, as_of: str) -> pd.DataFrame:
+def sensitivity_view(basket: Basket, as_of: str) -> pd.DataFrame:
     from costimpact.scenarios.sensitivity import sensitivity
 
-    return sensitivity(import_orders(data, file_name, mapping), as_of=as_of, assumptions=assumption_set())
+    return sensitivity(imported(basket), as_of=as_of, assumptions=assumption_set())

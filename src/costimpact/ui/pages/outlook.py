@@ -10,7 +10,7 @@ import streamlit as st
 
 from costimpact.errors import CostImpactError
 from costimpact.ui import basket, charts, data
-from costimpact.ui.state import as_of, lang, lkey, tr
+from costimpact.ui.state import as_of, labels, lang, lkey, tr
 from costimpact.ui.widgets import evidence_text, pct, render_error, usd
 
 
@@ -25,7 +25,7 @@ def render() -> None:
     imported = basket.load_basket()
     if imported is None:
         return
-    raw, name, mapping = basket.current()
+    b = basket.current()
     today = as_of()
     zh = lang() == "zh"
     aset = data.assumption_set()
@@ -33,7 +33,7 @@ def render() -> None:
     probs = render_probabilities(aset, zh)
     try:
         with st.spinner(tr("time.pricing")):
-            view = data.outlook_view(raw, name, mapping, horizon.isoformat(), today.isoformat(), json.dumps(probs, sort_keys=True))
+            view = data.outlook_view(b, horizon.isoformat(), today.isoformat(), json.dumps(probs, sort_keys=True))
     except CostImpactError as err:
         render_error(err)
         return
@@ -41,7 +41,7 @@ def render() -> None:
     render_fan(view)
     render_events(view["events"], zh)
     render_groups(view["sku"])
-    render_tornado(raw, name, mapping, today, zh)
+    render_tornado(b, today, zh)
 
 
 def render_probabilities(aset, zh: bool) -> dict[str, float]:  # noqa: ANN001
@@ -81,7 +81,7 @@ def render_kpis(view: dict, today: dt.date, horizon: dt.date) -> None:
 def render_fan(view: dict) -> None:
     path = view["path"]
     groups = ["*"] + [g for g in path["group"].unique() if g != "*"]
-    pick = st.radio(tr("outlook.group"), groups, format_func=lambda g: tr("outlook.basket") if g == "*" else tr(f"mode.{g}"), horizontal=True, key=lkey("outlook_group"))
+    pick = st.radio(tr("outlook.group"), groups, format_func=labels(lambda g: tr("outlook.basket") if g == "*" else tr(f"mode.{g}")), horizontal=True, key=lkey("outlook_group"))
     one = path[path["group"] == pick]
     st.altair_chart(
         charts.fan_chart(one, tr("outlook.fan_title"), tr("chart.usd"), tr("outlook.fan_band"), tr("outlook.fan_expected"), tr("outlook.fan_median")),
@@ -136,12 +136,12 @@ def render_groups(groups: pd.DataFrame) -> None:
     )
 
 
-def render_tornado(raw: bytes, name: str, mapping: str, today: dt.date, zh: bool) -> None:
+def render_tornado(b: data.Basket, today: dt.date, zh: bool) -> None:
     if not st.toggle(tr("outlook.tornado_toggle"), key="outlook_tornado"):
         return
     try:
         with st.spinner(tr("time.pricing")):
-            table = data.sensitivity_view(raw, name, mapping, today.isoformat())
+            table = data.sensitivity_view(b, today.isoformat())
     except CostImpactError as err:
         render_error(err)
         return
