@@ -6,9 +6,10 @@ shipments and buyer-days; only the law's date moves), under every combination of
 
 1. An event can only change the lines it touches. Each event is priced alone, on the lines it may touch, to find the
    groups of lines that travel together (shipments and buyers' days) whose cost it moves.
-2. Groups touched by one event take two costs (with and without it); groups touched by several are priced under
-   each combination of those events only. A final check prices every event at once over the whole basket; where it
-   disagrees with the composed cost, those groups are priced under every combination.
+2. Where a group is moved by two events, the pair is priced together once (over all such groups): if the two
+   changes add up, they stay apart; if not (one event switches off the layer the other raises), they form one
+   component, tabled over all its combinations. A check prices every event at once; where it disagrees with the
+   components, the group's events become one component.
 3. A distribution is then arithmetic on these tables: exact enumeration over the combinations when there are few
    events, seeded Monte Carlo draws otherwise. No draw prices anything.
 
@@ -226,8 +227,12 @@ class _Tables:
 
 
 def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray, codes: np.ndarray, n_out: int) -> _Tables:
-    """The cost tables (module docstring, steps 1-2). ``active[copy, j]``: flip ``j`` may happen by that copy's
-    date; ``tgroup`` travel groups and ``codes`` output codes (one row per grouping), both per tiled row."""
+    """The cost tables (module docstring, steps 1-3). ``active[copy, j]``: flip ``j`` may happen by that copy's
+    date; ``tgroup`` travel groups and ``codes`` output codes (one row per grouping), both per tiled row.
+
+    A travel group's cost is its base cost plus one change per *component*: a set of events whose effects on the
+    group do not add up (found pair by pair); events that add up stay components of one. Each component's change is
+    tabled over its combinations; every pricing is batched over all the groups that need it."""
     n_rows = len(tiled.big)
     everyone = np.arange(n_rows)
     base_cost, base_out = tiled.base_frame()
@@ -235,72 +240,115 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     copy = tiled.copy
     n_copies, k = active.shape
     sig = np.zeros(n_rows, dtype=np.int64)
-    single: dict[int, np.ndarray] = {}
+    priced: dict[int, np.ndarray] = {0: base_cost}  # combination bitmask -> cost per tiled row (NaN: not priced)
     alone: dict[tuple[int, int], float] = {}
     moved: dict[tuple[int, int], int] = {}
+
+    def groups_of(rows: np.ndarray) -> np.ndarray:
+        return np.isin(tgroup, np.unique(tgroup[rows])) & ok
+
+    def price(mask: int, rows: np.ndarray) -> np.ndarray:
+        """The cost with the events of ``mask`` on, over ``rows`` (kept with any earlier pricing of the mask)."""
+        cost = priced.get(mask)
+        if cost is None:
+            cost = priced[mask] = np.full(n_rows, np.nan)
+        todo = rows[np.isnan(cost[rows])]
+        if len(todo):
+            cost[todo] = tiled.landed(todo, [fl[j] for j in range(k) if (mask >> j) & 1])
+        return cost
+
+    # 1. each event alone, on the groups it may touch
     for j in range(k):
         may = _candidates(fl[j], tiled, base_out) & ok & active[copy, j]
-        rows = everyone[np.isin(tgroup, np.unique(tgroup[may])) & ok] if may.any() else everyone[:0]
-        cost = tiled.landed(rows, [fl[j]])
-        delta = cost - base_cost[rows]
+        rows = everyone[groups_of(everyone[may])] if may.any() else everyone[:0]
+        delta = price(1 << j, rows)[rows] - base_cost[rows]
         moved_line = np.abs(delta) > CENT
-        sig[np.isin(tgroup, np.unique(tgroup[rows][moved_line])) & ok] |= 1 << j
-        full = base_cost.copy()
-        full[rows] = cost
-        single[j] = full
-        for c in range(n_copies):
+        sig[groups_of(rows[moved_line])] |= 1 << j
+        for c in np.flatnonzero(active[:, j]):
             in_c = copy[rows] == c
-            if active[c, j]:
-                alone[(c, j)] = float(np.nansum(delta[in_c]))
-                moved[(c, j)] = int(moved_line[in_c].sum())
-    # every active event at once, per distinct active set: catches effects that only appear together
+            alone[(int(c), j)] = float(np.nansum(delta[in_c]))
+            moved[(int(c), j)] = int(moved_line[in_c].sum())
+    single = {j: np.where(np.isnan(priced[1 << j]), base_cost, priced[1 << j]) for j in range(k)}
+
+    # 2. pairs: where two events' changes do not add up, they join one component
+    comp = np.where((sig[:, None] >> np.arange(k)[None, :]) & 1, 1 << np.arange(k)[None, :], 0).astype(np.int64)
+    for i in range(k):
+        for j in range(i + 1, k):
+            both = everyone[ok & ((sig >> i) & 1 == 1) & ((sig >> j) & 1 == 1)]
+            if not len(both):
+                continue
+            joint = price((1 << i) | (1 << j), both)[both]
+            added = single[i][both] + single[j][both] - base_cost[both]
+            _merge(comp, everyone[groups_of(both[np.abs(joint - added) > CENT])], i, j)
+
+    # 3. every event at once, per distinct set of events that may have happened: what the components miss
     for act in {tuple(np.flatnonzero(a)) for a in active if a.sum() >= 2}:
-        in_set = ok & np.all(active[copy] == np.isin(np.arange(k), act), axis=1)
-        rows = everyone[in_set]
-        all_on = tiled.landed(rows, [fl[j] for j in act])
-        composed = base_cost[rows] + sum(np.where((sig[rows] >> j) & 1, single[j][rows] - base_cost[rows], 0.0) for j in act)
-        one_or_none = np.array([bin(x).count("1") <= 1 for x in sig[rows]], dtype=bool)
-        wrong = one_or_none & (np.abs(all_on - composed) > CENT)
-        if wrong.any():  # these groups depend on events jointly: price them under every combination
-            sig[np.isin(tgroup, np.unique(tgroup[rows][wrong]))] = sum(1 << j for j in act)
-    # every combination of two or more events that some travel group depends on, priced once over all such groups
-    signatures = np.unique(sig[ok])
-    members_of = {int(s_): everyone[ok & (sig == s_)] for s_ in signatures}
-    joint: dict[int, np.ndarray] = {}  # combination bitmask -> cost per tiled row (NaN where not priced)
-    wanted: dict[int, list[int]] = {}
-    for s_ in signatures:
-        bits = [j for j in range(k) if (s_ >> j) & 1]
-        for combo in _combos(len(bits)):
-            mask = sum(1 << b for b, x in zip(bits, combo) if x)
-            if bin(mask).count("1") >= 2:
-                wanted.setdefault(mask, []).append(int(s_))
-    for mask, sigs in wanted.items():
-        rows = np.concatenate([members_of[x] for x in sigs])
-        cost = np.full(n_rows, np.nan)
-        cost[rows] = tiled.landed(rows, [fl[j] for j in range(k) if (mask >> j) & 1])
-        joint[mask] = cost
+        rows = everyone[ok & np.all(active[copy] == np.isin(np.arange(k), act), axis=1)]
+        if not len(rows):
+            continue
+        all_on = price(sum(1 << j for j in act), rows)[rows]
+        composed = base_cost[rows] + _component_changes(comp[rows], sig[rows], lambda m, r: price(m, rows[r])[rows[r]], base_cost[rows], single, rows)
+        wrong = np.abs(all_on - composed) > CENT
+        if wrong.any():  # these groups depend on events jointly beyond pairs: one component of all their events
+            bad = groups_of(rows[wrong])
+            comp[bad] = np.where(comp[bad] > 0, sig[bad][:, None], 0)
+
+    # 4. tables: the base, and each component's change over its combinations, totalled per copy and output
     tables: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {c: [] for c in range(n_copies)}
-    for s_ in signatures:
-        members = members_of[int(s_)]
-        bits = np.array([j for j in range(k) if (s_ >> j) & 1], dtype=np.int64)
-        combos = _combos(len(bits))
-        member_copy = copy[members]
-        present = np.unique(member_copy)
-        table = np.zeros((len(present), len(combos), n_out))
-        slot = np.searchsorted(present, member_copy)
-        for c, combo in enumerate(combos):
-            on = [int(b) for b, x in zip(bits, combo) if x]
-            if not on:
-                cost = base_cost[members]
-            elif len(on) == 1:
-                cost = single[on[0]][members]
-            else:
-                cost = joint[sum(1 << b for b in on)][members]
+
+    def add_table(bits: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+        """``values``: (combinations, rows) amounts to total per copy and output code."""
+        present = np.unique(copy[rows])
+        slot = np.searchsorted(present, copy[rows])
+        table = np.zeros((len(present), values.shape[0], n_out))
+        for c in range(values.shape[0]):
             for row in codes:
-                table[:, c, :] += np.bincount(slot * n_out + row[members], weights=cost, minlength=len(present) * n_out).reshape(len(present), n_out)
+                table[:, c, :] += np.bincount(slot * n_out + row[rows], weights=values[c], minlength=len(present) * n_out).reshape(len(present), n_out)
         for i, cp in enumerate(present):
             tables[int(cp)].append((bits, table[i]))
+
+    base_rows = everyone[ok]
+    add_table(np.zeros(0, dtype=np.int64), base_rows, base_cost[base_rows][None, :])
+    for mask in np.unique(comp[comp > 0]):
+        mask = int(mask)
+        low = (mask & -mask).bit_length() - 1
+        rows = everyone[ok & (comp[:, low] == mask)]
+        bits = np.array([j for j in range(k) if (mask >> j) & 1], dtype=np.int64)
+        combos = _combos(len(bits))
+        values = np.zeros((len(combos), len(rows)))
+        for c, combo in enumerate(combos):
+            on = sum(1 << int(b) for b, x in zip(bits, combo) if x)
+            if on:
+                values[c] = price(on, rows)[rows] - base_cost[rows]
+        add_table(bits, rows, values)
     return _Tables(base_cost, tables, alone, moved)
+
+
+def _merge(comp: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
+    """Join the components of events ``i`` and ``j`` on ``rows`` (every member of the union points to it)."""
+    if not len(rows):
+        return
+    merged = comp[rows, i] | comp[rows, j]
+    for b in range(comp.shape[1]):
+        in_it = (merged >> b) & 1 == 1
+        comp[rows, b] = np.where(in_it, merged, comp[rows, b])
+
+
+def _component_changes(comp: np.ndarray, sig: np.ndarray, price_rows, base: np.ndarray, single: dict[int, np.ndarray], rows: np.ndarray) -> np.ndarray:  # noqa: ANN001
+    """Per row: the sum over its components of the component's change with all its events on."""
+    del sig
+    out = np.zeros(len(rows))
+    for mask in np.unique(comp[comp > 0]):
+        mask = int(mask)
+        low = (mask & -mask).bit_length() - 1
+        r = np.flatnonzero(comp[:, low] == mask)
+        if not len(r):
+            continue
+        if mask & (mask - 1) == 0:
+            out[r] += single[low][rows[r]] - base[r]
+        else:
+            out[r] += price_rows(mask, r) - base[r]
+    return out
 
 
 def _totals_for(tables: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray, n_out: int) -> np.ndarray:
