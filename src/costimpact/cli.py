@@ -20,6 +20,7 @@ AREAS = (
     "costimpact.decide.cli",
     "costimpact.compute.cli",
     "costimpact.hts_search.cli",
+    "costimpact.scenarios.cli",
 )
 
 

@@ -340,3 +340,37 @@ def values_in_force(day: str) -> pd.DataFrame:
     last = started.groupby(["parameter", "key"], sort=False).tail(1)
     live = last[last["until"].isna() | (ts < last["until"])]
     return live.sort_values(["parameter", "key"], kind="stable").reset_index(drop=True)
+
+
+# ---- outlook --------------------------------------------------------------------------------------------------
+
+
+@cached(max_entries=8)
+def outlook_view(basket: Basket, horizon: str, as_of: str, probabilities_json: str) -> dict[str, Any]:
+    """The outlook of the basket (small frames only): groups by SKU and by channel, the path, events, refund."""
+    from costimpact.scenarios.outlook import outlook
+
+    lines = imported(basket)
+    probs = json.loads(probabilities_json)
+    aset = assumption_set()
+    by_sku = outlook(lines, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="sku")
+    by_channel = outlook(lines, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="channel")
+    return {
+        "sku": by_sku.groups,
+        "channel": by_channel.groups,
+        "path": by_sku.path,
+        "events": by_sku.events,
+        "refund": by_sku.refund,
+        "method": by_sku.method,
+        "outcomes": by_sku.outcomes,
+        "lines": by_sku.lines_priced,
+        "left_out": by_sku.lines_left_out + len(lines.rejects),
+        "rows_read": lines.rows_read,
+    }
+
+
+@cached(max_entries=8)
+def sensitivity_view(basket: Basket, as_of: str) -> pd.DataFrame:
+    from costimpact.scenarios.sensitivity import sensitivity
+
+    return sensitivity(imported(basket), as_of=as_of, assumptions=assumption_set())
