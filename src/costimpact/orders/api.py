@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from costimpact.errors import FileRefused
+from costimpact.orders.catalogue import Catalogue
 from costimpact.orders.columns import read_types
+from costimpact.orders.marketplace import finish, prepare
 from costimpact.orders.messages import OrderFileRefused
 from costimpact.orders.normalize import normalize_raw
 from costimpact.orders.readers import (
@@ -35,12 +37,15 @@ def read_orders(
     max_bytes: int | None = None,
     max_unzipped_bytes: int | None = None,
     sheet: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> ImportResult:
     """Read an order file (CSV or XLSX bytes) into lines and rejects; never drops a row.
 
     ``mapping`` is ``{header in the file: canonical column}`` from a mapping step; unmapped headers are matched
     automatically. ``max_bytes`` (default 512 MB) caps the file, ``max_unzipped_bytes`` (default 2 GB) what an
     XLSX may unpack to. ``sheet`` picks a sheet (default: ``orders``/``订单``, else the first).
+    A marketplace export (Shopify, Amazon ...) is recognised by its headers; ``catalogue`` (see
+    :func:`costimpact.orders.catalogue.read_catalogue`) fills in HS codes and origins by SKU.
     A file that cannot be read at all raises :class:`costimpact.errors.FileRefused` with one line.
     """
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
@@ -62,12 +67,13 @@ def read_orders(
     # the file's fingerprint is hashed on another thread (hashlib lets go of the GIL) while the checks run
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        lines, rejects, used = normalize_raw(raw, mapping, file_name)
+        prep = prepare(raw, file_name, mapping, catalogue)
+        lines, rejects, used = normalize_raw(prep.raw, prep.mapping, file_name)
         sha256 = digest.result()
-    return ImportResult(
-        lines=lines, rejects=rejects, rows_read=len(raw.frame), file_name=file_name,
+    return finish(ImportResult(
+        lines=lines, rejects=rejects, rows_read=len(prep.raw.frame), file_name=file_name,
         sha256=sha256, sheet=raw.sheet, encoding=raw.encoding, mapping=used, blank_rows=raw.blank_rows,
-    )
+    ), prep)
 
 
 def read_orders_path(path: str | Path, **kw: object) -> ImportResult:
@@ -88,6 +94,7 @@ def normalize_frame(
     mapping: dict[str, str] | None = None,
     file_name: str = "(data frame)",
     first_row: int = 2,
+    catalogue: Catalogue | None = None,
 ) -> ImportResult:
     """:func:`read_orders` for a DataFrame already in memory (the Python API).
 
@@ -98,7 +105,8 @@ def normalize_frame(
     frame = df.reset_index(drop=True).copy()
     frame.columns = headers
     raw = _drop_blank(RawTable(headers, frame, np.arange(len(frame), dtype=np.int64) + first_row))
-    lines, rejects, used = normalize_raw(raw, mapping, file_name)
+    prep = prepare(raw, file_name, mapping, catalogue)
+    lines, rejects, used = normalize_raw(prep.raw, prep.mapping, file_name)
     digest = hashlib.sha256(pd.util.hash_pandas_object(frame.astype("str"), index=False).to_numpy().tobytes()).hexdigest()
-    return ImportResult(lines=lines, rejects=rejects, rows_read=len(raw.frame), file_name=file_name, sha256=digest,
-                        mapping=used, blank_rows=raw.blank_rows)
+    return finish(ImportResult(lines=lines, rejects=rejects, rows_read=len(prep.raw.frame), file_name=file_name,
+                               sha256=digest, mapping=used, blank_rows=raw.blank_rows), prep)

@@ -13,8 +13,10 @@ from costimpact.orders.messages import text
 class ImportResult:
     """What an order file gave: the usable lines, every problem, and where they came from.
 
-    Conservation holds always: ``rows_read == len(lines) + rejects.row_number.nunique()``. Fully blank rows
-    are not order lines: they are not in ``rows_read`` and are counted in ``blank_rows``.
+    Conservation holds always: ``rows_read == len(lines) + rejects.row_number.nunique() + len(skipped)``
+    (``skipped``: rows of cancelled orders in a marketplace export, not priced). Fully blank rows are not order
+    lines: they are not in ``rows_read`` and are counted in ``blank_rows``. ``preset`` names the marketplace
+    export recognised; ``catalogue_problems`` lists the catalogue's problems, once per SKU.
     """
 
     lines: pd.DataFrame
@@ -26,6 +28,15 @@ class ImportResult:
     encoding: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # {user header: canonical column}
     blank_rows: int = 0
+    skipped: pd.DataFrame | None = None
+    preset: str | None = None
+    preset_label: tuple[str, str] | None = None  # (en, zh)
+    catalogue_problems: pd.DataFrame | None = None
+    catalogue_name: str | None = None
+
+    @property
+    def rows_skipped(self) -> int:
+        return int(self.skipped["row_number"].nunique()) if self.skipped is not None and len(self.skipped) else 0
 
     @property
     def rows_rejected(self) -> int:
@@ -38,6 +49,8 @@ class ImportResult:
     def summary(self, lang: str = "en") -> str:
         """``read N rows: M priced, K rejected`` (the pricing engine may reject more later)."""
         out = text("summary", lang, rows=self.rows_read, priced=self.rows_priced, rejected=self.rows_rejected)
+        if self.rows_skipped:
+            out += text("market.summary_skipped", lang, skipped=self.rows_skipped)
         if self.rows_read == 0:
             out += text("summary_header_only", lang)
         if self.blank_rows:
