@@ -137,7 +137,7 @@ def plain_money(values: pd.Series) -> pd.Series:
     """``$12.50`` / ``USD 12.50`` / ``12.50 EUR`` -> ``12.50``; anything else is left for the number check."""
     s = values.astype("str")
     stripped = s.str.replace(_MONEY_NOISE, "", regex=True)
-    return stripped.where(stripped != "", s)
+    return stripped.where(stripped.str.fullmatch(r"-?[\d.,]*\d[\d.,]*"), s)
 
 
 def apply_preset(raw: RawTable, preset: Preset, file_name: str) -> tuple[RawTable, dict[str, str], pd.DataFrame]:
