@@ -36,7 +36,9 @@ def current() -> tuple[bytes, str, str]:
     got, name = orders_source()
     if got is None:
         return data.sample_bytes(), data.SAMPLE_NAME, ""
-    return got, name, mapping_json(name)
+    from costimpact.ui.catalogue_widget import with_catalogue
+
+    return got, name, with_catalogue(mapping_json(name))
 
 
 def scenario_key() -> str:
@@ -75,6 +77,11 @@ def load_basket():  # noqa: ANN201 - ImportResult, or None when the page must st
         return data.import_orders(raw, name, mapping)
     except CostImpactError as err:
         if getattr(err, "key", None) == "missing_columns":
+            from costimpact.ui.catalogue_widget import recall
+
+            found = str(getattr(err, "fields", {}).get("found", "")).split(", ")
+            if not is_sample() and recall(name, found):  # a mapping saved for these headers: no clicks
+                st.rerun()
             render_mapping_step(name, err)
         else:
             render_error(err)

@@ -89,7 +89,10 @@ def scenario_label(key: str, lang: str) -> str:
 @st.cache_data(max_entries=8, show_spinner=False)
 def import_orders(data: bytes, file_name: str, mapping: str):  # noqa: ANN201 - orders.ImportResult
     """Read the file (raises FileRefused for a file that cannot be read at all)."""
-    return orders.read_orders(data, file_name, mapping=json.loads(mapping) if mapping else None)
+    from costimpact.ui.catalogue_widget import take  # the catalogue rides in the mapping key
+
+    m, catalogue = take(json.loads(mapping) if mapping else None)
+    return orders.read_orders(data, file_name, mapping=m, catalogue=catalogue)
 
 
 def suggest(headers: list[str]) -> dict[str, str]:
