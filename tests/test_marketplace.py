@@ -182,3 +182,33 @@ def test_cli_landed_report_decide_take_the_catalogue(tmp_path, capsys) -> None: 
     assert rc == 0
     rc = main(["landed", str(SAMPLES / "shopify_orders_export.csv"), "--catalogue", str(tmp_path / "none.csv")])
     assert rc == 2 and "none.csv" in capsys.readouterr().err
+
+
+def test_an_export_without_its_catalogue_says_what_to_give() -> None:
+    with pytest.raises(FileRefused, match="--catalogue") as info:
+        _read("shopify_orders_export.csv", catalogue=None)
+    assert "Shopify 订单导出" in info.value.message("zh") and "商品表" in info.value.message("zh")
+
+
+def test_landed_lists_the_skipped_rows(tmp_path, capsys) -> None:  # noqa: ANN001
+    skipped = tmp_path / "skipped.csv"
+    rc = main(["landed", str(SAMPLES / "shopify_orders_export.csv"), "--catalogue", str(CATALOGUE), "--out",
+               str(tmp_path / "p.xlsx"), "--skipped", str(skipped), "--as-of", "2026-01-15"])
+    assert rc == 0
+    got = pd.read_csv(skipped, encoding="utf-8-sig")
+    assert list(got["row_number"]) == [5, 6] and set(got["order_id"]) == {"#1002"}
+    assert pd.read_excel(tmp_path / "p.xlsx", sheet_name="skipped")["row_number"].tolist() == [5, 6]
+
+
+def test_mapping_file_round_trip_and_local_profile(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    from costimpact.ui import catalogue_widget as w
+
+    monkeypatch.setenv("COSTIMPACT_HOME", str(tmp_path))
+    m = {"Ref": "order_id", "Tariff": "hts_code", "Made": "origin_country", "Val": "unit_value"}
+    assert w.parse_mapping_file(w.mapping_file(m)) == m
+    assert w.parse_mapping_file(b'{"Ref": "order_id"}') is None  # not a file costimpact saved
+    assert w.parse_mapping_file(b"\xff\xfe") is None
+    w.remember(m)
+    w.remember({"A": "order_id"})
+    w.remember(m)
+    assert w._profile() == [m, {"A": "order_id"}]  # newest first, kept once

@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from costimpact.orders.columns import BY_NAME, header_key
-from costimpact.orders.messages import text
+from costimpact.orders.columns import BY_NAME, REQUIRED, header_key
+from costimpact.orders.messages import OrderFileRefused, text
 from costimpact.orders.readers import RawTable
 
 PRESET_DIR = Path(__file__).with_name("presets")
@@ -223,6 +223,18 @@ def apply_preset(raw: RawTable, preset: Preset, file_name: str) -> tuple[RawTabl
     return new, mapping, skipped_df
 
 
+class NeedsCatalogue(OrderFileRefused):
+    """A marketplace export recognised, but without the catalogue that gives its HS codes and origins."""
+
+    def __init__(self, file: str, preset: Preset, missing: list[str]) -> None:
+        super().__init__("needs_catalogue", file=file, export=preset.label, missing=", ".join(missing))
+        self.export_zh = preset.label_zh
+
+    def message(self, lang: str = "en") -> str:
+        fields = dict(self.fields, export=self.export_zh) if lang == "zh" else self.fields
+        return text(f"refused.{self.key}", lang, **fields)
+
+
 def prepare(raw: RawTable, file_name: str, mapping: dict[str, str] | None, catalogue=None) -> Prepared:  # noqa: ANN001
     """Recognise a marketplace export (unless the caller mapped the columns) and join the catalogue."""
     prep = Prepared(raw=raw, mapping=mapping)
@@ -230,6 +242,9 @@ def prepare(raw: RawTable, file_name: str, mapping: dict[str, str] | None, catal
     if preset is not None:
         prep.raw, prep.mapping, prep.skipped = apply_preset(raw, preset, file_name)
         prep.preset = preset
+        lacking = [c for c in REQUIRED if c not in prep.mapping]
+        if lacking and catalogue is None:
+            raise NeedsCatalogue(file_name, preset, lacking)
     if catalogue is not None:
         from costimpact.orders.catalogue import join_catalogue
 
