@@ -197,7 +197,7 @@ def test_landed_lists_the_skipped_rows(tmp_path, capsys) -> None:  # noqa: ANN00
     assert rc == 0
     got = pd.read_csv(skipped, encoding="utf-8-sig")
     assert list(got["row_number"]) == [5, 6] and set(got["order_id"]) == {"#1002"}
-    assert pd.read_excel(tmp_path / "p.xlsx", sheet_name="skipped")["row_number"].tolist() == [5, 6]
+    assert pd.read_excel(tmp_path / "p.xlsx", sheet_name="skipped", engine="openpyxl")["row_number"].tolist() == [5, 6]
 
 
 def test_mapping_file_round_trip_and_local_profile(tmp_path, monkeypatch) -> None:  # noqa: ANN001

@@ -87,8 +87,11 @@ def _orders() -> tuple[pd.DataFrame | None, str]:
     if isinstance(got, (bytes, bytearray)):
         return _import(bytes(got), name).lines, name
     shell = st.session_state.get("orders_file")
-    if shell:
-        return _import(shell[0], shell[1]).lines, shell[1]
+    if shell:  # the basket uploaded on the orders page, read with its column mapping and product catalogue
+        from costimpact.ui import basket, data
+
+        raw, name, mapping = basket.current()
+        return data.import_orders(raw, name, mapping).lines, name
     path = importlib.resources.files("costimpact").joinpath("data", SAMPLE)
     if path.is_file():
         return _import(path.read_bytes(), SAMPLE).lines, SAMPLE
