@@ -172,7 +172,9 @@ def test_cli_landed_report_decide_take_the_catalogue(tmp_path, capsys) -> None: 
     rc = main(["landed", str(SAMPLES / "shopify_orders_export.csv"), "--catalogue", str(CATALOGUE), "--out", str(out),
                "--as-of", "2026-01-15"])
     assert rc == 0
-    assert "read 8 rows: 5 priced, 1 rejected, 2 skipped" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "read 8 rows: 5 priced, 1 rejected, 2 skipped" in err
+    assert err.count("catalogue: SKU CASE-02") == 1 and "catalogue: SKU LAMP-01" in err  # once per SKU
     assert SOURCE_COLUMN in pd.read_csv(out).columns
     rc = main(["report", str(SAMPLES / "amazon_all_orders.txt"), "--catalogue", str(CATALOGUE),
                "--out", str(tmp_path / "r.xlsx"), "--as-of", "2026-01-15"])

@@ -21,7 +21,11 @@ def _read(args: argparse.Namespace):  # noqa: ANN202 - orders.ImportResult
 
     if args.out and Path(args.out).suffix.lower() != ".csv":
         raise ArgumentError(f"--out {args.out}: decisions are written as CSV; give a file name ending in .csv")
-    return read(args.orders, catalogue=args.catalogue)
+    from costimpact.orders.catalogue import report_problems
+
+    imported = read(args.orders, catalogue=args.catalogue)
+    report_problems(imported)
+    return imported
 
 
 def _write(frame: pd.DataFrame, out: str | None) -> None:

@@ -46,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
     if out_path is not None and out_path.suffix.lower() not in (".csv", ".xlsx"):
         raise ArgumentError(f"--out {args.out}: write .csv or .xlsx")
     imported = api.read(args.orders, catalogue=args.catalogue)
+    from costimpact.orders.catalogue import report_problems
+
+    report_problems(imported)
     if args.baseline:
         baseline = scenario_arg(args.baseline, aset)
         cmp = api.compare(imported, scenario=scenario, baseline=baseline, as_of=args.as_of, assumptions=aset)

@@ -143,6 +143,7 @@ def catalogue_from_raw(raw: RawTable, file_name: str) -> Catalogue:
     for r in t.loc[no_sku, "catalogue_row"]:
         report("", "", [int(r)], "sku", "", "no_sku")
     t = t.loc[~no_sku]
+    typed_code = t["hts_code"].copy() if "hts_code" in t else None
     if "hts_code" in t:
         t["hts_code"] = t["hts_code"].str.replace(r"[\s.\-]", "", regex=True)
     if "origin_country" in t:
@@ -155,8 +156,8 @@ def catalogue_from_raw(raw: RawTable, file_name: str) -> Catalogue:
         t["declared_value"] = dv.where(~wrong)
     if "hts_code" in t:
         wrong = (t["hts_code"] != "") & ~t["hts_code"].str.match(_HTS_OK)
-        for _, row in t.loc[wrong].iterrows():
-            report(row["key"], row["sku"], [int(row["catalogue_row"])], "hts_code", row["hts_code"], "bad_code")
+        for i, row in t.loc[wrong].iterrows():
+            report(row["key"], row["sku"], [int(row["catalogue_row"])], "hts_code", typed_code[i], "bad_code")
     # one SKU, two different answers for the same column: the catalogue cannot say which is right
     dup = t[t["key"].duplicated(keep=False)]
     for key, group in dup.groupby("key", sort=False):
@@ -234,3 +235,15 @@ def join_catalogue(raw: RawTable, mapping: dict[str, str] | None, cat: Catalogue
                   cell_problems=[p for p in raw.cell_problems if p[0] in kept],
                   merged=[m for m in raw.merged if m[0] in kept])
     return out, new_mapping, rejects
+
+
+def report_problems(imported, stream=None) -> None:  # noqa: ANN001 - ImportResult, a text stream (stderr)
+    """One line per catalogue problem (once per SKU, with the catalogue's rows), for the command line."""
+    import sys
+
+    probs = getattr(imported, "catalogue_problems", None)
+    if probs is None or not len(probs):
+        return
+    out = stream or sys.stderr
+    for problem in probs["problem"]:
+        print(f"catalogue: {problem}", file=out)

@@ -48,6 +48,9 @@ def run(args: argparse.Namespace) -> int:
     _check_out(out, args.lang)
     aset = api.assumptions_of(args.assumptions)
     imported = api.read(args.orders, catalogue=args.catalogue)
+    from costimpact.orders.catalogue import report_problems
+
+    report_problems(imported)
     as_of = api.as_date(args.as_of)
     comparisons = [
         api.compare(imported, scenario=name, baseline=args.baseline, as_of=as_of, assumptions=aset)
