@@ -6,7 +6,6 @@ Expected values are read off the sample files by hand.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pandas as pd
