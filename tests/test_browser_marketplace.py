@@ -45,7 +45,7 @@ def test_shopify_export_and_catalogue_in_both_languages(server, page) -> None:  
     _no_exception(page)
     text = page.locator('[data-testid="stMain"]').inner_text()
     assert re.search(r"Rows read\s*8\s*=\s*Priced\s*5\s*\+\s*Rejected\s*1\s*\+\s*skipped\s*2", text), text[:3000]
-    assert "Customs value: 2 lines from the catalogue's declared value, 3 lines from the order line's price." in text
+    assert "Customs value: 2 lines from the catalogue's declared value, 3 lines from the order file's own value" in text
 
 
 def test_a_mapping_is_remembered_for_the_next_upload(server, page, tmp_path) -> None:  # noqa: F811

@@ -99,6 +99,9 @@ def test_customs_value_from_the_line_price_unless_the_catalogue_declares_one() -
     assert lines.loc[2, SOURCE_COLUMN] == SOURCE_PRICE and lines.loc[2, "unit_value"] == 12.0
     assert lines.loc[3, SOURCE_COLUMN] == SOURCE_DECLARED and lines.loc[3, "unit_value"] == 6.0  # sold at 15.00
     assert lines.loc[3, "unit_price"] == 15.0  # the retail price stays for margins
+    temu = _read("temu_orders.csv").lines.set_index("row_number")
+    assert temu.loc[2, SOURCE_COLUMN] == "declared price (export)" and temu.loc[2, "unit_value"] == 3.5
+    assert temu.loc[3, SOURCE_COLUMN] == SOURCE_DECLARED
 
 
 def test_sku_matches_ignoring_case_and_spaces_and_fills_only_empty_cells() -> None:

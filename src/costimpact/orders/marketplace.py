@@ -50,6 +50,7 @@ class Preset:
     per_unit: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
     date_order: str = "ymd"
+    value_label: str | None = None  # what the export's unit_value is, when not the line's sale price
 
 
 @dataclass
@@ -83,7 +84,7 @@ def presets() -> tuple[Preset, ...]:
             fingerprint=tuple(d["fingerprint"]), fields=dict(d["fields"]), order_key=d.get("order_key"),
             order_fields=tuple(d.get("order_fields", ())), skip=tuple(d.get("skip", ())),
             money=tuple(d.get("money", ())), per_unit=tuple(d.get("per_unit", ())),
-            dates=tuple(d.get("dates", ())), date_order=d.get("date_order", "ymd"),
+            dates=tuple(d.get("dates", ())), date_order=d.get("date_order", "ymd"), value_label=d.get("value_label"),
         ))
     return tuple(out)
 
@@ -246,9 +247,12 @@ def prepare(raw: RawTable, file_name: str, mapping: dict[str, str] | None, catal
         if lacking and catalogue is None:
             raise NeedsCatalogue(file_name, preset, lacking)
     if catalogue is not None:
-        from costimpact.orders.catalogue import join_catalogue
+        from costimpact.orders.catalogue import SOURCE_COLUMN, SOURCE_PRICE, join_catalogue
 
         prep.raw, prep.mapping, prep.rejects = join_catalogue(prep.raw, prep.mapping, catalogue)
+        if preset is not None and preset.value_label:  # e.g. Temu's 申报价格 is a declared price, not the sale price
+            src = prep.raw.frame[SOURCE_COLUMN]
+            prep.raw.frame[SOURCE_COLUMN] = src.where(src != SOURCE_PRICE, preset.value_label)
         prep.catalogue_problems = catalogue.problems
         prep.catalogue_name = catalogue.file_name
     return prep

@@ -103,8 +103,10 @@ def render_import_note(imported) -> None:  # noqa: ANN001 - orders.ImportResult
                          .rename(columns={"row_number": tr("col.row"), "order_id": tr("catalogue.order"), "reason": tr("col.problem")}),
                          hide_index=True, width="stretch")
     lines = imported.lines
-    if "customs_value_source" in lines:
-        declared = int(lines["customs_value_source"].str.startswith("declared").sum())
+    from costimpact.orders.catalogue import SOURCE_COLUMN, SOURCE_DECLARED
+
+    if SOURCE_COLUMN in lines:
+        declared = int((lines[SOURCE_COLUMN] == SOURCE_DECLARED).sum())
         st.caption(tr("catalogue.value_source", declared=declared, price=len(lines) - declared))
 
 
