@@ -216,3 +216,24 @@ def test_mapping_file_round_trip_and_local_profile(tmp_path, monkeypatch) -> Non
     w.remember({"A": "order_id"})
     w.remember(m)
     assert w._profile() == [m, {"A": "order_id"}]  # newest first, kept once
+
+
+def test_xlsx_export_and_xlsx_catalogue_with_number_cells(tmp_path) -> None:  # noqa: ANN001
+    """Excel turns codes and prices into numbers and may hold real dates: the join still matches."""
+    orders = pd.read_csv(SAMPLES / "shopify_orders_export.csv", dtype=str, keep_default_na=False)
+    orders["Lineitem price"] = pd.to_numeric(orders["Lineitem price"])
+    orders["Lineitem quantity"] = pd.to_numeric(orders["Lineitem quantity"])
+    orders["Created at"] = orders["Created at"].astype(object)
+    orders.loc[0, "Created at"] = pd.Timestamp("2025-04-30 21:15:00")  # a date cell, no offset
+    cat = pd.DataFrame({"SKU": ["TSHIRT-BLK", "TSHIRT-WHT", "TOY-CAR"], "HS Code": [6109100010, 6109100012, 9503000073],
+                        "Country of origin": ["China", "Vietnam", "CN"], "Declared value": [None, None, 6]})
+    o, c = tmp_path / "orders.xlsx", tmp_path / "catalogue.xlsx"
+    orders.to_excel(o, index=False)
+    cat.to_excel(c, index=False)
+    r = read_orders(o.read_bytes(), o.name, catalogue=read_catalogue(c.read_bytes(), c.name))
+    _conserved(r)
+    assert r.preset == "shopify" and r.rows_skipped == 2
+    lines = r.lines.set_index("row_number")
+    assert lines.loc[2, "hts_code"] == "6109100010" and lines.loc[2, "origin_country"] == "CN"
+    assert lines.loc[4, "origin_country"] == "VN" and lines.loc[3, "unit_value"] == 6.0
+    assert lines.loc[2, "ship_date"] == pd.Timestamp("2025-04-30")
