@@ -237,3 +237,17 @@ def test_xlsx_export_and_xlsx_catalogue_with_number_cells(tmp_path) -> None:  # 
     assert lines.loc[2, "hts_code"] == "6109100010" and lines.loc[2, "origin_country"] == "CN"
     assert lines.loc[4, "origin_country"] == "VN" and lines.loc[3, "unit_value"] == 6.0
     assert lines.loc[2, "ship_date"] == pd.Timestamp("2025-04-30")
+
+
+def test_report_headline_counts_skipped_rows(tmp_path) -> None:  # noqa: ANN001
+    import openpyxl
+
+    out = tmp_path / "r.xlsx"
+    assert main(["report", str(SAMPLES / "shopify_orders_export.csv"), "--catalogue", str(CATALOGUE), "--out", str(out),
+                 "--as-of", "2026-01-15"]) == 0
+    wb = openpyxl.load_workbook(out)
+    values = {}
+    for name in ("RowsRead", "LinesPriced", "RowsRejected", "RowsSkipped"):
+        sheet, ref = next(iter(wb.defined_names[name].destinations))
+        values[name] = wb[sheet][ref.replace("$", "")].value
+    assert values == {"RowsRead": 8, "LinesPriced": 5, "RowsRejected": 1, "RowsSkipped": 2}
