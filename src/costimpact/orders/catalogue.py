@@ -86,6 +86,10 @@ def _catalogue_column(header: str) -> str | None:
 
 
 def _text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text ("" for empty; whole numbers without ``.0``)."""
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        return s.astype(object).where(s.notna(), "").astype(str).str.strip().astype(object)
+
     def one(x: object) -> str:
         if x is None or (isinstance(x, float) and np.isnan(x)):
             return ""

@@ -102,6 +102,10 @@ def _blank(s: pd.Series) -> np.ndarray:
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Cells as text ("" for empty); numbers that are whole print without ``.0``."""
+    kind = pd.api.types.infer_dtype(s, skipna=True)
+    if kind in ("string", "empty"):  # a CSV column: text already, no per-cell detour
+        return s.astype(object).where(s.notna(), "").astype(str).astype(object)
+
     def one(x: object) -> str:
         if x is None or (isinstance(x, float) and np.isnan(x)):
             return ""
@@ -155,7 +159,7 @@ def apply_preset(raw: RawTable, preset: Preset, file_name: str) -> tuple[RawTabl
 
     key_header = col(preset.order_key) if preset.order_key else None
     if key_header is not None:  # continuation rows inherit the order's fields from its first row that has them
-        key = cells(key_header)
+        key = pd.factorize(cells(key_header))[0]  # group by integer codes: much faster than by text
         for name in preset.order_fields:
             h = col(name)
             if h is None:
@@ -210,13 +214,12 @@ def apply_preset(raw: RawTable, preset: Preset, file_name: str) -> tuple[RawTabl
     out = pd.DataFrame({name: s[keep].to_numpy(dtype=object) for name, s in canon.items()})
     mapping = {name: name for name in canon}
     canon_keys = {header_key(n) for n in canon}
-    for h in raw.headers:  # the export's own columns pass through unchanged, kept out of the matching
-        if header_key(h) in canon_keys and h not in canon:
-            continue  # e.g. Amazon's "sku": the canonical column is that column
-        if h in canon:
-            continue
-        out[h] = frame[h][keep].to_numpy(dtype=object)
-        mapping[h] = ""
+    # the export's own columns pass through unchanged, kept out of the matching; a header that is a canonical
+    # name (Amazon's "sku") is dropped: the canonical column is that column
+    passed = [h for h in raw.headers if h not in canon and header_key(h) not in canon_keys]
+    rest = frame[passed] if keep.all() else frame.loc[keep, passed]
+    out = pd.concat([out, rest.reset_index(drop=True)], axis=1)
+    mapping.update({h: "" for h in passed})
     new = replace(raw, headers=list(out.columns), frame=out, row_numbers=rn[keep],
                   cell_problems=[p for p in raw.cell_problems if p[0] in set(rn[keep].tolist())],
                   merged=[m for m in raw.merged if m[0] in set(rn[keep].tolist())])
