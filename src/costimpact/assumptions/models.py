@@ -81,6 +81,7 @@ class Period(Strict):
     base: Literal["full", "metal_share"] = "full"
     inclusive: bool = False
     source: str = Field(min_length=3)
+    source_zh: str | None = None  # the source in Chinese, for the Chinese app and report
     url: str | None = None
     evidence: Evidence | None = None
     note: str | None = None

@@ -81,4 +81,6 @@ def run(args: argparse.Namespace) -> int:
     if args.skipped and imported.skipped is not None:
         write_csv(imported.skipped, args.skipped)
     print(result.summary(), file=sys.stderr)
+    if args.baseline:
+        print(cmp.summary(), file=sys.stderr)
     return 0

@@ -277,3 +277,16 @@ def finish(result, prep: Prepared):  # noqa: ANN001, ANN201 - ImportResult in an
         preset_label=(prep.preset.label, prep.preset.label_zh) if prep.preset else None,
         catalogue_problems=prep.catalogue_problems, catalogue_name=prep.catalogue_name,
     )
+
+
+def combine(preps: list[Prepared]) -> Prepared:
+    """The sheets of a workbook prepared one by one, as one: their rejects and skipped rows together."""
+    if len(preps) == 1:
+        return preps[0]
+    rejects = [p.rejects for p in preps if p.rejects is not None and len(p.rejects)]
+    skipped = [p.skipped for p in preps if len(p.skipped)]
+    first = preps[0]
+    return Prepared(raw=first.raw, mapping=first.mapping, preset=first.preset,
+                    rejects=pd.concat(rejects, ignore_index=True) if rejects else None,
+                    skipped=pd.concat(skipped, ignore_index=True) if skipped else empty_skipped(),
+                    catalogue_problems=first.catalogue_problems, catalogue_name=first.catalogue_name)

@@ -14,9 +14,11 @@ class ImportResult:
     """What an order file gave: the usable lines, every problem, and where they came from.
 
     Conservation holds always: ``rows_read == len(lines) + rejects.row_number.nunique() + len(skipped)``
-    (``skipped``: rows of cancelled orders in a marketplace export, not priced). Fully blank rows are not order
-    lines: they are not in ``rows_read`` and are counted in ``blank_rows``. ``preset`` names the marketplace
-    export recognised; ``catalogue_problems`` lists the catalogue's problems, once per SKU.
+    (``skipped``: rows of cancelled orders in a marketplace export, not priced). A workbook's order
+    sheets are all read; from the second on, a row is numbered sheet place x 10,000,000 + its spreadsheet row
+    (``sheet`` names it in lines and rejects); ``sheets_skipped`` names the visible sheets without order headers. Fully blank rows
+    are not order lines: they are not in ``rows_read`` and are counted in ``blank_rows``. ``preset`` names the
+    marketplace export recognised; ``catalogue_problems`` lists the catalogue's problems, once per SKU.
     """
 
     lines: pd.DataFrame
@@ -28,6 +30,8 @@ class ImportResult:
     encoding: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # {user header: canonical column}
     blank_rows: int = 0
+    sheets: tuple[str, ...] = ()  # the workbook sheets read (every visible sheet with the order headers)
+    sheets_skipped: tuple[str, ...] = ()  # visible sheets not read: they lack the order headers
     skipped: pd.DataFrame | None = None
     preset: str | None = None
     preset_label: tuple[str, str] | None = None  # (en, zh)
@@ -55,4 +59,8 @@ class ImportResult:
             out += text("summary_header_only", lang)
         if self.blank_rows:
             out += text("summary_blank", lang, blank=self.blank_rows)
+        if len(self.sheets) > 1:
+            out += text("summary_sheets", lang, sheets=", ".join(self.sheets))
+        if self.sheets_skipped:
+            out += text("summary_sheets_skipped", lang, sheets=", ".join(self.sheets_skipped))
         return out

@@ -68,5 +68,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         raise ReportWriteError(t("report.cli.out_write", args.lang, path=out, why=err.strerror or type(err).__name__)) from None
     print(comparisons[0].scenario.summary(), file=sys.stderr)
+    for cmp in comparisons:
+        print(cmp.summary(), file=sys.stderr)
     print(t("report.cli.written", args.lang, path=out), file=sys.stderr)
     return 0

@@ -139,16 +139,16 @@ def remember(mapping: dict[str, str]) -> None:
         pass  # a read-only home: the download button still keeps the mapping
 
 
-def recall(file_name: str, headers: list[str]) -> bool:
+def recall(digest: str, headers: list[str]) -> bool:
     """Apply the remembered mapping that fits these headers (all its headers present) to a file that has no
     mapping yet; True if one did."""
-    if mapping_json(file_name):
+    if mapping_json(digest):
         return False
     have = set(headers)
     fits = [m for m in _profile() if m and set(m) <= have]
     if not fits:
         return False
-    set_mapping(file_name, max(fits, key=len))
+    set_mapping(digest, max(fits, key=len))
     return True
 
 
@@ -169,10 +169,10 @@ def parse_mapping_file(data: bytes) -> dict[str, str] | None:
 
 def render_mapping_memory() -> None:
     """Save the mapping of the current file (download, and the local profile) or load a saved one."""
-    got, name = orders_source()
+    got, _name, digest = orders_source()
     if got is None:
         return
-    current = st.session_state.get(MAPPING_KEY, {}).get(name)
+    current = st.session_state.get(MAPPING_KEY, {}).get(digest)
     c1, c2 = st.columns(2)
     if current:
         remember(current)
@@ -184,7 +184,7 @@ def render_mapping_memory() -> None:
         if m is None:
             st.warning(tr("catalogue.mapping_bad", file=up.name))
         elif m != current:
-            set_mapping(name, m)
+            set_mapping(digest, m)
             remember(m)
             st.rerun()
 

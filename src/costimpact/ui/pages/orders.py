@@ -18,9 +18,8 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def render() -> None:
     st.title(tr("orders.title"))
     st.caption(tr("orders.intro"))
-    raw, name, mapping = basket.current()
-    label = tr("orders.data_box", file=name, now=data.scenario_label(basket.scenario_key(), lang()), before=data.scenario_label(basket.baseline_key(), lang()))
-    with st.expander(label, icon=":material/tune:"):
+    label = tr("orders.data_box", file=basket.current().name, now=data.scenario_label(basket.scenario_key(), lang()), before=data.scenario_label(basket.baseline_key(), lang()))
+    with st.expander(label, icon=":material/tune:", key="orders_data_box"):  # a key: a new file name keeps it open
         basket.render_upload()
         catalogue_widget.render_catalogue_upload()
         catalogue_widget.render_mapping_memory()
@@ -29,19 +28,19 @@ def render() -> None:
     imported = basket.load_basket()
     if imported is None:
         return
-    raw, name, mapping = basket.current()
+    b = basket.current()
     try:
-        view = data.portfolio(raw, name, mapping, scen, base, day)
+        view = data.portfolio(b, scen, base, day)
     except CostImpactError as err:
         render_error(err)
         return
     with head:
         render_kpis(view, scen, base)
         render_import_summary(view, imported)
-        render_channels(view)
+        render_channels(view, day)
     render_origins_and_skus(view)
     render_rejects(view)
-    render_report(raw, name, mapping, scen, base, day)
+    render_report(b, scen, base, day)
     render_sources(view["used"], "sources.title_now")
     st.caption(tr("orders.assumptions_version", version=view["version"], hash=view["hash"]))
 
@@ -73,16 +72,19 @@ def render_kpis(view: dict, scen: str, base: str) -> None:
     c4.metric(tr("orders.refund"), usd(tot["ieepa_refund_exposure_usd"], 0), help=tr("orders.refund_help"))
 
 
-def render_channels(view: dict) -> None:
-    lo, hi, grade = data.band(lang())
+def render_channels(view: dict, day: str) -> None:
+    band = data.band(day)  # on the as-of date, as the report reads it
+    lo, hi = (band.low, band.high) if band is not None else (float("-inf"), float("inf"))
     by = view["by_channel"].copy()
     by["channel"] = by["shipping_mode"].map(lambda m: tr(f"mode.{m}"))
     st.subheader(tr("orders.by_channel"))
-    st.caption(tr("orders.band_caption", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False), grade=t(f"common.evidence.{grade}", lang())))
+    band_label = ""
+    if band is not None:
+        st.caption(tr("orders.band_caption", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False), grade=t(f"common.evidence.{band.evidence}", lang())))
+        band_label = tr("orders.band_label", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False))
     c1, c2 = st.columns(2)
-    band_label = tr("orders.band_label", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False))
     c1.altair_chart(
-        charts.change_by_group(by, "channel", tr("orders.channel"), tr("orders.chart_change_channel"), (lo, hi), band_label, tr("orders.axis_change")),
+        charts.change_by_group(by, "channel", tr("orders.channel"), tr("orders.chart_change_channel"), (lo, hi) if band is not None else None, band_label, tr("orders.axis_change")),
         width="stretch",
     )
     c2.altair_chart(
@@ -96,7 +98,7 @@ def render_channels(view: dict) -> None:
             tr("orders.before"): by["baseline_landed_cost_usd"].map(lambda x: usd(x, 0)),
             tr("orders.now"): by["landed_cost_usd"].map(lambda x: usd(x, 0)),
             tr("orders.change"): by["delta_pct"].map(pct),
-            tr("orders.vs_band"): by["delta_pct"].map(lambda x: tr("orders.band_below") if x < lo else tr("orders.band_above") if x > hi else tr("orders.band_in")),
+            tr("orders.vs_band"): by["delta_pct"].map(lambda x: "" if band is None else tr("orders.band_below") if x < lo else tr("orders.band_above") if x > hi else tr("orders.band_in")),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -182,15 +184,15 @@ def render_rejects(view: dict) -> None:
     st.download_button(tr("orders.download_rejects"), data=view["rejects_csv"], file_name="rejects.csv", mime="text/csv", key="dl_rejects", icon=":material/download:")
 
 
-def render_report(raw: bytes, name: str, mapping: str, scen: str, base: str, day: str) -> None:
+def render_report(b: data.Basket, scen: str, base: str, day: str) -> None:
     st.subheader(tr("orders.report"))
-    key = (name, mapping, scen, base, day, lang())
+    key = data.report_key(b, scen, base, day, lang())  # a file's content, not its name: a corrected file is new
     ready = st.session_state.get(REPORT_KEY)
     if ready is None or ready[0] != key:
         if st.button(tr("orders.report_build"), key="report_build", type="primary", icon=":material/table_view:"):
             bar = st.progress(0.0, text=tr("orders.report_building"))
             try:
-                blob = data.report_bytes(raw, name, mapping, scen, base, day, lang(), _progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
+                blob = data.report_bytes(b, scen, base, day, lang(), progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
             except CostImpactError as err:
                 bar.empty()
                 render_error(err)
