@@ -140,9 +140,11 @@ def remember(mapping: dict[str, str]) -> None:
 
 
 def recall(digest: str, headers: list[str]) -> bool:
-    """Apply the remembered mapping that fits these headers (all its headers present) to a file that has no
-    mapping yet; True if one did."""
-    if mapping_json(digest):
+    """Apply the remembered mapping that fits these headers (all its headers present); True if one did.
+
+    Only at the start of a visit (no mapping made in this session yet): within a session, a new file shows the
+    mapping step with the session's choices preselected, so a seller can still change them."""
+    if mapping_json(digest) or st.session_state.get(MAPPING_KEY):
         return False
     have = set(headers)
     fits = [m for m in _profile() if m and set(m) <= have]
