@@ -167,8 +167,12 @@ def price_lines(
     aset: AssumptionSet,
     scenario: Scenario,
     as_of: dt.date,
+    price_dates: pd.Series | np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price normalised order lines under ``scenario``. Returns (priced lines, rejects, used periods).
+
+    ``price_dates`` (one date per line) sets the date whose law prices each line, whatever the scenario's date
+    mode; the lines still travel on their own ``ship_date``, so shipments and buyers' days stay as they were.
 
     ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
     exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
@@ -178,6 +182,8 @@ def price_lines(
     src, boundary_rejects, transit = check_lines(lines, aset)  # the one place input cells are checked
     rej = _Rejects([boundary_rejects] if len(boundary_rejects) else [])
     base, unit_value, freight = _read_lines(src, scenario, as_of, rej)
+    if price_dates is not None:
+        base["date"] = pd.to_datetime(np.asarray(price_dates)).astype("datetime64[ns]")
     hts_key = apply_hts_treatment(base, src, aset, rej)
     apply_currency(base, aset, rej)
     rejects = rej.frame()

@@ -30,6 +30,7 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the workbook (default: en)")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: the built-in set)")
     p.add_argument("--catalogue", metavar="FILE", help="product catalogue (CSV/XLSX: SKU, HS code, origin, declared value) joined to the lines by SKU")
+    p.add_argument("--outlook", metavar="YYYY-MM-DD", help="add Outlook sheets: the basket under pending policy events up to this horizon")
     p.set_defaults(func=run)
 
 
@@ -56,8 +57,14 @@ def run(args: argparse.Namespace) -> int:
         api.compare(imported, scenario=name, baseline=args.baseline, as_of=as_of, assumptions=aset)
         for name in (args.scenarios or ["actual"])
     ]
+    extra = []
+    if args.outlook:
+        from costimpact.scenarios.outlook import outlook, report_sheets
+
+        extra = report_sheets(outlook(imported, horizon=args.outlook, as_of=as_of, assumptions=aset), args.lang)
     data = write_report(
         comparisons,
+        extra_sheets=extra,
         lang=args.lang,
         input_name=getattr(imported, "file_name", "") or Path(args.orders).name,
         input_sha256=getattr(imported, "sha256", ""),

@@ -33,7 +33,7 @@ from costimpact.decide.fulfilment import FulfilmentOptions, compare_fulfilment
 from costimpact.decide.origin import compare_origins
 from costimpact.decide.pricing import price_for_margin
 from costimpact.errors import AssumptionError
-from costimpact.landed.hts import search_hts
+from costimpact.hts_search import search_hts, suggest_for_rejects
 from costimpact.report.workbook import write_report
 from costimpact.scenarios.compare import Band, compare_results, direct_mail_band
 from costimpact.scenarios.timeline import policy_events
@@ -225,6 +225,12 @@ def hts_search(query: str, limit: int = 30) -> pd.DataFrame:
     return search_hts(assumption_set(), query, limit=limit)
 
 
+@cached(max_entries=16)
+def code_suggestions(rejects: pd.DataFrame, described: pd.DataFrame | None) -> pd.DataFrame:
+    """Codes to offer beside each line rejected for its HTS code (searched from the line's own description)."""
+    return suggest_for_rejects(assumption_set(), rejects, described)
+
+
 @cached()
 def known_origins() -> list[str]:
     """Every origin the assumptions name a value for (origin-keyed layers), China first."""
@@ -336,3 +342,37 @@ def values_in_force(day: str) -> pd.DataFrame:
     last = started.groupby(["parameter", "key"], sort=False).tail(1)
     live = last[last["until"].isna() | (ts < last["until"])]
     return live.sort_values(["parameter", "key"], kind="stable").reset_index(drop=True)
+
+
+# ---- outlook --------------------------------------------------------------------------------------------------
+
+
+@cached(max_entries=8)
+def outlook_view(basket: Basket, horizon: str, as_of: str, probabilities_json: str) -> dict[str, Any]:
+    """The outlook of the basket (small frames only): groups by SKU and by channel, the path, events, refund."""
+    from costimpact.scenarios.outlook import outlook
+
+    lines = imported(basket)
+    probs = json.loads(probabilities_json)
+    aset = assumption_set()
+    by_sku = outlook(lines, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="sku")
+    by_channel = outlook(lines, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="channel")
+    return {
+        "sku": by_sku.groups,
+        "channel": by_channel.groups,
+        "path": by_sku.path,
+        "events": by_sku.events,
+        "refund": by_sku.refund,
+        "method": by_sku.method,
+        "outcomes": by_sku.outcomes,
+        "lines": by_sku.lines_priced,
+        "left_out": by_sku.lines_left_out + len(lines.rejects),
+        "rows_read": lines.rows_read,
+    }
+
+
+@cached(max_entries=8)
+def sensitivity_view(basket: Basket, as_of: str) -> pd.DataFrame:
+    from costimpact.scenarios.sensitivity import sensitivity
+
+    return sensitivity(imported(basket), as_of=as_of, assumptions=assumption_set())

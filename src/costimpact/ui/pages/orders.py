@@ -39,7 +39,7 @@ def render() -> None:
         render_import_summary(view, imported)
         render_channels(view, day)
     render_origins_and_skus(view)
-    render_rejects(view)
+    render_rejects(view, imported)
     render_report(b, scen, base, day)
     render_sources(view["used"], "sources.title_now")
     st.caption(tr("orders.assumptions_version", version=view["version"], hash=view["hash"]))
@@ -162,13 +162,22 @@ def render_origins_and_skus(view: dict) -> None:
         st.dataframe(et.rename(columns={"shipping_mode": tr("orders.channel"), "entry_type": tr("orders.entry_type"), "lines": tr("orders.lines")}), hide_index=True)
 
 
-def render_rejects(view: dict) -> None:
+def render_rejects(view: dict, imported=None) -> None:  # noqa: ANN001 - orders.ImportResult
     rej = view["rejects"]
     if rej.empty:
         st.success(tr("orders.no_rejects"), icon=":material/check_circle:")
         return
     with st.expander(tr("orders.rejects_title", n=view["rows_rejected"]), expanded=False, icon=":material/block:"):
         zh = lang() == "zh"
+        lines = getattr(imported, "lines", None)
+        described = None
+        if lines is not None and "description" in lines:
+            described = lines.loc[lines["row_number"].isin(rej["row_number"]), ["row_number", "description"]]
+        try:
+            hints = data.code_suggestions(rej[["row_number", "column", "value"]], described)
+        except CostImpactError:  # an assumptions copy without the search tables: the rejects still show
+            hints = pd.DataFrame()
+        hint = rej["row_number"].map(hints.set_index("row_number")["suggested_zh" if zh else "suggested_en"]) if len(hints) else None
         st.dataframe(
             pd.DataFrame(
                 {
@@ -176,11 +185,14 @@ def render_rejects(view: dict) -> None:
                     tr("col.column"): rej["column"],
                     tr("col.value"): rej["value"].astype(str),
                     tr("col.problem"): rej["problem_zh" if zh else "problem"],
+                    tr("orders.suggested_codes"): (hint.where(rej["column"] == "hts_code") if hint is not None else pd.Series("", index=rej.index)).fillna(""),
                 }
             ),
             hide_index=True,
             width="stretch",
         )
+        if hint is not None and (rej["column"] == "hts_code").any():
+            st.caption(tr("orders.suggested_codes_help"))
     st.download_button(tr("orders.download_rejects"), data=view["rejects_csv"], file_name="rejects.csv", mime="text/csv", key="dl_rejects", icon=":material/download:")
 
 

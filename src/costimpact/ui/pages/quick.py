@@ -33,16 +33,23 @@ def render_hts_picker() -> tuple[str, dict | None]:
         code = st.text_input(tr("quick.hts_code"), value="", key="q_hts_manual", help=tr("quick.hts_code_help")).strip()
         return code, None
     zh = lang() == "zh"
+    if "in_schedule" in hits:  # lines the loaded schedule can price first, each group in search order
+        hits = hits.sort_values("in_schedule", ascending=False, kind="stable")
     rows = hits.reset_index(drop=True).to_dict("records")
 
     def show(i: int) -> str:
         r = rows[i]
-        desc = (r.get("description_zh") if zh else None) or r.get("description") or ""
+        desc = (r.get("description_zh") if zh else None) or str(r.get("description") or "").split(" > ")[-1]
+        names = str(r.get("seller_names") or "").split("; ")[0]
         rate = r.get("mfn_text") or ""
-        return f"{r['hts']} · {desc[:70]}" + (f" · {rate}" if rate else "")
+        return f"{r['hts']} · " + (f"{names} (U) · " if names else "") + desc[:60] + (f" · {rate}" if rate else "")
 
     i = st.selectbox(tr("quick.hts_pick", n=len(rows)), range(len(rows)), format_func=labels(show), key=lkey("q_hts_pick"))
-    return str(rows[i]["hts"]), rows[i]
+    row = rows[i]
+    st.caption(tr("quick.hts_found", description=row.get("description", "")))
+    if not row.get("in_schedule", True):
+        st.warning(tr("quick.hts_not_in_schedule", hts=row["hts"]), icon=":material/info:")
+    return str(row["hts"]), row
 
 
 def render_inputs() -> tuple[str, dict | None, dict, str, str]:
