@@ -1,4 +1,4 @@
-"""``costimpact assumptions check|show|import-hts``."""
+"""``costimpact assumptions check|show|import-hts|import-fx``."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ def register(sub) -> None:  # noqa: ANN001
     imp.add_argument("file", help="the USITC export (hts.usitc.gov: Export as JSON or CSV)")
     imp.add_argument("--out", required=True, metavar="DIR", help="an assumptions folder (its us/hts/schedule.* are replaced) or a folder to write schedule.csv and schedule.toml into")
     imp.add_argument("--assumptions", metavar="DIR", help="built-in table to merge 301/232 columns from")
+    fx = inner.add_parser("import-fx", help="turn CBP/FRBNY certified exchange rates (Fed H.10 download, or date,currency,per_usd) into a scenario")
+    fx.add_argument("file", help="FRB_H10.csv from the Federal Reserve Data Download Program, or a CSV with date, currency, per_usd")
+    fx.add_argument("--out", required=True, metavar="FILE.toml", help="the scenario to write; price with --scenario FILE.toml")
+    fx.add_argument("--monthly", action="store_true", help="average each month's daily rates (one rate per currency and month)")
+    fx.add_argument("--name", default="certified-fx", help="scenario name (default certified-fx)")
+    fx.set_defaults(func=_import_fx)
     imp.set_defaults(func=_import_hts)
 
 
@@ -162,4 +168,21 @@ def _import_hts(args: argparse.Namespace) -> int:
     forms = ", ".join(f"{k} {v}" for k, v in sorted(schedule.attrs["forms"].items()))
     print(f"wrote {len(schedule)} lines to {target / 'schedule.csv'} ({forms}); "
           + ("use --assumptions " + str(out) if target != out else "copy them into <assumptions>/us/hts/ and use --assumptions"), file=sys.stderr)
+    return 0
+
+
+def _import_fx(args: argparse.Namespace) -> int:
+    from costimpact.assumptions import fxrates
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ArgumentError(f"{path}: no such file; download FRB_H10.csv from federalreserve.gov/datadownload (H.10) or write date,currency,per_usd")
+    rates = fxrates.read_rates(path.read_bytes(), path.name)
+    if args.monthly:
+        rates = fxrates.monthly(rates)
+    out = Path(args.out)
+    if out.suffix.lower() != ".toml":
+        raise ArgumentError(f"--out {out}: write a .toml scenario file")
+    out.write_text(fxrates.scenario_toml(rates, args.name, path.name, is_monthly=args.monthly), encoding="utf-8")
+    print(f"wrote {len(rates)} rates ({', '.join(sorted(rates['currency'].unique()))}) to {out}; price with --scenario {out}", file=sys.stderr)
     return 0

@@ -21,7 +21,11 @@ def _read(args: argparse.Namespace):  # noqa: ANN202 - orders.ImportResult
 
     if args.out and Path(args.out).suffix.lower() != ".csv":
         raise ArgumentError(f"--out {args.out}: decisions are written as CSV; give a file name ending in .csv")
-    return read(args.orders)
+    from costimpact.orders.catalogue import report_problems
+
+    imported = read(args.orders, catalogue=args.catalogue)
+    report_problems(imported)
+    return imported
 
 
 def _write(frame: pd.DataFrame, out: str | None) -> None:
@@ -101,6 +105,7 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
         q.add_argument("--scenario", default="actual", help="scenario name (default: actual = the law on the as-of date)")
         q.add_argument("--as-of", dest="as_of", default=None, help="date every line is priced on, YYYY-MM-DD (default: today)")
         q.add_argument("--out", default=None, help="write the table to FILE.csv (default: print it)")
+        q.add_argument("--catalogue", metavar="FILE", default=None, help="product catalogue (CSV/XLSX: SKU, HS code, origin, declared value) joined to the lines by SKU")
 
     f = dsub.add_parser("fulfilment", help="direct parcels vs bulk freight into a US warehouse, and the break-even volume")
     common(f)

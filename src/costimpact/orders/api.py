@@ -11,7 +11,9 @@ import pandas as pd
 
 from costimpact.errors import FileRefused
 from costimpact.errors import ArgumentError
+from costimpact.orders.catalogue import Catalogue
 from costimpact.orders.columns import REQUIRED, read_types, resolve_mapping
+from costimpact.orders.marketplace import combine, finish, prepare
 from costimpact.orders.messages import OrderFileRefused
 from costimpact.orders.normalize import normalize_raw
 from costimpact.orders.readers import (
@@ -36,12 +38,15 @@ def read_orders(
     max_bytes: int | None = None,
     max_unzipped_bytes: int | None = None,
     sheet: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> ImportResult:
     """Read an order file (CSV or XLSX bytes) into lines and rejects; never drops a row.
 
     ``mapping`` is ``{header in the file: canonical column}`` from a mapping step; unmapped headers are matched
     automatically. ``max_bytes`` (default 512 MB) caps the file, ``max_unzipped_bytes`` (default 2 GB) what an
     XLSX may unpack to. ``sheet`` picks a sheet (default: ``orders``/``订单``, else the first).
+    A marketplace export (Shopify, Amazon ...) is recognised by its headers; ``catalogue`` (see
+    :func:`costimpact.orders.catalogue.read_catalogue`) fills in HS codes and origins by SKU.
     A file that cannot be read at all raises :class:`costimpact.errors.FileRefused` with one line.
     """
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
@@ -64,18 +69,23 @@ def read_orders(
     # the file's fingerprint is hashed on another thread (hashlib lets go of the GIL) while the checks run
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        # marketplace exports recognised and the catalogue joined, sheet by sheet, before the usual checks
+        preps = [prepare(t, file_name, mapping, catalogue) for t in tables]
         if len(tables) == 1:
-            lines, rejects, used = normalize_raw(tables[0], mapping, file_name)
+            lines, rejects, used = normalize_raw(preps[0].raw, preps[0].mapping, file_name)
         else:
-            lines, rejects, used = _normalize_sheets(tables, mapping, file_name)
+            merged: dict[str, str] = {}
+            for p in preps:
+                merged.update(p.mapping or {})
+            lines, rejects, used = _normalize_sheets([p.raw for p in preps], merged or None, file_name)
         sha256 = digest.result()
     raw = tables[0]
-    return ImportResult(
-        lines=lines, rejects=rejects, rows_read=sum(len(t.frame) for t in tables), file_name=file_name,
+    return finish(ImportResult(
+        lines=lines, rejects=rejects, rows_read=sum(len(p.raw.frame) for p in preps), file_name=file_name,
         sha256=sha256, sheet=", ".join(t.sheet for t in tables if t.sheet) or None, encoding=raw.encoding,
         mapping=used, blank_rows=sum(t.blank_rows for t in tables),
         sheets=tuple(t.sheet for t in tables if t.sheet), sheets_skipped=tuple(skipped),
-    )
+    ), combine(preps))
 
 
 def _names_orders(headers: list[str], mapping: dict[str, str] | None) -> bool:
@@ -142,6 +152,7 @@ def normalize_frame(
     mapping: dict[str, str] | None = None,
     file_name: str = "(data frame)",
     first_row: int = 2,
+    catalogue: Catalogue | None = None,
 ) -> ImportResult:
     """:func:`read_orders` for a DataFrame already in memory (the Python API).
 
@@ -152,7 +163,8 @@ def normalize_frame(
     frame = df.reset_index(drop=True).copy()
     frame.columns = headers
     raw = _drop_blank(RawTable(headers, frame, np.arange(len(frame), dtype=np.int64) + first_row))
-    lines, rejects, used = normalize_raw(raw, mapping, file_name)
+    prep = prepare(raw, file_name, mapping, catalogue)
+    lines, rejects, used = normalize_raw(prep.raw, prep.mapping, file_name)
     digest = hashlib.sha256(pd.util.hash_pandas_object(frame.astype("str"), index=False).to_numpy().tobytes()).hexdigest()
-    return ImportResult(lines=lines, rejects=rejects, rows_read=len(raw.frame), file_name=file_name, sha256=digest,
-                        mapping=used, blank_rows=raw.blank_rows)
+    return finish(ImportResult(lines=lines, rejects=rejects, rows_read=len(prep.raw.frame), file_name=file_name,
+                               sha256=digest, mapping=used, blank_rows=raw.blank_rows), prep)

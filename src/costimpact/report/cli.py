@@ -29,6 +29,7 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
     p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="date for lines without a ship_date (default: today)")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the workbook (default: en)")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: the built-in set)")
+    p.add_argument("--catalogue", metavar="FILE", help="product catalogue (CSV/XLSX: SKU, HS code, origin, declared value) joined to the lines by SKU")
     p.add_argument("--outlook", metavar="YYYY-MM-DD", help="add Outlook sheets: the basket under pending policy events up to this horizon")
     p.set_defaults(func=run)
 
@@ -47,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out(out, args.lang)
     aset = api.assumptions_of(args.assumptions)
-    imported = api.read(args.orders)
+    imported = api.read(args.orders, catalogue=args.catalogue)
+    from costimpact.orders.catalogue import report_problems
+
+    report_problems(imported)
     as_of = api.as_date(args.as_of)
     comparisons = [
         api.compare(imported, scenario=name, baseline=args.baseline, as_of=as_of, assumptions=aset)

@@ -542,6 +542,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         ("LinesPriced", t("report.kv.lines_priced", lang), now.rows_priced, fm.headline_int),
         ("OrdersPriced", t("report.kv.orders_priced", lang), orders_priced, fm.headline_int),
         ("RowsRejected", t("report.kv.rows_rejected", lang), now.rows_rejected, fm.headline_int),
+        *([("RowsSkipped", t("report.kv.rows_skipped", lang), now.rows_skipped, fm.headline_int)] if getattr(now, "rows_skipped", 0) else []),
         ("BaselineLandedCost", t("report.kv.baseline_landed", lang, baseline=_label(base, lang)), totals["baseline_landed_cost_usd"], fm.headline_money),
         ("ScenarioLandedCost", t("report.kv.scenario_landed", lang, scenario=_label(now, lang)), totals["landed_cost_usd"], fm.headline_money),
         ("LandedCostChange", t("report.kv.delta_usd", lang), totals["delta_usd"], fm.headline_money),

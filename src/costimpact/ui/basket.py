@@ -37,10 +37,12 @@ NONE = ""
 
 def current() -> data.Basket:
     """The basket: the uploaded file (with its content hash and column mapping), else the built-in sample."""
+    from costimpact.ui.catalogue_widget import with_catalogue
+
     raw, name, digest = orders_source()
     if raw is None:
         return data.sample_basket()
-    return data.Basket(name, digest, mapping_json(digest), raw)
+    return data.Basket(name, digest, with_catalogue(mapping_json(digest)), raw)
 
 
 def scenario_key() -> str:
@@ -91,6 +93,11 @@ def load_basket():  # noqa: ANN201 - ImportResult, or None when the page must st
         return data.imported(b)
     except CostImpactError as err:
         if getattr(err, "key", None) == "missing_columns":
+            from costimpact.ui.catalogue_widget import recall
+
+            found = str(getattr(err, "fields", {}).get("found", "")).split(", ")
+            if not is_sample() and recall(b.digest, found):  # a mapping saved for these headers: no clicks
+                st.rerun()
             render_mapping_step(b.digest, err)
         else:
             render_error(err)

@@ -131,8 +131,10 @@ def scenario_label(key: str, lang: str) -> str:
 
 def imported(basket: Basket):  # noqa: ANN201 - orders.ImportResult
     """The basket read, once per file and mapping in this session (raises FileRefused for an unreadable file)."""
-    mapping = json.loads(basket.mapping) if basket.mapping else None
-    return _session_memo(IMPORTED_KEY, basket.key(), lambda: orders.read_orders(basket.raw, basket.name, mapping=mapping), keep=1)
+    from costimpact.ui.catalogue_widget import take  # the product catalogue rides in the mapping key
+
+    mapping, catalogue = take(json.loads(basket.mapping) if basket.mapping else None)
+    return _session_memo(IMPORTED_KEY, basket.key(), lambda: orders.read_orders(basket.raw, basket.name, mapping=mapping, catalogue=catalogue), keep=1)
 
 
 def suggest(headers: list[str]) -> dict[str, str]:

@@ -7,7 +7,7 @@ import streamlit as st
 
 from costimpact.errors import CostImpactError
 from costimpact.i18n import t
-from costimpact.ui import basket, charts, data
+from costimpact.ui import basket, catalogue_widget, charts, data
 from costimpact.ui.state import lang, tr
 from costimpact.ui.widgets import pct, render_error, render_sources, usd
 
@@ -21,6 +21,8 @@ def render() -> None:
     label = tr("orders.data_box", file=basket.current().name, now=data.scenario_label(basket.scenario_key(), lang()), before=data.scenario_label(basket.baseline_key(), lang()))
     with st.expander(label, icon=":material/tune:", key="orders_data_box"):  # a key: a new file name keeps it open
         basket.render_upload()
+        catalogue_widget.render_catalogue_upload()
+        catalogue_widget.render_mapping_memory()
         scen, base, day = basket.render_scenario_pickers("orders")
     head = st.container()
     imported = basket.load_basket()
@@ -45,12 +47,15 @@ def render() -> None:
 
 def render_import_summary(view: dict, imported) -> None:  # noqa: ANN001
     read, priced, rejected = view["rows_read"], view["rows_priced"], view["rows_rejected"]
-    ok = read == priced + rejected
+    skipped = int(getattr(imported, "rows_skipped", 0))  # cancelled marketplace orders: read, not priced
+    ok = read == priced + rejected + skipped
     st.markdown(
         f":blue-badge[{tr('orders.rows_read')} {read:,}] = :green-badge[{tr('orders.rows_priced')} {priced:,}] + "
         f":{'red' if rejected else 'gray'}-badge[{tr('orders.rows_rejected')} {rejected:,}]  "
+        + (f"+ :gray-badge[{tr('catalogue.rows_skipped')} {skipped:,}]  " if skipped else "")
         + ("" if ok else tr("orders.conservation_bad", read=read, priced=priced, rejected=rejected))
     )
+    catalogue_widget.render_import_note(imported)
     if getattr(imported, "mapping", None) and not basket.is_sample():
         with st.expander(tr("orders.mapping_used"), icon=":material/link:"):
             st.dataframe(pd.DataFrame({tr("mapping.header"): list(imported.mapping), tr("mapping.column"): list(imported.mapping.values())}), hide_index=True)
