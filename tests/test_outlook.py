@@ -282,3 +282,9 @@ def test_cli_same_seed_same_file(tmp_path):
     assert (table["p10_landed_cost_usd"] <= table["p50_landed_cost_usd"] + 1e-9).all() and (table["p50_landed_cost_usd"] <= table["p90_landed_cost_usd"] + 1e-9).all()
     bad = subprocess.run([sys.executable, "-m", "costimpact.cli", "outlook", str(sample), "--horizon", "2027-06-30", "--prob", "x", "--out", str(tmp_path / "c.csv")], capture_output=True, text=True, check=False)
     assert bad.returncode == 2 and "EVENT=P" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_an_event_naming_a_key_nobody_prices_is_refused(tmp_path):
+    bad = E2.format(p=0.2).replace('param = "us/layers/s122"', 'param = "us/layers/s232"\nkeys = ["upholsterd"]')
+    with pytest.raises(costimpact.errors.AssumptionError, match="upholsterd"):
+        assumptions_with(tmp_path, {"typo": bad})

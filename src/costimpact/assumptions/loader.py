@@ -374,6 +374,11 @@ def _check_references(aset: AssumptionSet) -> None:
             for i, o in enumerate(getattr(e, field)):
                 if o.param not in aset.params:
                     raise AssumptionError(f"{e.id}.toml: {field}[{i}].param = {o.param!r} is not a parameter")
+                param = aset.params[o.param]
+                keys = {v.key for v in param.values} | {"*"}
+                unknown = [k for k in o.keys if k not in keys and param.key != "origin"]
+                if unknown:  # an override of a key nobody prices would silently change nothing
+                    raise AssumptionError(f"{e.id}.toml: {field}[{i}].keys {unknown} are not keys of {o.param} ({', '.join(sorted(keys))})")
         for layer in e.disable_layers:
             if layer not in layer_names:
                 raise AssumptionError(f"{e.id}.toml: disable_layers names {layer!r}, which is not a layer")
