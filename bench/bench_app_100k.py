@@ -67,7 +67,13 @@ def measure(label: str, fn) -> tuple[float, float]:  # noqa: ANN001
     recv, send = ctx.Pipe(duplex=False)
     p = ctx.Process(target=_child, args=(fn, send))
     p.start()
-    seconds, gb, size = recv.recv()
+    send.close()  # so a child that dies (out of memory) ends the wait
+    try:
+        seconds, gb, size = recv.recv()
+    except EOFError:
+        p.join()
+        print(f"{label:58} died (exit code {p.exitcode})", flush=True)
+        return float("nan"), float("nan")
     p.join()
     print(f"{label:58} {seconds:8.2f} {gb:8.2f}   {size}", flush=True)
     return seconds, gb
