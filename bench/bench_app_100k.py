@@ -100,7 +100,7 @@ def main() -> None:
     steps = [
         ("decisions: fulfilment, actual", lambda: compare_fulfilment(lines, scenario="actual", as_of=DAY, options=FulfilmentOptions(), assumptions=aset)),
         ("decisions: fulfilment, pre-2025 (the page's grid)", lambda: compare_fulfilment(lines, scenario="pre-2025", as_of=DAY, options=FulfilmentOptions(), assumptions=aset)),
-        (f"decisions: origins ({len(DEFAULT_ORIGINS)})", lambda: compare_origins(lines, origins=DEFAULT_ORIGINS, scenario="actual", as_of=DAY, assumptions=aset)),
+        (f"decisions: origins ({len(DEFAULT_ORIGINS)})", lambda: compare_origins(lines, origins=DEFAULT_ORIGINS, scenario="actual", as_of=DAY, assumptions=aset, keep_lines=False)),
         ("decisions: pricing (actual vs pre-2025)", lambda: price_for_margin(lines, scenario="actual", baseline="pre-2025", as_of=DAY, assumptions=aset)),
     ]
     dec = [measure(label, fn) for label, fn in steps]
