@@ -249,3 +249,14 @@ def test_a_large_sea_line_costs_what_its_parcels_cost_one_by_one(aset) -> None: 
         runs.append(compare_fulfilment(basket, as_of=DAY, assumptions=aset, options=one_month()).per_sku.iloc[0])
     cols = ["units_per_month", "direct_cost_per_unit_usd", "direct_duty_per_unit_usd", "direct_fees_per_unit_usd", "direct_freight_per_unit_usd", "units_per_parcel"]
     assert runs[0][cols].to_dict() == pytest.approx(runs[1][cols].to_dict(), rel=1e-12)
+
+
+def test_parcels_priced_a_few_days_at_a_time_cost_the_same(aset, monkeypatch) -> None:  # noqa: ANN001, F811
+    # Buyers' days and shipments never span two travel days, so batches of whole days change no number.
+    basket = pd.concat([tees(40, qty=2, consignee_id=[f"B{i % 3}" for i in range(40)]), _freight_basket("BL2")], ignore_index=True)
+    basket = basket.assign(row_number=np.arange(2, len(basket) + 2))
+    whole = compare_fulfilment(basket, as_of=DAY, assumptions=aset, options=one_month())
+    monkeypatch.setattr("costimpact.decide.fulfilment.BATCH_ROWS", 5)
+    batched = compare_fulfilment(basket, as_of=DAY, assumptions=aset, options=one_month())
+    pd.testing.assert_frame_equal(whole.per_sku, batched.per_sku, rtol=0, atol=0)
+    pd.testing.assert_frame_equal(whole.portfolio, batched.portfolio)

@@ -50,6 +50,7 @@ from costimpact.landed.money import round_cents
 
 EXACT_UP_TO = 5000  # units a month searched one by one
 SEARCH_TOP = 1e7  # units a month: no crossing below this is "never"
+BATCH_ROWS = 300_000  # parcels priced per engine call
 LOADS = ("auto", "fcl", "lcl")
 #: Per-unit figures of a group of goods that the month's cost is built from (see :func:`profile`).
 PROFILE = ("cbm", "air_usd", "container_x_cbm", "lcl_x_cbm", "value", "duty", "parcels", "direct")
@@ -320,10 +321,38 @@ def _as_parcels(lines: pd.DataFrame, opt: FulfilmentOptions) -> pd.DataFrame:
 
 def _direct(lines: pd.DataFrame, opt: FulfilmentOptions, aset: AssumptionSet, scen: Scenario, day: dt.date, parcel: dict[str, c.Preset]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The order lines priced as parcels (see the module text), with per-row postage, parcels, units and money,
-    each times the parcels the row stands for (``_weight``)."""
-    priced, rejects = c.price(_as_parcels(lines, opt), aset, scen, day)
+    each times the parcels the row stands for (``_weight``).
+
+    More than ``BATCH_ROWS`` parcels are priced a few travel days at a time (a shipment and a buyer's day never
+    span two days, so no group is split) and only the columns the comparison reads are kept of each batch."""
+    parcels = _as_parcels(lines, opt)
+    if len(parcels) <= BATCH_ROWS:
+        priced, rejects = _priced_parcels(parcels, aset, scen, day, parcel)
+    else:
+        keep = [*lines.columns, "_was_parcel", "_weight"]
+        travel = pd.to_datetime(parcels["ship_date"], errors="coerce") if "ship_date" in parcels else pd.Series(pd.NaT, index=parcels.index)
+        travel = travel.fillna(pd.Timestamp(day))  # the engine's travel day for a line without a ship date
+        order = np.argsort(travel.to_numpy(), kind="stable")
+        day_codes = pd.factorize(travel.to_numpy()[order])[0]
+        bounds = np.r_[np.flatnonzero(np.r_[True, day_codes[1:] != day_codes[:-1]]), len(order)]  # where travel days begin
+        parts, rej_parts, begin = [], [], 0
+        while begin < len(order):
+            fits = bounds[(bounds > begin) & (bounds <= begin + BATCH_ROWS)]
+            end = fits[-1] if len(fits) else bounds[bounds > begin][0]  # whole days; a day larger than a batch alone
+            idx = np.sort(order[begin:end])
+            got, rej = _priced_parcels(parcels.iloc[idx].assign(_pos=idx), aset, scen, day, parcel)
+            parts.append(got[[c_ for c_ in got.columns if c_ in keep or c_.startswith("_") or c_ in ("customs_value_usd", "duty_total_usd", "fees_total_usd", "freight_usd")]])
+            rej_parts.append(rej)
+            begin = end
+        priced = pd.concat(parts, ignore_index=True).sort_values("_pos", kind="stable").reset_index(drop=True)
+        rejects = pd.concat(rej_parts, ignore_index=True).drop_duplicates(ignore_index=True)
     if priced.empty:
         raise ArgumentError("no order line could be priced, so there is nothing to compare; see the rejected rows")
+    return priced, rejects
+
+
+def _priced_parcels(parcels: pd.DataFrame, aset: AssumptionSet, scen: Scenario, day: dt.date, parcel: dict[str, c.Preset]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    priced, rejects = c.price(parcels, aset, scen, day)
     rejects = rejects.drop_duplicates(ignore_index=True)  # a freight line's parcels share its row number
     qty = c.num_col(priced, "quantity", 1.0).fillna(1.0)
     preset_postage = priced["shipping_mode"].map({m: parcel[m].value for m in c.DIRECT_MODES}).astype(float) * priced["_parcels"]
