@@ -17,7 +17,9 @@ Targets (issue 18): timeline < 10 s and < 1.5 GB above idle; Decisions (the four
 Measured 2026-12-02 on the shared 2-core machine (load average about 6, so times are 2-3x an idle machine's):
 timeline 29 s, 0.63 GB (per-date baseline 43 s, 0.25 GB; the old one-frame timeline 190 s, 5.4 GB); fulfilment
 45 s, 2.9 GB (before: 23M parcel rows, 260 s only to build them; the step did not finish); origins 43 s, 0.96 GB
-(2.9 GB with every priced line kept); pricing 4.8 s, 0.2 GB.
+(2.9 GB with every priced line kept); pricing 4.8 s, 0.2 GB. A second run (load about 6 again): timeline 53 s,
+0.64 GB; fulfilment 55 s, 2.9 GB even with its parcels priced in batches: the peak is building the 1.86M parcel
+rows (air freight lines with a buyer named, split into parcels of their SKU's size) before pricing.
 """
 
 from __future__ import annotations
