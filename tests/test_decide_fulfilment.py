@@ -211,3 +211,52 @@ def test_a_freight_line_becomes_parcels_of_the_skus_size(aset) -> None:  # noqa:
     row = compare_fulfilment(lines, as_of=DAY, assumptions=aset, options=one_month()).per_sku.iloc[0]
     assert row["direct_cost_per_unit_usd"] == pytest.approx(154.27 / 14, abs=1e-9)
     assert row["units_per_parcel"] == pytest.approx(2.0)
+
+
+def _freight_basket(second_shipment: str) -> pd.DataFrame:
+    """Two SKUs sold as 2-unit express parcels, and one sea shipment ``BL1`` of 6 units of each (no buyer named),
+    the second SKU's line under ``second_shipment``."""
+    parcels = pd.concat([tees(3, qty=2), tees(3, qty=2).assign(sku="TEE2", order_id=lambda f: "P" + f["order_id"])], ignore_index=True)
+    sea = tees(2, qty=6).assign(sku=["TEE", "TEE2"], order_id="SEA", shipment_id=["BL1", second_shipment], shipping_mode="ocean_freight", freight_cost=0.0,
+                                   ship_date=pd.Timestamp("2026-10-01"))
+    out = pd.concat([parcels, sea], ignore_index=True)
+    return out.assign(row_number=np.arange(2, len(out) + 2))
+
+
+def test_parcels_of_two_lines_of_one_freight_shipment_are_separate_entries(aset) -> None:  # noqa: ANN001, F811
+    # Each sea line becomes three 2-unit parcels, each its own entry: the same fees a unit as a 2-unit parcel
+    # sold as one, whether or not the two lines shared a bill of lading (main merged parcel k of both lines
+    # into one entry, so the shared bill of lading halved their fees).
+    only_parcels = _freight_basket("BL2").query("shipping_mode == 'express'")
+    ref = compare_fulfilment(only_parcels, as_of=DAY, assumptions=aset, options=one_month()).per_sku.set_index("sku")
+    for other in ("BL1", "BL2"):
+        got = compare_fulfilment(_freight_basket(other), as_of=DAY, assumptions=aset, options=one_month()).per_sku.set_index("sku")
+        for col in ("direct_fees_per_unit_usd", "direct_duty_per_unit_usd"):
+            assert got[col].to_dict() == pytest.approx(ref[col].to_dict(), abs=1e-9), (other, col)
+
+
+def test_a_large_sea_line_costs_what_its_parcels_cost_one_by_one(aset) -> None:  # noqa: ANN001, F811
+    # 3,001 units by sea, no buyer named, the SKU's parcel size 2: 1,500 parcels of 2 and one of 1, each its own
+    # entry. Priced as two kinds of parcel (how the model saves rows) it must cost what 1,501 parcel lines cost.
+    parcels = tees(3, qty=2)
+    big = tees(1, qty=3001).assign(order_id="SEA", shipment_id="BL1", shipping_mode="ocean_freight", freight_cost=0.0)
+    split = tees(1501, qty=2).assign(order_id=[f"S{i}" for i in range(1501)], shipping_mode="ocean_freight", freight_cost=0.0,
+                                     ship_date=big["ship_date"].iloc[0])
+    split.loc[1500, "quantity"] = 1
+    runs = []
+    for sea in (big, split):
+        basket = pd.concat([parcels, sea], ignore_index=True).assign(row_number=lambda f: np.arange(2, len(f) + 2))
+        runs.append(compare_fulfilment(basket, as_of=DAY, assumptions=aset, options=one_month()).per_sku.iloc[0])
+    cols = ["units_per_month", "direct_cost_per_unit_usd", "direct_duty_per_unit_usd", "direct_fees_per_unit_usd", "direct_freight_per_unit_usd", "units_per_parcel"]
+    assert runs[0][cols].to_dict() == pytest.approx(runs[1][cols].to_dict(), rel=1e-12)
+
+
+def test_parcels_priced_a_few_days_at_a_time_cost_the_same(aset, monkeypatch) -> None:  # noqa: ANN001, F811
+    # Buyers' days and shipments never span two travel days, so batches of whole days change no number.
+    basket = pd.concat([tees(40, qty=2, consignee_id=[f"B{i % 3}" for i in range(40)]), _freight_basket("BL2")], ignore_index=True)
+    basket = basket.assign(row_number=np.arange(2, len(basket) + 2))
+    whole = compare_fulfilment(basket, as_of=DAY, assumptions=aset, options=one_month())
+    monkeypatch.setattr("costimpact.decide.fulfilment.BATCH_ROWS", 5)
+    batched = compare_fulfilment(basket, as_of=DAY, assumptions=aset, options=one_month())
+    pd.testing.assert_frame_equal(whole.per_sku, batched.per_sku, rtol=0, atol=0)
+    pd.testing.assert_frame_equal(whole.portfolio, batched.portfolio)

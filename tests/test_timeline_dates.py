@@ -52,3 +52,25 @@ def test_a_buyer_s_orders_on_two_days_are_two_buyer_days(aset):
     )
     tl = timeline(read(orders), assumptions=aset, dates=["2024-06-01"])
     assert tl["duty_total_usd"].sum() == 0.0 and tl["landed_cost_usd"].sum() == 1000.0
+
+
+def test_dates_left_unpriced_change_nothing(sample, aset):
+    """Every change date 2024-2027, priced in small batches with the dates whose law cannot touch the basket
+    skipped, equals every date priced in one frame."""
+    fast = timeline(sample, assumptions=aset, batch_rows=2 * len(sample.lines))
+    full = timeline(sample, assumptions=aset, batch_rows=10**9, skip_unchanged=False)
+    pd.testing.assert_frame_equal(fast, full)
+
+
+def test_a_change_for_other_origins_is_not_priced_again(aset):
+    """A Vietnamese basket: the 2025-02-04 fentanyl duty on China and Hong Kong does not touch it, so that date
+    takes the previous date's totals; the 2025-08-07 reciprocal rate for Vietnam does."""
+    from costimpact.scenarios.timeline import _price_totals, _travel_day_ids, dates_to_price
+    from costimpact.landed.engine import resolve_scenario
+
+    orders = pd.DataFrame([{"order_id": "A", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 50, "ship_date": "2025-09-02", "shipping_mode": "express"}])
+    lines = read(orders).lines
+    scen = resolve_scenario(aset, "actual").model_copy(update={"date_mode": "line"})
+    days = [pd.Timestamp(d) for d in ("2025-01-01", "2025-02-04", "2025-08-07")]
+    _, seen = _price_totals(_travel_day_ids(lines), days[:1], aset, scen)
+    assert dates_to_price(aset, scen, seen, days) == [days[0], days[2]]

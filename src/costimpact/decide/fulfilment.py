@@ -50,6 +50,7 @@ from costimpact.landed.money import round_cents
 
 EXACT_UP_TO = 5000  # units a month searched one by one
 SEARCH_TOP = 1e7  # units a month: no crossing below this is "never"
+BATCH_ROWS = 300_000  # parcels priced per engine call
 LOADS = ("auto", "fcl", "lcl")
 #: Per-unit figures of a group of goods that the month's cost is built from (see :func:`profile`).
 PROFILE = ("cbm", "air_usd", "container_x_cbm", "lcl_x_cbm", "value", "duty", "parcels", "direct")
@@ -277,7 +278,15 @@ def _lane_presets(aset: AssumptionSet, pid: str, day: dt.date, origins: pd.Serie
 def _as_parcels(lines: pd.DataFrame, opt: FulfilmentOptions) -> pd.DataFrame:
     """The order lines as parcels: postal and express lines as they are; a freight line split into parcels of its
     SKU's usual size (the units per order of the SKU's parcel lines, rounded, at least 1; 1 where it has none),
-    each its own shipment, without the line's bulk freight cost. Adds ``_was_parcel`` and ``_parcels``."""
+    each its own shipment, without the line's bulk freight cost. Adds ``_was_parcel``, ``_parcels`` and
+    ``_weight``: how many identical parcels the row stands for.
+
+    A split line without a ``consignee_id`` becomes at most two rows, its first full parcel (standing for all
+    its full parcels) and its smaller last one: each parcel is its own shipment and, with no buyer named, its
+    own de minimis test, so identical parcels are priced identically (an ocean line of thousands of units
+    would otherwise be thousands of rows). With a buyer named, the parcels share the buyer's day and each
+    stays a row.
+    """
     mode = c.text_col(lines, "shipping_mode", "express")
     was_parcel = mode.isin(c.DIRECT_MODES).to_numpy()
     qty = c.num_col(lines, "quantity", 1.0).fillna(1.0).to_numpy()
@@ -288,33 +297,73 @@ def _as_parcels(lines: pd.DataFrame, opt: FulfilmentOptions) -> pd.DataFrame:
     upp = (par.groupby("sku")["qty"].sum() / par.groupby("sku")["ship"].nunique()).round().clip(lower=1.0)
     size = np.where(was_parcel, qty, sku.map(upp).fillna(1.0).to_numpy())
     count = np.where(was_parcel, 1, np.ceil(qty / size - 1e-9)).astype(np.int64)
-    pos = np.repeat(np.arange(len(lines)), count)
-    k = np.arange(len(pos)) - np.repeat(np.cumsum(count) - count, count)  # the parcel's number within its line
+    last = qty - (count - 1) * size  # the last parcel's units
+    alone = ~was_parcel & (c.text_col(lines, "consignee_id") == "").to_numpy() & (count > 1)
+    odd_last = alone & ~np.isclose(last, size)
+    rows = np.where(alone, 1 + odd_last, count)  # rows per line
+    pos = np.repeat(np.arange(len(lines)), rows)
+    j = np.arange(len(pos)) - np.repeat(np.cumsum(rows) - rows, rows)  # the row's number within its line
+    k = np.where(alone[pos], np.where(j == 0, 0, count[pos] - 1), j)  # the parcel's number within its line
+    weight = np.where(alone[pos], np.where(j == 0, count[pos] - odd_last[pos], 1), 1)
     out = lines.iloc[pos].reset_index(drop=True)
     split = ~was_parcel[pos]
     out["quantity"] = np.where(split, np.minimum(size[pos], qty[pos] - k * size[pos]), qty[pos])
-    out["shipment_id"] = np.where(split, ship.to_numpy()[pos] + "#" + k.astype(str), ship.to_numpy()[pos])
+    # the line's own number too: parcels of two lines of one freight shipment never share an id (and an entry)
+    out["shipment_id"] = np.where(split, ship.to_numpy()[pos] + "#" + pos.astype(str) + "." + k.astype(str), ship.to_numpy()[pos])
     out["freight_cost"] = np.where(split, 0.0, c.num_col(out, "freight_cost", 0.0).fillna(0.0).to_numpy())
     out["_was_parcel"] = was_parcel[pos]
     out["shipping_mode"] = mode.where(mode.isin(c.DIRECT_MODES), "express").to_numpy()[pos] if opt.direct_mode == "as_is" else opt.direct_mode
     ship_qty = pd.Series(out["quantity"].to_numpy()).groupby(out["shipment_id"].to_numpy()).transform("sum").to_numpy()
     out["_parcels"] = np.where(split, 1.0, out["quantity"].to_numpy() / ship_qty)
+    out["_weight"] = weight.astype(float)
     return out
 
 
 def _direct(lines: pd.DataFrame, opt: FulfilmentOptions, aset: AssumptionSet, scen: Scenario, day: dt.date, parcel: dict[str, c.Preset]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The order lines priced as parcels (see the module text), with per-line postage, parcels and units."""
-    priced, rejects = c.price(_as_parcels(lines, opt), aset, scen, day)
+    """The order lines priced as parcels (see the module text), with per-row postage, parcels, units and money,
+    each times the parcels the row stands for (``_weight``).
+
+    More than ``BATCH_ROWS`` parcels are priced a few travel days at a time (a shipment and a buyer's day never
+    span two days, so no group is split) and only the columns the comparison reads are kept of each batch."""
+    parcels = _as_parcels(lines, opt)
+    if len(parcels) <= BATCH_ROWS:
+        priced, rejects = _priced_parcels(parcels, aset, scen, day, parcel)
+    else:
+        keep = [*lines.columns, "_was_parcel", "_weight"]
+        travel = pd.to_datetime(parcels["ship_date"], errors="coerce") if "ship_date" in parcels else pd.Series(pd.NaT, index=parcels.index)
+        travel = travel.fillna(pd.Timestamp(day))  # the engine's travel day for a line without a ship date
+        order = np.argsort(travel.to_numpy(), kind="stable")
+        day_codes = pd.factorize(travel.to_numpy()[order])[0]
+        bounds = np.r_[np.flatnonzero(np.r_[True, day_codes[1:] != day_codes[:-1]]), len(order)]  # where travel days begin
+        parts, rej_parts, begin = [], [], 0
+        while begin < len(order):
+            fits = bounds[(bounds > begin) & (bounds <= begin + BATCH_ROWS)]
+            end = fits[-1] if len(fits) else bounds[bounds > begin][0]  # whole days; a day larger than a batch alone
+            idx = np.sort(order[begin:end])
+            got, rej = _priced_parcels(parcels.iloc[idx].assign(_pos=idx), aset, scen, day, parcel)
+            parts.append(got[[c_ for c_ in got.columns if c_ in keep or c_.startswith("_") or c_ in ("customs_value_usd", "duty_total_usd", "fees_total_usd", "freight_usd")]])
+            rej_parts.append(rej)
+            begin = end
+        priced = pd.concat(parts, ignore_index=True).sort_values("_pos", kind="stable").reset_index(drop=True)
+        rejects = pd.concat(rej_parts, ignore_index=True).drop_duplicates(ignore_index=True)
     if priced.empty:
         raise ArgumentError("no order line could be priced, so there is nothing to compare; see the rejected rows")
+    return priced, rejects
+
+
+def _priced_parcels(parcels: pd.DataFrame, aset: AssumptionSet, scen: Scenario, day: dt.date, parcel: dict[str, c.Preset]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    priced, rejects = c.price(parcels, aset, scen, day)
     rejects = rejects.drop_duplicates(ignore_index=True)  # a freight line's parcels share its row number
     qty = c.num_col(priced, "quantity", 1.0).fillna(1.0)
     preset_postage = priced["shipping_mode"].map({m: parcel[m].value for m in c.DIRECT_MODES}).astype(float) * priced["_parcels"]
     no_postage = ~(priced["freight_usd"] > 0) | ~priced["_was_parcel"].astype(bool)
     postage = priced["freight_usd"].where(~no_postage, preset_postage)
+    w = priced["_weight"]
     priced = priced.assign(
-        _sku=c.sku_key(priced).to_numpy(), _qty=qty.to_numpy(), _postage=postage.to_numpy(),
-        _direct=(priced["duty_total_usd"] + priced["fees_total_usd"] + postage).to_numpy(), _preset_postage=no_postage.to_numpy(),
+        _sku=c.sku_key(priced).to_numpy(), _qty=(qty * w).to_numpy(), _postage=(postage * w).to_numpy(),
+        _direct=((priced["duty_total_usd"] + priced["fees_total_usd"] + postage) * w).to_numpy(), _preset_postage=no_postage.to_numpy(),
+        _value=(priced["customs_value_usd"] * w).to_numpy(), _duty=(priced["duty_total_usd"] * w).to_numpy(),
+        _fees=(priced["fees_total_usd"] * w).to_numpy(), _parcels=(priced["_parcels"] * w).to_numpy(),
     )
     return priced, rejects
 
@@ -382,7 +431,7 @@ def compare_fulfilment(
     months = _months(lines, opt.months)
     sku = g.agg(
         hts_code=("hts_code", "first"), origin_country=("origin_country", "first"), units=("_qty", "sum"),
-        value=("customs_value_usd", "sum"), duty=("duty_total_usd", "sum"), fees=("fees_total_usd", "sum"),
+        value=("_value", "sum"), duty=("_duty", "sum"), fees=("_fees", "sum"),
         postage=("_postage", "sum"), direct=("_direct", "sum"), parcels=("_parcels", "sum"), cbm=("_cbm", "sum"),
         kg=("_kg", "sum"), air=("_air", "sum"), box=("_box", "sum"), lcl=("_lcl", "sum"), preset_postage=("_preset_postage", "any"),
     )

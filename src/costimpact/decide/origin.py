@@ -66,8 +66,13 @@ def compare_origins(
     scenario: str | Scenario = "actual",
     as_of: dt.date | str | None = None,
     assumptions: Any = None,
+    keep_lines: bool = True,
+    batch_rows: int = 300_000,
 ) -> OriginResult:
-    """Price the basket under ``scenario`` on ``as_of`` as if made in each of ``origins`` and rank them."""
+    """Price the basket under ``scenario`` on ``as_of`` as if made in each of ``origins`` and rank them.
+
+    Without ``keep_lines`` the origins are priced in batches of about ``batch_rows`` lines and only the sums
+    are kept (the result's ``lines`` is then empty): memory stays bounded however large the basket."""
     aset = c.assumptions_of(assumptions)
     day = c.as_date(as_of)
     scen = resolve_scenario(aset, scenario)
@@ -79,25 +84,16 @@ def compare_origins(
         if o.endswith(USMCA_SUFFIX) and o.removesuffix(USMCA_SUFFIX) not in ("MX", "CA"):
             raise ArgumentError(f"origin {o}: only MX-USMCA and CA-USMCA are USMCA variants")
     lines = c.order_lines(orders)
-    n = len(lines)
-    k = len(wanted)
-    copies = lines.loc[np.tile(np.arange(n), k)].reset_index(drop=True)
-    label = np.repeat(np.array(wanted, dtype=object), n)
-    copies["origin_scenario"] = label
-    copies["origin_country"] = pd.Series(label).str.removesuffix(USMCA_SUFFIX).to_numpy()
-    ship = c.text_col(copies, "shipment_id")
-    ship = ship.where(ship != "", c.text_col(copies, "order_id"))
-    copies["shipment_id"] = ship + "@" + copies["origin_scenario"]
-    copies["_src_row"] = copies["row_number"].to_numpy()
-    copies["row_number"] = np.arange(2, len(copies) + 2)
-    copies["_sku"] = c.sku_key(copies).to_numpy()
-    priced, rejects = c.price(copies, aset, scen, day)
+    n = max(len(lines), 1)
+    per_call = len(wanted) if keep_lines else max(1, batch_rows // n)
     infos = layer_infos(aset)
-    duty_cols = [i.column for i in infos if i.column in priced]
-    priced = _usmca(priced, priced["origin_scenario"].astype(str).str.endswith(USMCA_SUFFIX).to_numpy(), duty_cols)
-
+    parts = [_price_as_made_in(lines, i, wanted[i : i + per_call], aset, scen, day, infos, keep_lines) for i in range(0, len(wanted), per_call)]
+    duty_cols = parts[0][3]
     agg = {col: (col, "sum") for col in ["customs_value_usd", "freight_usd", *duty_cols, "duty_total_usd", "fee_mpf_usd", "fee_hmf_usd", "fee_other_usd", "fees_total_usd", "landed_cost_usd"]}
-    ranking = priced.groupby("origin_scenario", sort=False).agg(lines=("landed_cost_usd", "size"), **agg)
+    ranking = pd.concat([p[0] for p in parts])
+    by = pd.concat([p[1] for p in parts]).sort_index(kind="stable")
+    rejects = pd.concat([p[2] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][2]
+    priced = pd.concat([p[4] for p in parts], ignore_index=True) if len(parts) > 1 else parts[0][4]
     ranking = ranking.reindex(wanted).reset_index().rename(columns={"origin_scenario": "origin"})
     for col in agg:
         ranking[col] = ranking[col].round(2)
@@ -112,10 +108,34 @@ def compare_origins(
     ranking["current_origin"] = ranking["origin"] == home
     ranking = ranking.sort_values(["rank", "origin"], kind="stable").reset_index(drop=True)
 
-    q = c.num_col(priced, "quantity", 1.0).fillna(1.0)
-    by = priced.assign(_qty=q).groupby(["_sku", "origin_scenario"], sort=True).agg(units=("_qty", "sum"), landed=("landed_cost_usd", "sum"), duty=("duty_total_usd", "sum"))
     by["landed_per_unit_usd"] = by["landed"] / by["units"]
     by["duty_per_unit_usd"] = by["duty"] / by["units"]
     by_sku = by.reset_index().rename(columns={"_sku": "sku", "origin_scenario": "origin"})[["sku", "origin", "units", "landed_per_unit_usd", "duty_per_unit_usd"]]
     by_sku["rank_in_sku"] = by_sku.groupby("sku")["landed_per_unit_usd"].rank(method="min").astype("Int64")
     return OriginResult(ranking=ranking, by_sku=by_sku, lines=priced, rejects=rejects, duty_columns=tuple(duty_cols), scenario=scen.name, as_of=day)
+
+
+def _price_as_made_in(lines: pd.DataFrame, first: int, batch: list[str], aset, scen: Scenario, day: dt.date, infos, keep_lines: bool) -> tuple:  # noqa: ANN001
+    """The basket copied once per origin of ``batch`` (``first``: the batch's place in ``wanted``, so row numbers
+    are those of one frame of all origins), priced in one engine call. Returns the sums per origin, the units,
+    landed cost and duty per SKU x origin, the rejects, the duty columns, and the priced copies (none without
+    ``keep_lines``)."""
+    n, k = len(lines), len(batch)
+    copies = lines.loc[np.tile(np.arange(n), k)].reset_index(drop=True)
+    label = np.repeat(np.array(batch, dtype=object), n)
+    copies["origin_scenario"] = label
+    copies["origin_country"] = pd.Series(label).str.removesuffix(USMCA_SUFFIX).to_numpy()
+    ship = c.text_col(copies, "shipment_id")
+    ship = ship.where(ship != "", c.text_col(copies, "order_id"))
+    copies["shipment_id"] = ship + "@" + copies["origin_scenario"]
+    copies["_src_row"] = copies["row_number"].to_numpy()
+    copies["row_number"] = np.arange(2, len(copies) + 2) + first * n
+    copies["_sku"] = c.sku_key(copies).to_numpy()
+    priced, rejects = c.price(copies, aset, scen, day)
+    duty_cols = [i.column for i in infos if i.column in priced]
+    priced = _usmca(priced, priced["origin_scenario"].astype(str).str.endswith(USMCA_SUFFIX).to_numpy(), duty_cols)
+    agg = {col: (col, "sum") for col in ["customs_value_usd", "freight_usd", *duty_cols, "duty_total_usd", "fee_mpf_usd", "fee_hmf_usd", "fee_other_usd", "fees_total_usd", "landed_cost_usd"]}
+    sums = priced.groupby("origin_scenario", sort=False).agg(lines=("landed_cost_usd", "size"), **agg)
+    q = c.num_col(priced, "quantity", 1.0).fillna(1.0)
+    by = priced.assign(_qty=q).groupby(["_sku", "origin_scenario"], sort=True).agg(units=("_qty", "sum"), landed=("landed_cost_usd", "sum"), duty=("duty_total_usd", "sum"))
+    return sums, by, rejects, duty_cols, priced if keep_lines else priced.head(0)

@@ -180,8 +180,10 @@ def price_for_margin(
         out[f"profit_{name}_usd"] = margin * u * ratio
         out[f"profit_change_{name}_usd"] = margin * u * ratio - m0 * u
     out["verdict"], out["chosen_option"] = verdict(out, m0_pct, hurdle, l_p.value, s_p.value)
-    out["price_chosen_usd"] = [out.at[i, f"price_{o}_usd"] for i, o in zip(out.index, out["chosen_option"], strict=True)]
-    out["profit_chosen_usd"] = [out.at[i, f"profit_{o}_usd"] for i, o in zip(out.index, out["chosen_option"], strict=True)]
+    pick = pd.Categorical(out["chosen_option"], categories=OPTIONS).codes  # each SKU's option, no per-SKU loop
+    cols = np.arange(len(out))
+    out["price_chosen_usd"] = np.vstack([out[f"price_{o}_usd"].to_numpy(dtype=float) for o in OPTIONS])[pick, cols] if len(out) else []
+    out["profit_chosen_usd"] = np.vstack([out[f"profit_{o}_usd"].to_numpy(dtype=float) for o in OPTIONS])[pick, cols] if len(out) else []
     per_sku = out.reset_index()
 
     counts = per_sku["verdict"].value_counts()

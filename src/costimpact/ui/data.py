@@ -316,9 +316,9 @@ def fulfilment(basket: Basket, scenario: str, day: dt.date, options: dict[str, o
 
 @cached(max_entries=24)
 def origins(basket: Basket, candidates: tuple[str, ...], scenario: str, day: dt.date):  # noqa: ANN201
-    """The basket's landed cost from each candidate origin (the per-line table is dropped: the page never shows it)."""
-    res = compare_origins(imported(basket).lines, origins=candidates, scenario=scenario, as_of=day, assumptions=assumption_set())
-    return dataclasses.replace(res, lines=res.lines.head(0))
+    """The basket's landed cost from each candidate origin, priced a few origins at a time; the per-line table is
+    not kept (the page never shows it)."""
+    return compare_origins(imported(basket).lines, origins=candidates, scenario=scenario, as_of=day, assumptions=assumption_set(), keep_lines=False)
 
 
 @cached(max_entries=24)
