@@ -18,7 +18,8 @@ import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions
 from costimpact.errors import ArgumentError
-from costimpact.landed.engine import layer_infos, price_lines, resolve_scenario
+from costimpact.landed.engine import layer_infos, resolve_scenario
+from costimpact.landed.markets import price_any
 from costimpact.landed.result import REJECT_COLUMNS, PricedResult
 from costimpact.scenarios.compare import Comparison, compare_results
 
@@ -77,7 +78,7 @@ def price_orders(
     scen = resolve_scenario(aset, scenario)
     imported = read(orders)
     day = as_date(as_of)
-    lines, engine_rejects, used = price_lines(imported.lines, aset, scen, day)
+    lines, engine_rejects, used = price_any(imported.lines, aset, scen, day)
     parts = [r for r in (imported.rejects, engine_rejects) if len(r)]
     rejects = pd.concat(parts, ignore_index=True) if parts else engine_rejects
     for c in REJECT_COLUMNS:
