@@ -1,0 +1,96 @@
+"""Hand-worked destination cases (tests/cases/destination_cases.csv), reproduced to the cent.
+
+Each case is one consignment (its lines share a shipment id); the column ``worked`` holds the arithmetic done by
+hand from the rules in assumptions/<destination>/. Every boundary of issue 17 has a case on each side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from conftest import AS_OF, make_lines
+from costimpact.landed.engine import resolve_scenario
+from costimpact.landed.markets import price_any
+
+CASES = pd.read_csv(Path(__file__).parent / "cases" / "destination_cases.csv", dtype=str, keep_default_na=False)
+OPTIONAL = {"region": "destination_region", "scheme": "import_scheme", "ship_from": "ship_from_country", "unit_price": "unit_price", "mfn_rate": "mfn_rate"}
+
+
+def _lines(case: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for c in case.to_dict("records"):
+        row = {
+            "order_id": c["case"],
+            "hts_code": c["hts"],
+            "origin_country": c["origin"],
+            "destination_country": c["dest"],
+            "shipping_mode": c["mode"],
+            "quantity": float(c["quantity"]),
+            "unit_value": float(c["unit_value"]),
+            "currency": c["currency"],
+            "freight_cost": float(c["freight"]),
+            "ship_date": c["date"],
+        }
+        for src, col in OPTIONAL.items():
+            if c[src]:
+                row[col] = float(c[src]) if col in ("unit_price", "mfn_rate") else c[src]
+        rows.append(row)
+    return make_lines(rows)
+
+
+@pytest.mark.parametrize("name", list(dict.fromkeys(CASES["case"])))
+def test_case_to_the_cent(aset, name):
+    case = CASES[CASES["case"] == name]
+    out, rejects, _ = price_any(_lines(case), aset, resolve_scenario(aset, case["scenario"].iloc[0]), AS_OF)
+    assert rejects.empty, rejects.to_dict("records")
+    assert len(out) == len(case)
+    for (_, line), expect in zip(out.iterrows(), case.to_dict("records")):
+        where = f"{name} line {expect['line']}"
+        assert line["entry_type"] == expect["entry_type"], where
+        assert line["duty_total_local"] == pytest.approx(float(expect["duty_local"]), abs=0.001), where
+        assert line["tax_total_local"] == pytest.approx(float(expect["tax_local"]), abs=0.001), where
+        assert line["fees_total_local"] == pytest.approx(float(expect["fees_local"]), abs=0.001), where
+        assert line["landed_cost_local"] == pytest.approx(float(expect["landed_local"]), abs=0.001), where
+        for check in filter(None, expect["checks"].split(";")):
+            column, value = check.split("=")
+            assert line[column] == pytest.approx(float(value), abs=0.001), f"{where}: {column}"
+
+
+def test_lines_come_back_in_input_order_with_local_columns(aset):
+    lines = make_lines(
+        [
+            {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "DE", "ship_date": "2026-07-01", "currency": "EUR"},
+            {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 24.0, "freight_cost": 8.0, "ship_date": "2025-09-01"},
+            {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "GB", "ship_date": "2026-07-01", "currency": "GBP"},
+            {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "JP", "ship_date": "2026-07-01"},
+        ]
+    )
+    out, rejects, used = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert out["row_number"].tolist() == [2, 3, 4]
+    assert out["destination_currency"].tolist() == ["EUR", "USD", "GBP"]
+    assert rejects["row_number"].tolist() == [5] and rejects["column"].iloc[0] == "destination_country"
+    us = out.iloc[1]
+    assert us["landed_cost_local"] == us["landed_cost_usd"] == pytest.approx(47.58)  # the public worked case P1
+    assert out["duty_mfn_usd"].tolist()[0] == 0.0 and out["tax_total_local"].iloc[1] == 0.0
+    assert {"eu/vat_standard", "uk/vat_standard", "us/entry/de_minimis"} <= set(used["parameter"])
+
+
+def test_unknown_code_is_rejected_only_when_tariff_duty_is_owed(aset):
+    base = {"origin_country": "CN", "destination_country": "DE", "currency": "EUR", "ship_date": "2026-07-01", "hts_code": "999999"}
+    lines = make_lines([{**base, "unit_value": 50.0, "order_id": "low"}, {**base, "unit_value": 500.0, "order_id": "high"}, {**base, "unit_value": 500.0, "order_id": "own", "mfn_rate": 0.05}])
+    out, rejects, _ = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert out["order_id"].tolist() == ["low", "own"]
+    assert rejects["row_number"].tolist() == [3] and "mfn_rate" in rejects["problem"].iloc[0]
+    assert out["duty_tariff_local"].iloc[1] == pytest.approx(25.0) and bool(out["rates_user_supplied"].iloc[1])
+
+
+def test_us_engine_alone_still_rejects_other_destinations(aset):
+    from costimpact.landed.engine import price_lines
+
+    lines = make_lines([{"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "DE"}])
+    out, rejects, _ = price_lines(lines, aset, resolve_scenario(aset, "actual"), dt.date(2026, 7, 1))
+    assert out.empty and rejects["column"].tolist() == ["destination_country"]
