@@ -94,3 +94,18 @@ def test_us_engine_alone_still_rejects_other_destinations(aset):
     lines = make_lines([{"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "DE"}])
     out, rejects, _ = price_lines(lines, aset, resolve_scenario(aset, "actual"), dt.date(2026, 7, 1))
     assert out.empty and rejects["column"].tolist() == ["destination_country"]
+
+
+def test_formal_imports_the_calculator_cannot_price_are_rejected(aset):
+    base = {"origin_country": "CN", "hts_code": "6109.10.00", "ship_date": "2026-07-01"}
+    lines = make_lines(
+        [
+            {**base, "destination_country": "BR", "unit_value": 2990.0, "freight_cost": 20.0, "order_id": "br-over"},
+            {**base, "destination_country": "BR", "unit_value": 2990.0, "freight_cost": 10.0, "order_id": "br-at"},
+            {**base, "destination_country": "MX", "unit_value": 2600.0, "order_id": "mx-formal"},
+        ]
+    )
+    out, rejects, _ = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert out["order_id"].tolist() == ["br-at"]  # US$3,000 with freight is still the simplified regime
+    assert rejects["row_number"].tolist() == [2, 4]
+    assert "3,000" in rejects["problem"].iloc[0] and "mfn_rate" in rejects["problem"].iloc[1]

@@ -13,11 +13,14 @@ import pandas as pd
 from costimpact.assumptions import AssumptionSet, Scenario
 from costimpact.landed import engine
 from costimpact.landed.engine import _col, _Rejects, _text
+from costimpact.landed.br import BR
+from costimpact.landed.ca import CA
 from costimpact.landed.eu import EU
+from costimpact.landed.mx import MX
 from costimpact.landed.pipeline import Destination, price_destination
 from costimpact.landed.uk import UK
 
-DESTINATIONS: tuple[Destination, ...] = (EU, UK)
+DESTINATIONS: tuple[Destination, ...] = (EU, UK, MX, BR, CA)
 POS = "__line_position"
 MONEY = re.compile(r"^(duty|tax|fee|fees|ieepa)_.*_(usd|local)$")
 BY_COUNTRY = {c: d for d in DESTINATIONS for c in d.countries}

@@ -43,6 +43,7 @@ class Work:
     grade: np.ndarray | None = None
     money: dict[str, np.ndarray] = field(default_factory=dict)  # duty_*/tax_*/fee_* local columns, in cents
     needs_rate: np.ndarray | None = None  # lines that must have a tariff rate to be priced
+    refused: list[tuple[np.ndarray, str, str]] = field(default_factory=list)  # (lines, column, message key)
 
     @property
     def m(self) -> int:
@@ -81,15 +82,19 @@ class Work:
             cut[at] = cut[at].str[: int(d)]
         return _combine_codes(self.P["ship"].to_numpy(), pd.factorize(cut)[0], pd.factorize(self.P["origin"])[0])
 
-    def spread(self, name: str, amount: np.ndarray, group: np.ndarray, applies: np.ndarray) -> None:
+    def spread(self, name: str, amount: np.ndarray, group: np.ndarray, applies: np.ndarray, weight: str = "goods") -> None:
         """Charge ``amount`` (local currency, the same on every line of ``group``) once per group, split over
-        the group's lines by value to the cent, into the column ``name``."""
-        cents = allocate_cents(np.where(applies, to_cents(amount), 0), group, self.P["goods"].to_numpy(), self.rows)
+        the group's lines by ``weight`` (a value column) to the cent, into the column ``name``."""
+        cents = allocate_cents(np.where(applies, to_cents(amount), 0), group, self.P[weight].to_numpy(), self.rows)
         self.money[name] = self.money.get(name, np.zeros(self.m, dtype=np.int64)) + cents
 
     def charge(self, name: str, amount: np.ndarray, applies: np.ndarray) -> None:
         """A per-line amount (local currency), rounded half up to the cent, into the column ``name``."""
         self.money[name] = self.money.get(name, np.zeros(self.m, dtype=np.int64)) + np.where(applies, to_cents(amount), 0)
+
+    def refuse(self, lines: np.ndarray, column: str, key: str) -> None:
+        """Reject ``lines`` (a rule the calculator does not model for them), naming ``column`` and the reason."""
+        self.refused.append((np.asarray(lines, dtype=bool), column, key))
 
     def cents(self, *names: str) -> np.ndarray:
         return sum((self.money.get(n, np.zeros(self.m, dtype=np.int64)) for n in names), np.zeros(self.m, dtype=np.int64))
@@ -242,6 +247,9 @@ def price_destination(src: pd.DataFrame, aset: AssumptionSet, scenario: Scenario
     no_rate = w.needs_rate & np.isnan(w.P.get("duty_rate", pd.Series(np.zeros(w.m))).to_numpy(dtype=float))
     rej.add(no_rate & ~no_fx, w.P["row"], "hts_code", w.P["code"], "markets.reject.no_rate", destination=dest.name)
     ok = ~(no_fx | no_rate)
+    for lines, column, key in w.refused:
+        rej.add(lines & ok, w.P["row"], column, w.P["code" if column == "hts_code" else "dest"], key, destination=dest.name)
+        ok &= ~lines
     out = assemble(w, src.iloc[keep], ok)
     return out, rej.frame(), _used_periods(aset, [u.where(ok, "") for u in w.used])
 
