@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -108,3 +109,120 @@ def _concat_used(parts: list[pd.DataFrame], aset: AssumptionSet) -> pd.DataFrame
     keys = ["parameter", "key", "from", "value"]
     lines = frame.groupby(keys, dropna=False, sort=False)["lines"].transform("sum")
     return frame.assign(lines=lines).drop_duplicates(keys).sort_values(["parameter", "key", "from"], kind="stable").reset_index(drop=True)
+
+
+GRADES = ["C", "C2", "U"]
+MARKET_COLUMNS = [
+    "market",
+    "destination_currency",
+    "lines_compared",
+    "lines_priced",
+    "lines_rejected",
+    "customs_value_usd",
+    "freight_usd",
+    "duty_total_usd",
+    "tax_total_usd",
+    "fees_total_usd",
+    "border_cost_usd",
+    "landed_cost_usd",
+    "landed_cost_local",
+    "border_cost_pct_of_value",
+    "evidence_grade",
+]
+
+
+def compare_markets(
+    lines: pd.DataFrame,
+    aset: AssumptionSet,
+    scenario: Scenario,
+    as_of: dt.date,
+    markets: list[str],
+    regions: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The same lines priced into each market, side by side. Returns (one row per market, every priced line
+    with its ``market``, rejects with their ``market``).
+
+    Each line is copied once per market with ``destination_country`` set to it; ``import_scheme`` is left to
+    each market's default and ``destination_region`` comes from ``regions`` (e.g. {"BR": "BR-SP"}), else the
+    market's default rate. The money columns add up only the input rows priced in *every* market
+    (``lines_compared``), so the markets are compared on the same goods; ``lines_priced`` and ``lines_rejected``
+    say how many each market could price. ``border_cost_usd`` is duty plus fees (what the border adds besides tax);
+    ``tax_total_usd`` is VAT/GST/ICMS/IVA, which the US column does not have (US sales tax is not priced).
+    """
+    regions = regions or {}
+    src = lines.reset_index(drop=True)
+    drop = [c for c in src.columns if find_header(c) in ("destination_region", "import_scheme")]
+    priced_parts, reject_parts = [], []
+    for market in markets:  # a handful of markets, each priced whole
+        copy = src.drop(columns=drop).assign(destination_country=market)
+        if market in regions:
+            copy["destination_region"] = regions[market]
+        out, rej, _ = price_any(copy, aset, scenario, as_of)
+        priced_parts.append(out.assign(market=market))
+        reject_parts.append(rej.assign(market=market))
+    priced = pd.concat(priced_parts, ignore_index=True, sort=False)
+    for c in priced.columns:
+        if MONEY.match(c) and priced[c].dtype.kind == "f":
+            priced[c] = priced[c].fillna(0.0)
+    rejects = pd.concat(reject_parts, ignore_index=True)
+    # like for like: the totals cover only the input rows every market could price
+    common = set(src["row_number"]) if "row_number" in src else set(range(2, len(src) + 2))
+    for part in priced_parts:
+        common &= set(part["row_number"])
+    compared = priced[priced["row_number"].isin(common)]
+    summary = []
+    for market in markets:
+        mine = compared[compared["market"] == market]
+        money = {c: round(float(mine[c].sum()), 2) for c in ("customs_value_usd", "freight_usd", "duty_total_usd", "tax_total_usd", "fees_total_usd", "landed_cost_usd", "landed_cost_local")}
+        border = round(money["duty_total_usd"] + money["fees_total_usd"], 2)
+        grades = mine["evidence_grade"].astype(str)
+        summary.append(
+            {
+                "market": market,
+                "destination_currency": str(priced.loc[priced["market"] == market, "destination_currency"].iloc[0]) if (priced["market"] == market).any() else "",
+                "lines_compared": len(mine),
+                "lines_priced": int((priced["market"] == market).sum()),
+                "lines_rejected": int(rejects.loc[rejects["market"] == market, "row_number"].nunique()),
+                **money,
+                "border_cost_usd": border,
+                "border_cost_pct_of_value": border / money["customs_value_usd"] if money["customs_value_usd"] else 0.0,
+                "evidence_grade": max(grades, key=GRADES.index) if len(grades) else "",
+            }
+        )
+    return pd.DataFrame(summary, columns=MARKET_COLUMNS), priced, rejects
+
+
+def find_header(name: str) -> str:
+    from costimpact.orders.columns import header_key
+
+    key = header_key(name)
+    return {"destinationregion": "destination_region", "importscheme": "import_scheme"}.get(key, name)
+
+
+def parse_markets(markets: list[str] | str) -> list[str]:
+    """``US,DE,GB`` (or a list) as ISO codes; an unknown market is an ArgumentError naming the choices."""
+    from costimpact.errors import ArgumentError
+
+    items = markets.split(",") if isinstance(markets, str) else list(markets)
+    codes = [m.strip().upper() for m in items if m.strip()]
+    bad = [m for m in codes if m != "US" and m not in BY_COUNTRY]
+    if bad or not codes:
+        raise ArgumentError(f"--markets {','.join(bad) or '(empty)'}: choose from US, GB, MX, BR, CA and the EU member states ({', '.join(EU.countries)}), e.g. US,DE,GB,MX,BR,CA")
+    return list(dict.fromkeys(codes))
+
+
+@dataclass(frozen=True)
+class MarketComparison:
+    """The basket priced into several markets: ``summary`` one row per market, ``lines`` and ``rejects``
+    with their ``market``; ``import_rejects`` are the rows the order reader refused (in no market)."""
+
+    summary: pd.DataFrame
+    lines: pd.DataFrame
+    rejects: pd.DataFrame
+    rows_read: int
+    as_of: dt.date
+    import_rejects: pd.DataFrame
+
+    def summary_line(self) -> str:
+        per = ", ".join(f"{r.market} {r.lines_priced}" for r in self.summary.itertuples())
+        return f"read {self.rows_read} rows; priced per market: {per}; {len(self.import_rejects)} rejected on import"

@@ -196,28 +196,35 @@ def apply_consignments(w: Work) -> None:
 
 
 def tariff_rate(w: Work, table_id: str) -> np.ndarray:
-    """The ad valorem rate of each line's code in a tariff table keyed by 8-digit codes: an 8- or 10-digit code
-    takes its 8-digit line; a 6-digit code only where every 8-digit line under it has the same rate. The line's
-    own ``mfn_rate`` wins. NaN where neither answers (the destination rejects the line only if it owes tariff
-    duty). The table row's evidence grade counts where a rate is found."""
+    """The ad valorem rate of each line's code in a destination's tariff table (8-digit codes).
+
+    The six-digit subheading is what every country shares: where all the table's lines under it have one rate,
+    that rate answers (``rate_matched`` = hs6). Otherwise the line's own 8 digits must be a code of the table
+    (code8: right for a code of that country, a guess for a US code that happens to exist there). The line's
+    ``mfn_rate`` wins (user). NaN where nothing answers: the destination rejects the line only if it owes
+    tariff duty. The table row's evidence grade counts where a rate is found.
+    """
     table = w.aset.table(table_id)
     rates = dict(zip(table["code"], table["duty_rate"]))
-    grades = dict(zip(table["code"], table["evidence"]))
-    by6 = table.assign(h6=table["code"].str[:6]).groupby("h6")["duty_rate"].agg(["min", "max"])
-    one6 = by6[by6["min"] == by6["max"]]["min"].to_dict()
+    grade_of = dict(zip(table["code"], table["evidence"]))
+    by6 = table.assign(h6=table["code"].str[:6]).groupby("h6").agg(lo=("duty_rate", "min"), hi=("duty_rate", "max"), first=("code", "first"))
+    one6 = by6[by6["lo"] == by6["hi"]]
     codes, uniq = pd.factorize(w.P["code"])
-    rate_u, grade_u = np.full(len(uniq), np.nan), np.zeros(len(uniq), dtype=int)
+    rate_u, how_u, grade_u = np.full(len(uniq), np.nan), np.full(len(uniq), "", dtype=object), np.zeros(len(uniq), dtype=int)
     for i, c in enumerate(uniq):  # distinct codes, not rows
-        key = c[:8] if len(c) >= 8 else c
-        r = rates.get(key, one6.get(key) if len(key) == 6 else None)
-        if r is not None:
-            rate_u[i] = r
-            grade_u[i] = _grade_rank(pd.Series([grades.get(key, "secondary")]))[0]
-    rate, grade = rate_u[codes], grade_u[codes]
+        if len(c) >= 6 and c[:6] in one6.index:
+            rate_u[i], how_u[i], ref = one6.at[c[:6], "lo"], "hs6", one6.at[c[:6], "first"]
+        elif len(c) >= 8 and c[:8] in rates:
+            rate_u[i], how_u[i], ref = rates[c[:8]], "code8", c[:8]
+        else:
+            continue
+        grade_u[i] = _grade_rank(pd.Series([grade_of[ref]]))[0]
     user = w.P["mfn_user"].to_numpy()
-    w.P["rate_user_supplied"] = ~np.isnan(user)
-    w.grade = np.maximum(w.grade, np.where(np.isnan(user), grade, 2))
-    return np.where(np.isnan(user), rate, user)
+    own = ~np.isnan(user)
+    w.P["rate_user_supplied"] = own
+    w.P["rate_matched"] = np.where(own, "user", how_u[codes])
+    w.grade = np.maximum(w.grade, np.where(own, 2, grade_u[codes]))
+    return np.where(own, user, rate_u[codes])
 
 
 @dataclass(frozen=True)
@@ -291,6 +298,7 @@ def assemble(w: Work, src_rows: pd.DataFrame, ok: np.ndarray) -> pd.DataFrame:
     out["threshold_local"] = P["threshold"].to_numpy()
     out["duty_rate_applied"] = P.get("duty_rate", pd.Series(np.nan, index=P.index)).to_numpy(dtype=float)
     out["rates_user_supplied"] = P.get("rate_user_supplied", pd.Series(False, index=P.index)).to_numpy(dtype=bool)
+    out["rate_matched"] = P.get("rate_matched", pd.Series("", index=P.index)).to_numpy()
     out["price_date"] = P["date"].to_numpy()
     out["evidence_grade"] = pd.Categorical.from_codes(w.grade, categories=list(GRADE_MARK))
     return out[ok].reset_index(drop=True)
