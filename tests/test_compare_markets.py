@@ -43,3 +43,21 @@ def test_cli_writes_one_row_per_market_and_refuses_unknown_markets(tmp_path, cap
     assert "priced per market" in capsys.readouterr().err
     assert main(["compare-markets", str(path), "--markets", "US,XX"]) == 2
     assert "XX" in capsys.readouterr().err
+
+
+def test_report_gets_a_where_to_sell_sheet(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "basket.csv"
+    path.write_text(BASKET)
+    out = tmp_path / "report.xlsx"
+    assert main(["report", str(path), "--out", str(out), "--as-of", "2026-11-26", "--markets", "US,DE,MX", "--lang", "zh"]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert "哪里卖" in wb.sheetnames
+    ws = wb["哪里卖"]
+    header = [c.value for c in ws[1]]
+    rows = [[c.value for c in r] for r in ws.iter_rows(min_row=2)]
+    markets = [r[header.index("market")] for r in rows if r[header.index("market")]]
+    assert markets[:3] == ["US", "DE", "MX"]
+    mx = next(r for r in rows if r[header.index("market")] == "MX")
+    assert mx[header.index("landed_cost_local")] == pytest.approx(460.00 + 154.10)  # by hand, as above

@@ -226,3 +226,11 @@ class MarketComparison:
     def summary_line(self) -> str:
         per = ", ".join(f"{r.market} {r.lines_priced}" for r in self.summary.itertuples())
         return f"read {self.rows_read} rows; priced per market: {per}; {len(self.import_rejects)} rejected on import"
+
+
+def market_sheet(summary: pd.DataFrame, lang: str = "en") -> tuple[str, pd.DataFrame, dict[str, str]]:
+    """The market comparison as a report sheet for ``write_report(extra_sheets=...)``: (title, frame, formats)."""
+    from costimpact.i18n import t
+
+    formats = {c: "money" if c.endswith("_usd") or c.endswith("_local") else "pct" if c.endswith("_pct_of_value") else "int" if c.startswith("lines_") else "text" for c in summary.columns}
+    return t("ui.nav.markets", lang)[:31], summary.reset_index(drop=True), formats

@@ -29,6 +29,7 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
     p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="date for lines without a ship_date (default: today)")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the workbook (default: en)")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: the built-in set)")
+    p.add_argument("--markets", metavar="US,DE,GB,MX,BR,CA", help="add a 'Where to sell' sheet: the basket priced into these markets on the as-of date")
     p.set_defaults(func=run)
 
 
@@ -52,8 +53,14 @@ def run(args: argparse.Namespace) -> int:
         api.compare(imported, scenario=name, baseline=args.baseline, as_of=as_of, assumptions=aset)
         for name in (args.scenarios or ["actual"])
     ]
+    extra = []
+    if args.markets:
+        from costimpact.landed.markets import market_sheet
+
+        extra.append(market_sheet(api.compare_markets(imported, markets=args.markets, as_of=as_of, assumptions=aset).summary, args.lang))
     data = write_report(
         comparisons,
+        extra_sheets=extra,
         lang=args.lang,
         input_name=getattr(imported, "file_name", "") or Path(args.orders).name,
         input_sha256=getattr(imported, "sha256", ""),
