@@ -20,6 +20,26 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("--out", metavar="FILE.csv|FILE.xlsx", help="write the comparison here (xlsx adds the priced lines and rejects)")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: built-in)")
     p.set_defaults(func=run)
+    t = sub.add_parser("import-taric", help="read a TARIC duties export and write an EU tariff table (eu/cct_2020.csv) for --assumptions")
+    t.add_argument("file", help="the TARIC 'Duties import' export (XLSX or CSV)")
+    t.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="keep the measures in force on this date")
+    t.add_argument("--out", required=True, metavar="DIR", help="the eu/ folder of a copy of assumptions/")
+    t.set_defaults(func=run_import_taric)
+
+
+def run_import_taric(args: argparse.Namespace) -> int:
+    from costimpact import api
+    from costimpact.landed.tariffs import read_taric_export, write_tariff_table
+
+    path, out = Path(args.file), Path(args.out)
+    if not path.is_file():
+        raise ArgumentError(f"{path}: no such file; download 'Duties import' from the Commission's TARIC pages")
+    if not out.is_dir():
+        raise ArgumentError(f"--out {out}: not a folder; copy assumptions/ and point --out at its eu/ folder")
+    table = read_taric_export(path.read_bytes(), path.name, api.as_date(args.on))
+    written = write_tariff_table(table, out, "cct_2020")
+    print(f"wrote {len(table)} codes to {written}; run with --assumptions on the copied folder", file=sys.stderr)
+    return 0
 
 
 def parse_regions(text: str) -> dict[str, str]:
