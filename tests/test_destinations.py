@@ -109,3 +109,16 @@ def test_formal_imports_the_calculator_cannot_price_are_rejected(aset):
     assert out["order_id"].tolist() == ["br-at"]  # US$3,000 with freight is still the simplified regime
     assert rejects["row_number"].tolist() == [2, 4]
     assert "3,000" in rejects["problem"].iloc[0] and "mfn_rate" in rejects["problem"].iloc[1]
+
+
+def test_policy_timeline_follows_a_destination_basket(aset):
+    from types import SimpleNamespace
+
+    from costimpact.scenarios.timeline import timeline
+
+    lines = make_lines([{"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 100.0, "currency": "EUR", "destination_country": "DE"}])
+    frame = timeline(SimpleNamespace(lines=lines), assumptions=aset, start="2026-01-01", end="2027-12-31").set_index("date")
+    # by hand: before 2026-07-01 relief, IOSS VAT 19% x 100 = 19 -> EUR 119 = USD 119 / 0.86 = 138.37;
+    # from 2026-07-01 duty 3 and VAT 19% x 103 = 19.57 -> USD 100/0.86 + 3/0.86 + 19.57/0.86 = 116.28 + 3.49 + 22.76
+    assert frame.loc["2026-06-30":"2026-06-30"].empty and frame.loc[pd.Timestamp("2026-07-01"), "landed_cost_usd"] == pytest.approx(142.53)
+    assert frame.loc[pd.Timestamp("2026-01-01"), "landed_cost_usd"] == pytest.approx(116.28 + 22.09)

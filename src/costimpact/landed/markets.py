@@ -234,3 +234,11 @@ def market_sheet(summary: pd.DataFrame, lang: str = "en") -> tuple[str, pd.DataF
 
     formats = {c: "money" if c.endswith("_usd") or c.endswith("_local") else "pct" if c.endswith("_pct_of_value") else "int" if c.startswith("lines_") else "text" for c in summary.columns}
     return t("ui.nav.markets", lang)[:31], summary.reset_index(drop=True), formats
+
+
+def destination_change_dates(aset: AssumptionSet, lines: pd.DataFrame, start: str | dt.date, end: str | dt.date) -> list[pd.Timestamp]:
+    """The dates inside [start, end] on which a rule of a destination the lines go to (other than the US) changed."""
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    folders = {BY_COUNTRY[c].name.lower() if BY_COUNTRY[c].name != "GB" else "uk" for c in set(destination_of(lines)) if c in BY_COUNTRY}
+    days = {pd.Timestamp(d) for p in aset.params.values() if p.id.split("/")[0] in folders for v in p.values for d in (v.from_, v.until) if d is not None}
+    return sorted(d for d in days if lo <= d <= hi)

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions
-from costimpact.landed.engine import P_POSTAL, price_lines, resolve_scenario
+from costimpact.landed.engine import P_POSTAL, resolve_scenario
+from costimpact.landed.markets import destination_change_dates, price_any
 
 EVENTS_TABLE = "us/events"
 
@@ -54,15 +55,15 @@ def timeline(
     """
     aset = assumptions or load_assumptions()
     scen = resolve_scenario(aset, scenario).model_copy(update={"date_mode": "line", "fixed_date": None})
-    days = [pd.Timestamp(d) for d in (dates or change_dates(aset, start, end))]
     base = imported.lines.reset_index(drop=True)
+    days = [pd.Timestamp(d) for d in (dates or sorted(set(change_dates(aset, start, end)) | set(destination_change_dates(aset, base, start, end))))]
     k = len(base)
     if k == 0 or not days:
         return pd.DataFrame(columns=["date", "shipping_mode", "lines", "customs_value_usd", "duty_total_usd", "fees_total_usd", "landed_cost_usd", "landed_vs_start_pct"])
     big = base.loc[np.tile(np.arange(k), len(days))].reset_index(drop=True)
     big["ship_date"] = np.repeat(np.array(days, dtype="datetime64[ns]"), k)
     big["row_number"] = np.arange(2, len(big) + 2)
-    priced, _rejects, _used = price_lines(big, aset, scen, days[0].date())
+    priced, _rejects, _used = price_any(big, aset, scen, days[0].date())
     priced["date"] = priced["price_date"]
     out = (
         priced.groupby(["date", "shipping_mode"], observed=True)
