@@ -38,7 +38,7 @@ def price_eu(w: Work) -> None:
     postal = (P["mode"] == "postal").to_numpy()
     in_flat = low & ~relief & (flat > 0) & (w.flag("eu/flat_duty_all_channels") | ioss | postal)
     tariff = ~relief & ~in_flat
-    items = w.items(w.rule("eu/item_digits", applies=in_flat, default=6))
+    items = w.items(w.rule("eu/item_digits", applies=in_flat))
 
     w.spread("duty_flat_item", flat, items, in_flat)
     rate = tariff_rate(w, "eu/cct_2020")

@@ -75,9 +75,10 @@ class Work:
         return pd.Series(values).groupby(self.P["ship"].to_numpy()).transform("first").to_numpy()
 
     def items(self, digits: np.ndarray) -> np.ndarray:
-        """An id per item of each consignment: a distinct (tariff subheading of ``digits`` digits, origin) pair."""
+        """An id per item of each consignment: a distinct (tariff subheading of ``digits`` digits, origin) pair
+        (0 digits: the whole code)."""
         cut = self.P["code"].copy()
-        for d in np.unique(digits):  # one or two digit counts, not rows
+        for d in np.unique(digits[digits > 0]):  # one or two digit counts, not rows
             at = digits == d
             cut[at] = cut[at].str[: int(d)]
         return _combine_codes(self.P["ship"].to_numpy(), pd.factorize(cut)[0], pd.factorize(self.P["origin"])[0])
