@@ -122,3 +122,16 @@ def test_policy_timeline_follows_a_destination_basket(aset):
     # from 2026-07-01 duty 3 and VAT 19% x 103 = 19.57 -> USD 100/0.86 + 3/0.86 + 19.57/0.86 = 116.28 + 3.49 + 22.76
     assert frame.loc["2026-06-30":"2026-06-30"].empty and frame.loc[pd.Timestamp("2026-07-01"), "landed_cost_usd"] == pytest.approx(142.53)
     assert frame.loc[pd.Timestamp("2026-01-01"), "landed_cost_usd"] == pytest.approx(116.28 + 22.09)
+
+
+def test_all_cases_in_one_shuffled_batch_price_as_alone(aset):
+    """Consignments do not leak into each other and row order does not matter: the 'actual' cases priced in one
+    shuffled file give each line the same numbers as the case priced alone."""
+    cases = CASES[CASES["scenario"] == "actual"].reset_index(drop=True)
+    batch = _lines(cases)
+    shuffled = batch.sample(frac=1.0, random_state=7)
+    out, rejects, _ = price_any(shuffled, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert rejects.empty and len(out) == len(cases)
+    got = out.set_index("row_number").sort_index()
+    assert got["landed_cost_local"].round(2).tolist() == [float(x) for x in cases["landed_local"]]
+    assert got["tax_total_local"].round(2).tolist() == [float(x) for x in cases["tax_local"]]
