@@ -48,6 +48,7 @@ UNITS = {
     "ron_per_shipment": (0.0, None),
     "gbp": (0.0, None),
     "cad": (0.0, None),
+    "aud": (0.0, None),
     "cad_per_shipment": (0.0, None),
     "mxn_per_shipment": (0.0, None),
     "cbm": (0.0, None),

@@ -14,6 +14,7 @@ import pandas as pd
 from costimpact.assumptions import AssumptionSet, Scenario
 from costimpact.landed import engine
 from costimpact.landed.engine import _col, _Rejects, _text
+from costimpact.landed.au import AU
 from costimpact.landed.br import BR
 from costimpact.landed.ca import CA
 from costimpact.landed.eu import EU
@@ -21,7 +22,8 @@ from costimpact.landed.mx import MX
 from costimpact.landed.pipeline import Destination, price_destination
 from costimpact.landed.uk import UK
 
-DESTINATIONS: tuple[Destination, ...] = (EU, UK, MX, BR, CA)
+DESTINATIONS: tuple[Destination, ...] = (EU, UK, MX, BR, CA, AU)
+FOLDER = {"GB": "uk"}  # the assumptions folder of a destination, where it is not its name in lower case
 POS = "__line_position"
 MONEY = re.compile(r"^(duty|tax|fee|fees|ieepa)_.*_(usd|local)$")
 BY_COUNTRY = {c: d for d in DESTINATIONS for c in d.countries}
@@ -207,7 +209,7 @@ def parse_markets(markets: list[str] | str) -> list[str]:
     codes = [m.strip().upper() for m in items if m.strip()]
     bad = [m for m in codes if m != "US" and m not in BY_COUNTRY]
     if bad or not codes:
-        raise ArgumentError(f"--markets {','.join(bad) or '(empty)'}: choose from US, GB, MX, BR, CA and the EU member states ({', '.join(EU.countries)}), e.g. US,DE,GB,MX,BR,CA")
+        raise ArgumentError(f"--markets {','.join(bad) or '(empty)'}: choose from US, GB, MX, BR, CA, AU and the EU member states ({', '.join(EU.countries)}), e.g. US,DE,GB,MX,BR,CA")
     return list(dict.fromkeys(codes))
 
 
@@ -239,6 +241,6 @@ def market_sheet(summary: pd.DataFrame, lang: str = "en") -> tuple[str, pd.DataF
 def destination_change_dates(aset: AssumptionSet, lines: pd.DataFrame, start: str | dt.date, end: str | dt.date) -> list[pd.Timestamp]:
     """The dates inside [start, end] on which a rule of a destination the lines go to (other than the US) changed."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    folders = {BY_COUNTRY[c].name.lower() if BY_COUNTRY[c].name != "GB" else "uk" for c in set(destination_of(lines)) if c in BY_COUNTRY}
+    folders = {FOLDER.get(BY_COUNTRY[c].name, BY_COUNTRY[c].name.lower()) for c in set(destination_of(lines)) if c in BY_COUNTRY}
     days = {pd.Timestamp(d) for p in aset.params.values() if p.id.split("/")[0] in folders for v in p.values for d in (v.from_, v.until) if d is not None}
     return sorted(d for d in days if lo <= d <= hi)
