@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from costimpact.landed.pipeline import Destination, Work, tariff_rate
+from costimpact.landed.pipeline import Destination, Work, tariff_rate, usmca_partners
 
 
 def price_ca(w: Work) -> None:
@@ -24,7 +24,7 @@ def price_ca(w: Work) -> None:
     P["vfd"] = vfd
     ship_vfd = w.ship_sum(vfd)
     postal = (P["mode"] == "postal").to_numpy()
-    cusma = w.ship_first(P["ship_from"].isin(["US", "MX"]).to_numpy()).astype(bool) & ~postal
+    cusma = w.ship_first(P["ship_from"].isin(usmca_partners(w, "CA")).to_numpy()).astype(bool) & ~postal
     tax_free_upto = np.where(cusma, w.rule("ca/thresholds", key("cusma_tax"), applies=cusma), w.rule("ca/thresholds", key("remission"), applies=~cusma))
     free = ship_vfd <= tax_free_upto + 1e-9
     dutiable = ~free & (~cusma | (ship_vfd > w.rule("ca/thresholds", key("cusma_duty"), applies=cusma & ~free) + 1e-9))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from costimpact.landed.pipeline import Destination, Work
+from costimpact.landed.pipeline import Destination, Work, usmca_partners
 
 
 def price_mx(w: Work) -> None:
@@ -24,7 +24,7 @@ def price_mx(w: Work) -> None:
     base = P["goods"].to_numpy() + np.where(with_freight, P["freight_local"].to_numpy(), 0.0)
     value_usd = w.ship_sum(P["goods_usd"].to_numpy() + np.where(with_freight, P["freight_usd"].to_numpy(), 0.0))
     courier = value_usd <= w.rule("mx/courier_ceiling") + 1e-9
-    usmca = courier & w.ship_first(P["ship_from"].isin(["US", "CA"]).to_numpy()).astype(bool)
+    usmca = courier & w.ship_first(P["ship_from"].isin(usmca_partners(w, "MX")).to_numpy()).astype(bool)
     other = courier & ~usmca
     exempt_upto = np.where(usmca, w.rule("mx/usmca_bands", key("exempt_upto"), applies=usmca), w.rule("mx/courier_exempt_ceiling", applies=other))
     exempt = courier & (value_usd <= exempt_upto + 1e-9)

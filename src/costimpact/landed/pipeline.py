@@ -228,6 +228,11 @@ def tariff_rate(w: Work, table_id: str) -> np.ndarray:
     return np.where(own, user, rate_u[codes])
 
 
+def usmca_partners(w: Work, me: str) -> list[str]:
+    """The other USMCA parties (the ``USMCA`` country group), from which a parcel ships under the bilateral rules."""
+    return [c for c in w.aset.groups.get("USMCA", []) if c != me]
+
+
 @dataclass(frozen=True)
 class Destination:
     """A destination's pricing: its currency, the countries it covers and its steps (a function over Work)."""
