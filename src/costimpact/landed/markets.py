@@ -49,11 +49,15 @@ def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_o
     in USD; other destinations' lines get zeros in the US duty and fee columns. A destination no module covers
     is rejected with its row number.
     """
+    dest = destination_of(lines)
+    if (dest == "US").all():  # the common case: the US engine alone, no reordering
+        out, rej, u = engine.price_lines(lines, aset, scenario, as_of)
+        return _with_local_usd(out), rej, u
     src = lines.reset_index(drop=True)
     if "row_number" not in src:
         src = src.assign(row_number=np.arange(2, len(src) + 2))
     src[POS] = np.arange(len(src))  # carried through every engine as an input column, dropped at the end
-    dest = destination_of(src)
+    dest = dest.set_axis(src.index)
     outs, rejects, used = [], [], []
     us = (dest == "US").to_numpy()
     if us.any():
@@ -76,7 +80,7 @@ def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_o
 
 
 def _with_local_usd(out: pd.DataFrame) -> pd.DataFrame:
-    out = out.copy()
+    """The US engine's lines (a frame of its own) with the ``_local`` columns in USD, added in place."""
     out["tax_total_usd"] = 0.0
     out["destination_currency"] = "USD"
     out["regime"] = "us"
