@@ -135,3 +135,9 @@ def test_all_cases_in_one_shuffled_batch_price_as_alone(aset):
     got = out.set_index("row_number").sort_index()
     assert got["landed_cost_local"].round(2).tolist() == [float(x) for x in cases["landed_local"]]
     assert got["tax_total_local"].round(2).tolist() == [float(x) for x in cases["tax_local"]]
+
+
+def test_a_date_without_the_destination_rate_names_that_currency(aset):
+    lines = make_lines([{"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "MX", "ship_date": "2023-06-01"}])
+    out, rejects, _ = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert out.empty and rejects["value"].tolist() == ["MXN"] and "2023-06-01" in rejects["problem"].iloc[0]

@@ -170,7 +170,8 @@ def apply_money(w: Work, rej: _Rejects) -> np.ndarray:
     dest_fx = attach(w.aset.param(P_FX), P["date"], pd.Series(w.currency, index=P.index))
     own, local = line_fx["value"].to_numpy(dtype=float), dest_fx["value"].to_numpy(dtype=float)
     bad = ~(own > 0) | ~(local > 0)
-    rej.add(bad, P["row"], "currency", P["currency"], "engine.reject.currency", date=P["date"].dt.strftime("%Y-%m-%d"))
+    missing = pd.Series(np.where(own > 0, w.currency, P["currency"]), index=P.index)  # the line's, else the destination's
+    rej.add(bad, P["row"], "currency", missing, "engine.reject.currency", date=P["date"].dt.strftime("%Y-%m-%d"))
     for got in (line_fx, dest_fx):
         w.used.append(got["period_id"].astype(str))
         w.grade = np.maximum(w.grade, _grade_rank(got["evidence"]))
