@@ -50,7 +50,6 @@ UNITS = {
     "cad": (0.0, None),
     "aud": (0.0, None),
     "cad_per_shipment": (0.0, None),
-    "mxn_per_shipment": (0.0, None),
     "cbm": (0.0, None),
     "cbm_per_unit": (0.0, None),
     "gb": (0.0, None),
