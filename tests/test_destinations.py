@@ -141,3 +141,35 @@ def test_a_date_without_the_destination_rate_names_that_currency(aset):
     lines = make_lines([{"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "MX", "ship_date": "2023-06-01"}])
     out, rejects, _ = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
     assert out.empty and rejects["value"].tolist() == ["MXN"] and "2023-06-01" in rejects["problem"].iloc[0]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+LINE = st.fixed_dictionaries(
+    {
+        "destination_country": st.sampled_from(["US", "DE", "FR", "RO", "GB", "MX", "BR", "CA", "AU", "JP"]),
+        "hts_code": st.sampled_from(["6109.10.00", "6110.20.10", "4202.92.11", "8518.30.20", "9999.99.99"]),
+        "origin_country": st.sampled_from(["CN", "VN", "US"]),
+        "unit_value": st.floats(min_value=0.5, max_value=4000, allow_nan=False).map(lambda x: round(x, 2)),
+        "quantity": st.integers(min_value=1, max_value=5),
+        "freight_cost": st.floats(min_value=0, max_value=50, allow_nan=False).map(lambda x: round(x, 2)),
+        "order_id": st.sampled_from(["A", "B", "C"]),
+        "ship_date": st.sampled_from(["2025-08-14", "2025-08-15", "2026-06-30", "2026-07-01"]),
+    }
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(LINE, min_size=1, max_size=12))
+def test_every_row_is_priced_or_rejected_in_input_order(rows):
+    from costimpact.assumptions import load_assumptions
+
+    aset = load_assumptions()
+    lines = make_lines(rows)
+    out, rejects, _ = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
+    priced, rejected = set(out["row_number"]), set(rejects["row_number"])
+    assert priced.isdisjoint(rejected) and priced | rejected == set(lines["row_number"])
+    assert out["row_number"].is_monotonic_increasing
+    assert (out["landed_cost_local"] >= out["customs_value_local"] - 1e-9).all()
+    assert (out[["duty_total_local", "tax_total_local", "fees_total_local"]] >= 0).all().all()

@@ -76,6 +76,8 @@ def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_o
     r = _Rejects()
     r.add(unknown, src["row_number"].astype("int64"), "destination_country", dest, "markets.reject.destination")
     rejects.append(r.frame())
+    if not outs:  # every line rejected: still the full set of output columns
+        outs.append(_with_local_usd(engine.price_lines(src.iloc[:0], aset, scenario, as_of)[0]))
     return _in_input_order(outs, src), _concat_rejects(rejects), _concat_used(used, aset)
 
 
@@ -90,8 +92,6 @@ def _with_local_usd(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def _in_input_order(outs: list[pd.DataFrame], src: pd.DataFrame) -> pd.DataFrame:
-    if not outs:
-        return src.iloc[:0].drop(columns=[POS])
     frame = pd.concat(outs, ignore_index=True, sort=False)
     added = [c for c in frame.columns if c not in src.columns]
     for c in added:  # money columns another destination does not have are zero there, not missing
