@@ -26,6 +26,7 @@ from costimpact.assumptions.models import (
     Manifest,
     Parameter,
     Period,
+    PendingEvent,
     PostalRegime,
     Scenario,
     TableHeader,
@@ -40,6 +41,7 @@ KINDS = {
     "groups": Groups,
     "scenario": Scenario,
     "manifest": Manifest,
+    "pending_event": PendingEvent,
 }
 
 
@@ -70,6 +72,7 @@ class AssumptionSet:
     scenarios: dict[str, Scenario]
     content_hash: str
     scenario: str | None = None  # the scenario applied to this set, if any
+    events: dict[str, PendingEvent] = dataclasses.field(default_factory=dict)  # pending policy events by name
 
     @property
     def version(self) -> str:
@@ -245,6 +248,7 @@ def _load_cached(root_str: str, content_hash: str) -> AssumptionSet:
     headers: dict[str, tuple[TableHeader, Path, str]] = {}
     groups: dict[str, list[str]] = {}
     scenarios: dict[str, Scenario] = {}
+    events: dict[str, PendingEvent] = {}
     for path in sorted(root.rglob("*.toml")):
         rel = path.relative_to(root).as_posix()
         pid = rel[: -len(".toml")]
@@ -276,6 +280,10 @@ def _load_cached(root_str: str, content_hash: str) -> AssumptionSet:
             if path.stem != obj.name:
                 raise AssumptionError(f"{rel}: name = {obj.name!r} must match the file name {path.stem!r}")
             scenarios[obj.name] = obj
+        elif isinstance(obj, PendingEvent):
+            if obj.name in events:
+                raise AssumptionError(f"{rel}: event name {obj.name!r} is used twice")
+            events[obj.name] = obj
     if manifest is None:
         raise AssumptionError(f"{root}: manifest.toml is missing; every assumptions folder names its version there")
     params = {pid: _expand_groups(p, groups, rel) for pid, (p, rel) in raw_params.items()}
@@ -289,6 +297,7 @@ def _load_cached(root_str: str, content_hash: str) -> AssumptionSet:
         groups=groups,
         scenarios=scenarios,
         content_hash=content_hash,
+        events=events,
     )
     _check_references(aset)
     return aset
@@ -316,6 +325,14 @@ def _check_references(aset: AssumptionSet) -> None:
         for layer in s.disable_layers:
             if layer not in layer_names:
                 raise AssumptionError(f"scenarios/{s.name}.toml: disable_layers names {layer!r}, which is not a layer")
+    for e in aset.events.values():
+        for field in ("overrides", "if_not"):
+            for i, o in enumerate(getattr(e, field)):
+                if o.param not in aset.params:
+                    raise AssumptionError(f"{e.id}.toml: {field}[{i}].param = {o.param!r} is not a parameter")
+        for layer in e.disable_layers:
+            if layer not in layer_names:
+                raise AssumptionError(f"{e.id}.toml: disable_layers names {layer!r}, which is not a layer")
 
 
 def scenario_toml(scenario: Scenario) -> str:

@@ -8,6 +8,8 @@ Every file under ``assumptions/`` is TOML (or a CSV table with a TOML header) wi
 - ``table``: the header of a CSV table (columns, sources); every row carries ``source`` and ``evidence``.
 - ``groups``: named groups of countries (EU ...), usable wherever an origin key is expected.
 - ``scenario``: a baseline plus overrides (``assumptions/scenarios/``).
+- ``pending_event``: a policy change that may come, with its date or window, its probability and what it changes
+  (``assumptions/outlook/events/``).
 - ``manifest``: the name and version of the set.
 
 Each value holds from its ``from`` date until the next value of the same key, or until its ``until`` date.
@@ -90,6 +92,7 @@ class Period(Strict):
     base: Literal["full", "metal_share"] = "full"
     inclusive: bool = False
     source: str = Field(min_length=3)
+    source_zh: str | None = None  # the source in Chinese, for the Chinese app and report
     url: str | None = None
     evidence: Evidence | None = None
     note: str | None = None
@@ -307,6 +310,54 @@ class Scenario(Strict):
         if (self.date_mode == "fixed") != (self.fixed_date is not None):
             raise ValueError("fixed_date goes with date_mode = 'fixed', and only with it")
         return self
+
+
+class PendingEvent(Strict):
+    """A policy change that may happen (or, ``in_law``, one the law already schedules and that may still be called
+    off): its date or the window it falls in, how likely it is, and what it changes, as a scenario would.
+
+    A pending event applies ``overrides``/``disable_layers`` when it happens. An event already written into the
+    parameter files (``in_law``) applies ``if_not`` when it does not. ``refund = "ieepa"`` marks the return of IEEPA
+    duties paid on past entries, counted apart from the landed cost of future shipments. The timing within
+    ``[date, window_end]`` is taken as uniform; events are taken as independent of each other.
+    """
+
+    kind: Literal["pending_event"]
+    id: str = ""  # set by the loader from the file path
+    label: str
+    label_zh: str
+    description: str
+    description_zh: str
+    destination: str = "US"
+    date: dt.date
+    window_end: dt.date | None = None
+    probability: float = Field(ge=0.0, le=1.0)
+    probability_note: str = Field(min_length=3)
+    probability_note_zh: str = Field(min_length=2)
+    evidence: Evidence = "unverified"  # the grade of the probability, not of the law it changes
+    in_law: bool = False
+    references: list[Reference] = Field(min_length=1)
+    disable_layers: list[str] = []
+    overrides: list[Override] = []
+    if_not: list[Override] = []
+    refund: Literal["ieepa"] | None = None
+    refund_share: float = Field(default=1.0, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _shape(self) -> PendingEvent:
+        if self.window_end is not None and self.window_end < self.date:
+            raise ValueError(f"window_end {self.window_end} is before date {self.date}")
+        if self.in_law and (self.overrides or self.disable_layers):
+            raise ValueError("an in_law event is already in the parameter files: describe the world without it in if_not")
+        if not self.in_law and self.if_not:
+            raise ValueError("if_not goes with in_law = true")
+        if self.refund is not None and (self.overrides or self.disable_layers or self.if_not):
+            raise ValueError("a refund event changes no rate; give it no overrides")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.id.rsplit("/", 1)[-1]
 
 
 class Manifest(Strict):

@@ -44,13 +44,13 @@ def _fulfilment(args: argparse.Namespace) -> int:
     from costimpact.decide.fulfilment import FulfilmentOptions, compare_fulfilment
 
     imported = _read(args)
-    opt = FulfilmentOptions(bulk_mode=args.bulk_mode, direct_mode=args.direct_mode, months=args.months, bulk_value_ratio=args.bulk_value_ratio)
+    opt = FulfilmentOptions(bulk_mode=args.bulk_mode, direct_mode=args.direct_mode, ocean_load=args.ocean_load, months=args.months, bulk_value_ratio=args.bulk_value_ratio)
     res = compare_fulfilment(imported, scenario=args.scenario, as_of=args.as_of, options=opt)
     _summary(imported, "fulfilment")
     port = res.portfolio.iloc[0]
     be = port["break_even_units_per_month"]
     print(
-        f"basket: direct {port['direct_cost_per_unit_usd']:.2f} vs warehouse {port['warehouse_cost_per_unit_usd']:.2f} USD/unit at "
+        f"basket (goods' value aside): direct {port['direct_cost_per_unit_usd']:.2f} vs warehouse {port['warehouse_cost_per_unit_usd']:.2f} USD/unit at "
         f"{port['units_per_month']:.0f} units/month; break-even {'never' if pd.isna(be) else f'{be:.0f} units/month'}",
         file=sys.stderr,
     )
@@ -79,7 +79,15 @@ def _pricing(args: argparse.Namespace) -> int:
     )
     _summary(imported, "pricing")
     port = res.portfolio.iloc[0]
-    print(f"SKUs: {port['skus_keep']} keep, {port['skus_raise_price']} raise price, {port['skus_stop']} stop, {port['skus_without_price']} without price/cost", file=sys.stderr)
+    print(
+        f"SKUs: {port['skus_keep']} keep, {port['skus_raise_price']} raise price, {port['skus_lower_price']} lower price, {port['skus_stop']} stop "
+        f"(pushed below the hurdle), {port['skus_below_hurdle_before']} below the hurdle before the change, {port['skus_without_price']} without price/cost",
+        file=sys.stderr,
+    )
+    from costimpact.i18n import t
+
+    for warning in res.warnings:
+        print("warning: " + t(f"decide.prc.warn.{warning}", "en", e=res.elasticity), file=sys.stderr)
     _write(res.per_sku, args.out)
     return 0
 
@@ -98,6 +106,7 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
     common(f)
     f.add_argument("--bulk-mode", dest="bulk_mode", choices=["ocean_freight", "air_freight"], default="ocean_freight")
     f.add_argument("--direct-mode", dest="direct_mode", choices=["as_is", "postal", "express"], default="as_is")
+    f.add_argument("--ocean-load", dest="ocean_load", choices=["auto", "fcl", "lcl"], default="auto", help="full containers, a shared container (LCL), or the cheaper (default)")
     f.add_argument("--months", type=float, default=None, help="months of demand the orders cover (default: the span of ship dates)")
     f.add_argument("--bulk-value-ratio", dest="bulk_value_ratio", type=float, default=None, help="bulk transaction value / parcel declared value")
     f.set_defaults(func=_fulfilment)

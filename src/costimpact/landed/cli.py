@@ -72,4 +72,6 @@ def run(args: argparse.Namespace) -> int:
     if args.rejects:
         write_csv(rejects, args.rejects)
     print(result.summary(), file=sys.stderr)
+    if args.baseline:
+        print(cmp.summary(), file=sys.stderr)
     return 0

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach, value_at, with_scenario
-from costimpact.assumptions.lookup import asof_join
+from costimpact.assumptions.lookup import asof_join, postal_periods
 from costimpact.errors import ArgumentError
 from costimpact.i18n import t
+from costimpact.landed.boundary import check_lines
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.result import ENTRY_TYPES, FEE_DETAIL_COLUMNS, MODES, REJECT_COLUMNS, LayerInfo
 
@@ -54,7 +55,7 @@ class _Rejects:
         if not mask.any():
             return
         m = np.asarray(mask, dtype=bool)
-        vals = values[m].astype(str).to_numpy()
+        vals = _text(values[m]).to_numpy(dtype=object)  # a missing value shows as "" (never takes another's message)
         n = int(m.sum())
         extra = {k: (v[m].astype(str).to_numpy() if isinstance(v, pd.Series) else np.full(n, v, dtype=object)) for k, v in fmt.items()}
         # Messages are formatted once per distinct combination, then joined back to the rows.
@@ -79,7 +80,10 @@ def _col(df: pd.DataFrame, name: str, default: object) -> pd.Series:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Text (pandas' vectorised string dtype) with missing values as empty strings."""
+    """Text (pandas' vectorised string dtype) with missing values as empty strings (never "nan", whatever the
+    pandas version: on pandas 2 ``astype("str")`` writes a missing value as the text "nan")."""
+    if str(s.dtype) != "str":  # pandas 3's text dtype keeps a missing cell missing; an object column may not
+        s = s.astype(object).where(s.notna(), "")
     return s.astype("str").fillna("").str.strip()
 
 
@@ -163,17 +167,23 @@ def price_lines(
     aset: AssumptionSet,
     scenario: Scenario,
     as_of: dt.date,
+    price_dates: pd.Series | np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price normalised order lines under ``scenario``. Returns (priced lines, rejects, used periods).
+
+    ``price_dates`` (one date per line) sets the date whose law prices each line, whatever the scenario's date
+    mode; the lines still travel on their own ``ship_date``, so shipments and buyers' days stay as they were.
 
     ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
     exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
     their row number and reason; every other line comes out, in input order, through the steps below.
     """
     aset = with_scenario(aset, scenario)
-    src = lines.reset_index(drop=True)
-    rej = _Rejects()
+    src, boundary_rejects, transit = check_lines(lines, aset)  # the one place input cells are checked
+    rej = _Rejects([boundary_rejects] if len(boundary_rejects) else [])
     base, unit_value, freight = _read_lines(src, scenario, as_of, rej)
+    if price_dates is not None:
+        base["date"] = pd.to_datetime(np.asarray(price_dates)).astype("datetime64[ns]")
     hts_key = apply_hts_treatment(base, src, aset, rej)
     apply_currency(base, aset, rej)
     rejects = rej.frame()
@@ -183,6 +193,9 @@ def price_lines(
     w = _Work(aset, scenario, base.iloc[sel].reset_index(drop=True), base["row"].to_numpy()[sel])
     w.grade = np.maximum(_grade_rank(w.P["fx_grade"]), _grade_rank(w.P["evidence"]))
     w.note(w.P["fx_pid"])
+    if transit is not None:  # entry dates assumed from dispatch dates: the transit days used, graded
+        t_used = transit.iloc[sel].reset_index(drop=True)
+        w.note(t_used["period_id"], t_used["period_id"].to_numpy() != "", t_used["evidence"])
     apply_customs_value(w, unit_value.to_numpy()[sel], freight.to_numpy()[sel])
     apply_shipments(w)
     apply_de_minimis(w)
@@ -440,7 +453,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     ieepa_layers = ieepa_layer_names(aset)
     ieepa_off = bool(ieepa_layers) and ieepa_layers <= set(w.scenario.disable_layers)
     reg = aset.postal[P_POSTAL]
-    got = asof_join(_postal_frame(reg), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
+    got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
     tr = got["treatment"].fillna("").astype(str).to_numpy()
     is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
     tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
@@ -540,29 +553,6 @@ def _grade_rank(evidence: pd.Series | np.ndarray) -> np.ndarray:
     return ranks[np.where(cat.codes >= 0, cat.codes, len(cat.categories))]
 
 
-def _postal_frame(regime) -> pd.DataFrame:  # noqa: ANN001
-    rows = []
-    for i, p in enumerate(regime.periods):
-        for o in p.origins:
-            rows.append(
-                {
-                    "key": o,
-                    "from": pd.Timestamp(p.from_),
-                    "until": pd.Timestamp(p.until) if p.until else pd.NaT,
-                    "treatment": p.treatment,
-                    "ad_valorem": np.nan if p.ad_valorem is None else p.ad_valorem,
-                    "specific_usd": np.nan if p.specific_usd is None else p.specific_usd,
-                    "specific_until": pd.Timestamp(p.specific_until) if p.specific_until else pd.NaT,
-                    "ieepa": p.ieepa,
-                    "evidence": p.evidence or regime.evidence,
-                    "period_id": f"{regime.id}#{i}",
-                }
-            )
-    frame = pd.DataFrame(rows)
-    frame["until"] = pd.to_datetime(frame["until"])
-    return frame
-
-
 def _tier_amount(tiers, rate: np.ndarray) -> np.ndarray:  # noqa: ANN001
     """The per-item amount of a tier table (EO 14324: $80 / $160 / $200 by the origin's IEEPA rate)."""
     conds, vals = [], []
@@ -625,8 +615,11 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     fees["fee_broker_usd"] = per_ship(P_BROKER, formal, lambda g: g["value"].fillna(0.0).to_numpy())
     fees["fee_isf_usd"] = per_ship(P_ISF, formal & (mode == "ocean_freight"), lambda g: g["value"].fillna(0.0).to_numpy())
     if scenario.options.bond == "single_entry":
+        # the bond covers the entered value plus all duties, taxes and fees (MPF, HMF) of the entry (19 CFR 113)
+        ship_gov_fees = pd.Series(fees["fee_mpf_usd"] + fees["fee_hmf_usd"]).groupby(ship).transform("sum").to_numpy()
+        bond_amount = ship_value + ship_duty + ship_gov_fees
         fees["fee_bond_usd"] = per_ship(
-            P_BOND, formal, lambda g: np.maximum(round_cents((ship_value + ship_duty) * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
+            P_BOND, formal, lambda g: np.maximum(round_cents(bond_amount * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
         )
     else:
         fees["fee_bond_usd"] = np.zeros(m)
@@ -687,22 +680,22 @@ def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
             )
         elif param_id in aset.postal:
             reg = aset.postal[param_id]
-            per = reg.periods[i]
+            per = postal_periods(reg).iloc[i]
             rows.append(
                 {
                     "parameter": param_id,
                     "label": reg.label,
                     "label_zh": reg.label_zh,
-                    "key": ",".join(per.origins),
-                    "value": per.ad_valorem if per.ad_valorem is not None else np.nan,
+                    "key": per["key"],
+                    "value": per["ad_valorem"],
                     "min": None,
                     "max": None,
-                    "unit": per.treatment,
-                    "from": per.from_,
-                    "until": per.until,
-                    "source": per.source,
-                    "url": per.url or (reg.references[0].url or ""),
-                    "evidence": per.evidence or reg.evidence,
+                    "unit": per["treatment"],
+                    "from": per["from"].date(),
+                    "until": None if pd.isna(per["until"]) else per["until"].date(),
+                    "source": per["source"],
+                    "url": per["url"],
+                    "evidence": per["evidence"],
                     "changed_by_scenario": False,
                     "lines": int(count),
                 }

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from costimpact.errors import FileRefused
-from costimpact.orders.columns import read_types
+from costimpact.errors import ArgumentError
+from costimpact.orders.columns import REQUIRED, read_types, resolve_mapping
 from costimpact.orders.messages import OrderFileRefused
 from costimpact.orders.normalize import normalize_raw
 from costimpact.orders.readers import (
@@ -21,7 +22,7 @@ from costimpact.orders.readers import (
     _mb,
     _unique_headers,
     read_csv_bytes,
-    read_xlsx_bytes,
+    read_xlsx_sheets,
     sniff,
 )
 from costimpact.orders.result import ImportResult
@@ -47,11 +48,12 @@ def read_orders(
     if len(data) > limit:
         raise OrderFileRefused("too_large", file=file_name, size=_mb(len(data)), limit=_mb(limit))
     kind = sniff(data, file_name, DEFAULT_MAX_UNZIPPED_BYTES if max_unzipped_bytes is None else max_unzipped_bytes)
+    skipped: list[str] = []
     try:
         if kind == "xlsx":
-            raw = read_xlsx_bytes(data, file_name, sheet)
+            tables, skipped = read_xlsx_sheets(data, file_name, sheet, lambda headers: _names_orders(headers, mapping))
         else:
-            raw = read_csv_bytes(data, file_name, lambda headers: read_types(headers, mapping))
+            tables = [read_csv_bytes(data, file_name, lambda headers: read_types(headers, mapping))]
     except FileRefused:
         raise
     except (MemoryError, RecursionError):
@@ -62,12 +64,64 @@ def read_orders(
     # the file's fingerprint is hashed on another thread (hashlib lets go of the GIL) while the checks run
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        lines, rejects, used = normalize_raw(raw, mapping, file_name)
+        if len(tables) == 1:
+            lines, rejects, used = normalize_raw(tables[0], mapping, file_name)
+        else:
+            lines, rejects, used = _normalize_sheets(tables, mapping, file_name)
         sha256 = digest.result()
+    raw = tables[0]
     return ImportResult(
-        lines=lines, rejects=rejects, rows_read=len(raw.frame), file_name=file_name,
-        sha256=sha256, sheet=raw.sheet, encoding=raw.encoding, mapping=used, blank_rows=raw.blank_rows,
+        lines=lines, rejects=rejects, rows_read=sum(len(t.frame) for t in tables), file_name=file_name,
+        sha256=sha256, sheet=", ".join(t.sheet for t in tables if t.sheet) or None, encoding=raw.encoding,
+        mapping=used, blank_rows=sum(t.blank_rows for t in tables),
+        sheets=tuple(t.sheet for t in tables if t.sheet), sheets_skipped=tuple(skipped),
     )
+
+
+def _names_orders(headers: list[str], mapping: dict[str, str] | None) -> bool:
+    """Whether a sheet's header row names every required column (automatically, or through ``mapping``)."""
+    own = {h: c for h, c in (mapping or {}).items() if h in set(headers)}
+    try:
+        used = resolve_mapping(headers, own)
+    except ArgumentError:
+        return False
+    return set(REQUIRED) <= set(used.values())
+
+
+def _normalize_sheets(tables: list[RawTable], mapping: dict[str, str] | None,
+                      file_name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Each order sheet checked on its own headers, then the lines and rejects of all, with a ``sheet`` column
+    naming where each came from (row numbers are already apart: ``readers.SHEET_ROW_STRIDE``)."""
+    all_lines, all_rejects, used_all = [], [], {}
+    for raw in tables:
+        own = {h: c for h, c in (mapping or {}).items() if h in set(raw.headers)}
+        lines, rejects, used = normalize_raw(raw, own, file_name)
+        all_lines.append(lines.assign(sheet=raw.sheet))
+        all_rejects.append(rejects.assign(sheet=raw.sheet))
+        used_all.update(used)
+    lines = pd.concat(all_lines, ignore_index=True)
+    return _note_copies_across_sheets(lines), pd.concat(all_rejects, ignore_index=True), used_all
+
+
+def _note_copies_across_sheets(lines: pd.DataFrame) -> pd.DataFrame:
+    """A line identical (in every canonical column) to a line of an earlier sheet is priced, as within a sheet,
+    and says so: a copied sheet would otherwise double an order without a word."""
+    from costimpact.orders.columns import CANONICAL
+    from costimpact.orders.messages import text
+
+    if not len(lines):
+        return lines
+    cols = [c for c in CANONICAL if c in lines.columns]
+    group = lines.groupby(cols, dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(lines))).groupby(group).transform("first").to_numpy()
+    sheet = lines["sheet"].to_numpy(dtype=object)
+    copy = sheet != sheet[first]
+    if copy.any():
+        where = [f"{lines['row_number'].iloc[i]} ({sheet[i]})" for i in first[copy]]
+        new = pd.Series([text("note.duplicate", value=w) for w in where], dtype=object)
+        old = lines["notes"].to_numpy(dtype=object)[copy]
+        lines.loc[copy, "notes"] = np.where(old == "", new, old + "; " + new)
+    return lines
 
 
 def read_orders_path(path: str | Path, **kw: object) -> ImportResult:

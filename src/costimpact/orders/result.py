@@ -13,7 +13,9 @@ from costimpact.orders.messages import text
 class ImportResult:
     """What an order file gave: the usable lines, every problem, and where they came from.
 
-    Conservation holds always: ``rows_read == len(lines) + rejects.row_number.nunique()``. Fully blank rows
+    Conservation holds always: ``rows_read == len(lines) + rejects.row_number.nunique()``. A workbook's order
+    sheets are all read; from the second on, a row is numbered sheet place x 10,000,000 + its spreadsheet row
+    (``sheet`` names it in lines and rejects); ``sheets_skipped`` names the visible sheets without order headers. Fully blank rows
     are not order lines: they are not in ``rows_read`` and are counted in ``blank_rows``.
     """
 
@@ -26,6 +28,8 @@ class ImportResult:
     encoding: str | None = None
     mapping: dict[str, str] = field(default_factory=dict)  # {user header: canonical column}
     blank_rows: int = 0
+    sheets: tuple[str, ...] = ()  # the workbook sheets read (every visible sheet with the order headers)
+    sheets_skipped: tuple[str, ...] = ()  # visible sheets not read: they lack the order headers
 
     @property
     def rows_rejected(self) -> int:
@@ -42,4 +46,8 @@ class ImportResult:
             out += text("summary_header_only", lang)
         if self.blank_rows:
             out += text("summary_blank", lang, blank=self.blank_rows)
+        if len(self.sheets) > 1:
+            out += text("summary_sheets", lang, sheets=", ".join(self.sheets))
+        if self.sheets_skipped:
+            out += text("summary_sheets_skipped", lang, sheets=", ".join(self.sheets_skipped))
         return out

@@ -30,6 +30,7 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the workbook (default: en)")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: the built-in set)")
     p.add_argument("--markets", metavar="US,DE,GB,MX,BR,CA", help="add a 'Where to sell' sheet: the basket priced into these markets on the as-of date")
+    p.add_argument("--outlook", metavar="YYYY-MM-DD", help="add Outlook sheets: the basket under pending policy events up to this horizon")
     p.set_defaults(func=run)
 
 
@@ -54,6 +55,10 @@ def run(args: argparse.Namespace) -> int:
         for name in (args.scenarios or ["actual"])
     ]
     extra = []
+    if args.outlook:
+        from costimpact.scenarios.outlook import outlook, report_sheets
+
+        extra = list(report_sheets(outlook(imported, horizon=args.outlook, as_of=as_of, assumptions=aset), args.lang))
     if args.markets:
         from costimpact.landed.markets import market_sheet
 
@@ -71,5 +76,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         raise ReportWriteError(t("report.cli.out_write", args.lang, path=out, why=err.strerror or type(err).__name__)) from None
     print(comparisons[0].scenario.summary(), file=sys.stderr)
+    for cmp in comparisons:
+        print(cmp.summary(), file=sys.stderr)
     print(t("report.cli.written", args.lang, path=out), file=sys.stderr)
     return 0
