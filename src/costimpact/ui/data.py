@@ -156,13 +156,12 @@ def comparison(basket: Basket, scenario: str, baseline: str, as_of: str):  # noq
 
 
 @cached(max_entries=8)
-def market_comparison(data: bytes, file_name: str, mapping: str, markets: str, regions: str, as_of: str) -> pd.DataFrame:
+def market_comparison(basket: Basket, markets: str, regions: str, as_of: str) -> pd.DataFrame:
     """One row per market (the summary of :func:`costimpact.api.compare_markets`), on one date."""
     from costimpact.api import compare_markets
 
     by_country = {r.split("-")[0]: r for r in regions.split(",") if r}
-    imported = import_orders(data, file_name, mapping)
-    return compare_markets(imported, markets=markets, regions=by_country, as_of=as_of, assumptions=assumption_set()).summary
+    return compare_markets(imported(basket), markets=markets, regions=by_country, as_of=as_of, assumptions=assumption_set()).summary
 
 
 def _rejects_csv(rejects: pd.DataFrame) -> bytes:

@@ -10,7 +10,7 @@ import streamlit as st
 from costimpact.errors import CostImpactError
 from costimpact.landed.eu import MEMBERS
 from costimpact.ui import basket, data
-from costimpact.ui.state import lkey, tr
+from costimpact.ui.state import labels, lkey, tr
 from costimpact.ui.widgets import evidence_text, pct, render_error
 
 DEFAULT = ["US", "DE", "GB", "MX", "BR", "CA"]
@@ -30,9 +30,9 @@ def render() -> None:
     imported = basket.load_basket()
     if imported is None:
         return
-    raw, name, mapping = basket.current()
+    b = basket.current()
     c1, c2, c3, c4 = st.columns([4, 2, 2, 2])
-    markets = c1.multiselect(tr("markets.pick"), CHOICES, default=DEFAULT, format_func=market_name, key=lkey("mk_markets"), help=tr("markets.pick_help"))
+    markets = c1.multiselect(tr("markets.pick"), CHOICES, default=DEFAULT, format_func=labels(market_name), key=lkey("mk_markets"), help=tr("markets.pick_help"))
     day = c2.date_input(tr("markets.date"), value=dt.date.today(), min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31), key="mk_date")
     br = c3.selectbox(tr("markets.br_state"), BR_STATES, key="mk_br")
     ca = c4.selectbox(tr("markets.ca_province"), CA_PROVINCES, key="mk_ca")
@@ -41,7 +41,7 @@ def render() -> None:
         return
     try:
         with st.spinner(tr("markets.pricing")):
-            summary = data.market_comparison(raw, name, mapping, ",".join(markets), f"{br},{ca}", day.isoformat())
+            summary = data.market_comparison(b, ",".join(markets), f"{br},{ca}", day.isoformat())
     except CostImpactError as err:
         render_error(err)
         return
