@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 SAMPLE = ROOT / "src" / "costimpact" / "data" / "sample_orders.csv"
-PAGES = ["orders", "quick", "scenarios", "timeline", "assumptions", "decisions", "compute"]
+PAGES = ["orders", "quick", "scenarios", "timeline", "markets", "assumptions", "decisions", "compute"]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 SHOTS = os.environ.get("COSTIMPACT_SHOTS")
 

@@ -18,7 +18,8 @@ import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions
 from costimpact.errors import ArgumentError
-from costimpact.landed.engine import layer_infos, price_lines, resolve_scenario
+from costimpact.landed.engine import layer_infos, resolve_scenario
+from costimpact.landed.markets import price_any
 from costimpact.landed.result import REJECT_COLUMNS, PricedResult
 from costimpact.scenarios.compare import Comparison, compare_results
 
@@ -84,7 +85,7 @@ def price_orders(
     scen = resolve_scenario(aset, scenario)
     imported = read(orders)
     day = as_date(as_of)
-    lines, engine_rejects, used = price_lines(imported.lines, aset, scen, day)
+    lines, engine_rejects, used = price_any(imported.lines, aset, scen, day)
     parts = [r for r in (imported.rejects, engine_rejects) if len(r)]
     rejects = pd.concat(parts, ignore_index=True) if parts else engine_rejects
     for c in REJECT_COLUMNS:
@@ -123,3 +124,26 @@ def compare(
     now = price_orders(imported, scenario=scenario, as_of=as_of, assumptions=aset)
     base = price_orders(imported, scenario=baseline, as_of=as_of, assumptions=aset)
     return compare_results(now, base)
+
+
+def compare_markets(
+    orders: OrdersLike,
+    *,
+    markets: list[str] | str = "US,DE,GB,MX,BR,CA",
+    regions: dict[str, str] | None = None,
+    scenario: str | Scenario = "today",
+    as_of: dt.date | str | None = None,
+    assumptions: AssumptionSet | str | os.PathLike[str] | None = None,
+):  # noqa: ANN201 - MarketComparison
+    """The same basket priced into each market on one date (scenario ``today``: every line as of ``as_of``).
+
+    Returns a MarketComparison: ``summary`` (one row per market), ``lines`` (every priced line with its
+    ``market``), ``rejects`` (with their ``market``), ``rows_read``.
+    """
+    from costimpact.landed.markets import MarketComparison, compare_markets as _compare, parse_markets
+
+    aset = assumptions_of(assumptions)
+    imported = read(orders)
+    wanted = parse_markets(markets)
+    summary, lines, rejects = _compare(imported.lines, aset, resolve_scenario(aset, scenario), as_of_day := as_date(as_of), wanted, regions)
+    return MarketComparison(summary, lines, rejects, int(imported.rows_read), as_of_day, imported.rejects)

@@ -15,6 +15,7 @@ from costimpact.errors import CostImpactError
 AREAS = (
     "costimpact.assumptions.cli",
     "costimpact.landed.cli",
+    "costimpact.landed.markets_cli",
     "costimpact.report.cli",
     "costimpact.orders.cli",
     "costimpact.decide.cli",

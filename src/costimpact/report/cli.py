@@ -30,6 +30,7 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the workbook (default: en)")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: the built-in set)")
     p.add_argument("--catalogue", metavar="FILE", help="product catalogue (CSV/XLSX: SKU, HS code, origin, declared value) joined to the lines by SKU")
+    p.add_argument("--markets", metavar="US,DE,GB,MX,BR,CA", help="add a 'Where to sell' sheet: the basket priced into these markets on the as-of date")
     p.add_argument("--outlook", metavar="YYYY-MM-DD", help="add Outlook sheets: the basket under pending policy events up to this horizon")
     p.set_defaults(func=run)
 
@@ -61,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
     if args.outlook:
         from costimpact.scenarios.outlook import outlook, report_sheets
 
-        extra = report_sheets(outlook(imported, horizon=args.outlook, as_of=as_of, assumptions=aset), args.lang)
+        extra = list(report_sheets(outlook(imported, horizon=args.outlook, as_of=as_of, assumptions=aset), args.lang))
+    if args.markets:
+        from costimpact.landed.markets import market_sheet
+
+        extra.append(market_sheet(api.compare_markets(imported, markets=args.markets, as_of=as_of, assumptions=aset).summary, args.lang))
     data = write_report(
         comparisons,
         extra_sheets=extra,

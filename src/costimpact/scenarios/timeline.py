@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, with_scenario
-from costimpact.landed.engine import P_POSTAL, price_lines, resolve_scenario
+from costimpact.landed.engine import P_POSTAL, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
+from costimpact.landed.markets import destination_change_dates, price_any
 
 EVENTS_TABLE = "us/events"
 
@@ -74,15 +75,16 @@ def timeline(
     """
     aset = assumptions or load_assumptions()
     scen = resolve_scenario(aset, scenario).model_copy(update={"date_mode": "line", "fixed_date": None})
-    days = sorted({pd.Timestamp(d) for d in (dates or change_dates(aset, start, end))})
     base = imported.lines.reset_index(drop=True)
+    days = sorted({pd.Timestamp(d) for d in (dates or set(change_dates(aset, start, end)) | set(destination_change_dates(aset, base, start, end)))})
     k = len(base)
     if k == 0 or not days:
         return pd.DataFrame(columns=["date", "shipping_mode", "lines", *TOTALS, "landed_vs_start_pct"])
     tagged = _travel_day_ids(base)
     per_call = max(1, batch_rows // k)
     first, lines_seen = _price_totals(tagged, days[:1], aset, scen)
-    if skip_unchanged:
+    us_only = "destination_country" not in base or text_or_empty(base["destination_country"]).str.upper().isin(["", "US"]).all()
+    if skip_unchanged and us_only:  # the skipping rule knows the US layers only
         priced_days = dates_to_price(aset, scen, lines_seen, days)
     else:
         priced_days = days
@@ -104,7 +106,7 @@ def timeline(
 def _price_totals(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One engine call on the basket copied once per day: the totals per day x channel, and what the lines were
     priced with (origin, mode, currency, Section 301 list, Section 232 group; one row per distinct set)."""
-    priced, _rejects, _used = price_lines(_copies_priced_on(tagged, days), aset, scen, days[0].date())
+    priced, _rejects, _used = price_any(_copies_priced_on(tagged, days), aset, scen, days[0].date())
     priced["date"] = priced["price_date"]
     totals = (
         priced.groupby(["date", "shipping_mode"], observed=True)
@@ -116,8 +118,8 @@ def _price_totals(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: Assumpti
             "origin": text_or_empty(priced["origin_country"]).str.upper(),
             "mode": text_or_empty(priced["shipping_mode"]),
             "currency": text_or_empty(priced["currency"]).str.upper() if "currency" in priced else "USD",
-            "s301_list": text_or_empty(priced["s301_list_applied"]),
-            "s232": text_or_empty(priced["s232_group"]),
+            "s301_list": text_or_empty(priced["s301_list_applied"]) if "s301_list_applied" in priced else "",
+            "s232": text_or_empty(priced["s232_group"]) if "s232_group" in priced else "",
         }
     ).drop_duplicates()
     return totals, seen

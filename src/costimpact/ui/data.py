@@ -157,6 +157,15 @@ def comparison(basket: Basket, scenario: str, baseline: str, as_of: str):  # noq
     return compare_results(priced(basket, scenario, as_of), priced(basket, baseline, as_of))
 
 
+@cached(max_entries=8)
+def market_comparison(basket: Basket, markets: str, regions: str, as_of: str) -> pd.DataFrame:
+    """One row per market (the summary of :func:`costimpact.api.compare_markets`), on one date."""
+    from costimpact.api import compare_markets
+
+    by_country = {r.split("-")[0]: r for r in regions.split(",") if r}
+    return compare_markets(imported(basket), markets=markets, regions=by_country, as_of=as_of, assumptions=assumption_set()).summary
+
+
 def _rejects_csv(rejects: pd.DataFrame) -> bytes:
     return rejects.to_csv(index=False).encode("utf-8-sig")  # BOM: Chinese Excel opens it as UTF-8
 

@@ -79,6 +79,7 @@ def pages() -> dict[str, list]:
             _page("quick", title=tr("nav.quick"), icon=":material/calculate:", url_path="quick"),
             _page("scenarios", title=tr("nav.scenarios"), icon=":material/compare_arrows:", url_path="scenarios"),
             _page("timeline", title=tr("nav.timeline"), icon=":material/timeline:", url_path="timeline"),
+            _page("markets", title=tr("nav.markets"), icon=":material/public:", url_path="markets"),
             _page("outlook", title=tr("nav.outlook"), icon=":material/insights:", url_path="outlook"),
             _page("assumptions_page", title=tr("nav.assumptions"), icon=":material/menu_book:", url_path="assumptions"),
         ],
