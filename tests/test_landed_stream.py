@@ -183,5 +183,5 @@ def test_progress_on_stderr_and_quiet(orders_csv, tmp_path):
     loud = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     quiet = subprocess.run([*cmd, "--quiet"], env=env, capture_output=True, text=True, timeout=300)
     assert loud.returncode == quiet.returncode == 0
-    assert "pricing: 2,399 of ~2,399 lines" in loud.stderr and "lines/s" in loud.stderr and "s left" in loud.stderr
+    assert "pricing: 2,401 of ~2,401 lines" in loud.stderr and "writing: 2,399 of ~2,399 lines" in loud.stderr and "lines/s" in loud.stderr and "s left" in loud.stderr
     assert quiet.stderr.strip() == "read 2404 rows: 2399 priced, 5 rejected"

@@ -608,6 +608,7 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
         n_lines = rows_read - (import_rej["row_number"].nunique() if len(import_rej) else 0)
         progress.start("pricing", n_lines)
         engine_rej: list[pd.DataFrame] = []
+        n_priced = 0
         for p in parts.keys():
             priced, rej = price_partition(parts.load(p), aset, scen, as_of, base)
             engine_rej.append(rej)
@@ -620,6 +621,7 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
             cuts = np.flatnonzero(np.diff(bucket[order])) + 1
             for idx in np.split(order, cuts) if len(order) else []:
                 buckets.add(int(bucket[idx[0]]), priced.iloc[idx])
+            n_priced += len(priced)
             progress.add(len(priced) + rej["row_number"].nunique())
         progress.close()
 
@@ -627,7 +629,7 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
         target = staged_name(out) if out is not None else None
         writer = LineWriter(target if target is not None else (stdout or sys.stdout.buffer), kind, bom=out is not None)
         with staged(out) if out is not None else contextlib.nullcontext():
-            progress.start("writing", n_lines)
+            progress.start("writing", n_priced)
             for b in buckets.keys():
                 frame = buckets.load(b).sort_values("row_number", kind="stable").reset_index(drop=True)
                 writer.write(frame)
