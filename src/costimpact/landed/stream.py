@@ -447,7 +447,7 @@ def out_kind(path: Path | None) -> str:
         return "parquet"
     if suffix == "":
         return "dataset"
-    raise ArgumentError(f"--out {path}: write .csv, .xlsx, .parquet, or a folder (a partitioned Parquet dataset)")
+    raise ArgumentError(f"--out {path}: write .csv or .xlsx (or .parquet, or a folder for a partitioned Parquet dataset)")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ def is_sample() -> bool:
 def render_upload() -> None:
     """Upload a CSV/XLSX (kept for every page) or go back to the sample."""
     up = st.file_uploader(tr("orders.upload"), type=["csv", "xlsx"], key="uploader", help=tr("orders.upload_help"))
+    st.caption(tr("orders.big_files"))
     if up is not None:
         got = (up.getvalue(), up.name)
         if st.session_state.get(ORDERS_KEY) is None or st.session_state[ORDERS_KEY][1] != up.name or st.session_state[ORDERS_KEY][0] != got[0]:
