@@ -35,7 +35,8 @@ from costimpact.cli import main
 t0 = time.perf_counter()
 rc = main(sys.argv[1:])
 dt = time.perf_counter() - t0
-print(json.dumps({"rc": rc, "seconds": dt,
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rc": rc, "seconds": dt, "cpu": ru.ru_utime + ru.ru_stime,
                   "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
@@ -91,7 +92,8 @@ def main() -> None:
         gen = time.perf_counter() - t0
         out = work / f"priced_{n}.csv"
         r = run(str(src), "--out", str(out))
-        print(f"   {n:>11,} lines: {r['seconds']:7.1f} s, {n / r['seconds']:8,.0f} lines/s, peak RSS {r['self_mb']:7.0f} MB"
+        print(f"   {n:>11,} lines: {r['seconds']:7.1f} s, {n / r['seconds']:8,.0f} lines/s ({n / r['cpu']:,.0f} per CPU second),"
+              f" peak RSS {r['self_mb']:7.0f} MB"
               f"   ({r['summary']}; input {src.stat().st_size / 1e9:.2f} GB written in {gen:.0f} s)")
         out.unlink()
         if first is None:
