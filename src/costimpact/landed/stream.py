@@ -220,7 +220,7 @@ def _csv_chunks(path: Path, mapping, chunk_bytes: int, offset: int):  # noqa: AN
         typing = lambda headers: read_types(headers, mapping)  # noqa: E731
         records = 0  # data records before this chunk
         first = True
-        for body in _record_blocks(fh, chunk_bytes, skip=0):
+        for body in _record_blocks(fh, chunk_bytes):
             data = body if first else prefix + body
             if not first and not body.strip():
                 continue
@@ -257,7 +257,7 @@ def _header_prefix(head: bytes, name: str) -> bytes:
     return head[:end]
 
 
-def _record_blocks(fh, chunk_bytes: int, skip: int) -> Iterator[bytes]:  # noqa: ANN001
+def _record_blocks(fh, chunk_bytes: int) -> Iterator[bytes]:  # noqa: ANN001
     """Blocks of about ``chunk_bytes`` that end at a line end outside any quoted cell (even count of quotes)."""
     rest = b""
     while True:
