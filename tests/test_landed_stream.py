@@ -187,3 +187,14 @@ def test_progress_on_stderr_and_quiet(orders_csv, tmp_path):
     assert loud.returncode == quiet.returncode == 0
     assert "pricing: 2,402 of ~2,402 lines" in loud.stderr and "writing: 2,400 of ~2,400 lines" in loud.stderr and "lines/s" in loud.stderr and "s left" in loud.stderr
     assert quiet.stderr.strip() == "read 2405 rows: 2400 priced, 5 rejected"
+
+
+def test_orders_page_says_what_it_takes_and_shows_the_command():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "up to 200 MB" in captions and "costimpact landed orders.csv --out priced.parquet" in captions
