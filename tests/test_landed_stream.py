@@ -198,3 +198,14 @@ def test_orders_page_says_what_it_takes_and_shows_the_command():
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert "up to 200 MB" in captions and "costimpact landed orders.csv --out priced.parquet" in captions
+
+
+def test_xlsx_in_chunks_matches_memory(tmp_path):
+    path = tmp_path / "orders.xlsx"
+    awkward_orders(1700).to_excel(path, index=False, sheet_name="orders")
+    lines, rejects = memory_run(path, tmp_path)
+    res = stream.stream_landed(path, tmp_path / "out.csv", aset=api.assumptions_of(None), as_of=api.as_date(AS_OF),
+                               rejects_path=tmp_path / "rej.csv", quiet=True, **SMALL)
+    assert (tmp_path / "out.csv").read_bytes() == lines
+    assert (tmp_path / "rej.csv").read_bytes() == rejects
+    assert res.rows_read == 1705
