@@ -21,7 +21,8 @@ import pandas as pd
 
 from costimpact.assumptions import load_assumptions, value_at
 from costimpact.csvout import write_csv
-from costimpact.landed.engine import HTS_TABLE, price_lines, resolve_scenario
+from costimpact.assumptions.tariff import tariff_lines
+from costimpact.landed.engine import price_lines, resolve_scenario
 from costimpact.orders.synthetic import synthetic_orders
 
 
@@ -34,7 +35,7 @@ def loop_price(lines: pd.DataFrame, aset) -> list[float]:  # noqa: ANN001
     totals (a first pass), de minimis, entry type, MFN and every layer with its scope, exemptions and 232
     exclusivity, MPF (formal with minimum/maximum, informal), HMF, broker and ISF. It leaves out the postal
     regimes and the cent-exact allocation of shipment charges, which only flatters the loop."""
-    table = aset.table(HTS_TABLE).set_index("hts")
+    table = tariff_lines(aset).set_index("hts")
     layers = aset.layers()
     p = {k: aset.param(k) for k in ("us/entry/de_minimis", "fx/per_usd", "us/entry/informal_limit", "us/fees/mpf_formal", "us/fees/mpf_informal", "us/fees/hmf", "us/fees/broker_formal", "us/fees/isf")}
     ship_total: dict[tuple, float] = {}

@@ -40,3 +40,9 @@ def make_lines(rows: list[dict]) -> pd.DataFrame:
     frame["ship_date"] = pd.to_datetime(frame.get("ship_date"))
     frame["row_number"] = range(2, len(frame) + 2)
     return frame
+
+
+@pytest.fixture(autouse=True)
+def _own_costimpact_home(tmp_path, monkeypatch):  # noqa: ANN001, ANN202
+    """The app's local profile (remembered column mappings) in a scratch folder per test, never the tester's home."""
+    monkeypatch.setenv("COSTIMPACT_HOME", str(tmp_path / "costimpact-home"))

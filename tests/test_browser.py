@@ -1,12 +1,14 @@
-"""The app in a real headless Chromium: every page opens, the sample uploads, KPIs read, the report downloads,
-the language switches. Runs in CI (Debian chromium at /usr/bin/chromium); fails clearly if chromium is absent.
+"""The app in a real headless Chromium: every page opens, a file uploads, KPIs read, the report downloads, a
+corrected file under the same name gets its own report, the language switches. Runs in CI (Debian chromium at
+/usr/bin/chromium); fails clearly if chromium is absent.
 
-Set COSTIMPACT_SHOTS=/tmp/shots to also save a screenshot of every page in both languages.
+The server runs with COSTIMPACT_UI_RAISE set, so a page's unexpected exception shows as Streamlit's exception box
+(which fails the test) instead of a friendly line. Set COSTIMPACT_SHOTS=/tmp/shots to also save a screenshot of
+every page in both languages and of the orders page after each upload.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import re
@@ -36,16 +38,18 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server():
+def server(tmp_path_factory):
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: install it with `apt-get install -y chromium fonts-noto-cjk` (the browser test must run in CI)")
     port = _free_port()
-    log = open(os.devnull, "w")  # noqa: SIM115 - closed below
+    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        env={**os.environ, "COSTIMPACT_UI_RAISE": "1"},  # costimpact.ui.nav.RAISE_ENV
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -58,7 +62,7 @@ def server():
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start on port {port} within 60 s (exit code {proc.poll()})")
+                pytest.fail(f"streamlit did not start on port {port} within 60 s (exit code {proc.poll()}):\n{log_path.read_text()[-3000:]}")
             time.sleep(0.3)
         yield url
     finally:
@@ -95,7 +99,9 @@ def page(browser):
 
 
 def _settle(pg) -> None:  # noqa: ANN001
-    """Wait until the script run is over: a title is shown and the page stops changing for a moment."""
+    """Wait until the script run is over (Streamlit marks the app "notRunning"), a title is shown and the page
+    stops changing for a moment."""
+    pg.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=120_000)
     pg.wait_for_selector('[data-testid="stMain"] h1, [data-testid="stMain"] h2', timeout=60_000)
     deadline = time.monotonic() + 90
     last, stable = -1, 0
@@ -141,6 +147,41 @@ def _counts(pg) -> tuple[int, int, int]:  # noqa: ANN001
     return tuple(int(x.replace(",", "")) for x in got.groups())
 
 
+def _data_box(pg) -> str:  # noqa: ANN001
+    """The label of the "data & scenarios" box, which names the order file the page shows."""
+    return pg.locator('[data-testid="stExpander"] summary').first.inner_text()
+
+
+def _sample_rows(n: int, path: Path) -> Path:
+    header, *rows = SAMPLE.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join([header, *rows[:n]]) + "\n", encoding="utf-8")
+    return path
+
+
+def _upload(pg, path: Path, lines: int) -> None:  # noqa: ANN001
+    """Upload through the uploader in the data box and wait for the counts of the new file."""
+    if not pg.locator('[data-testid="stFileUploaderDropzoneInput"]').count():
+        pg.get_by_text("数据与情景").first.click()
+    pg.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(path))
+    pg.get_by_text(re.compile(rf"读取行数\s*{lines:,}\b")).first.wait_for(timeout=60_000)
+    _settle(pg)
+    _no_exception(pg)
+
+
+def _report_lines(pg) -> int:  # noqa: ANN001
+    """Build the Excel report, download it, and count the order lines on its Lines sheet (Chinese report)."""
+    import openpyxl
+
+    pg.get_by_role("button", name="生成 Excel 报告").click()
+    dl = pg.get_by_role("button", name="下载 Excel 报告")
+    dl.wait_for(timeout=120_000)
+    with pg.expect_download(timeout=120_000) as info:
+        dl.click()
+    wb = openpyxl.load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()), read_only=True)
+    rows = list(wb.worksheets[2].iter_rows(values_only=True))  # Summary, Comparison, Lines, ...
+    return sum(1 for r in rows[1:] if isinstance(r[0], int))
+
+
 def test_every_page_opens_in_both_languages(server, page):
     for lang in ("zh", "en"):
         for name in PAGES:
@@ -151,7 +192,7 @@ def test_every_page_opens_in_both_languages(server, page):
             assert f"lang={lang}" in page.evaluate("location.href")
 
 
-def test_orders_sample_kpis_upload_report_and_language(server, page):
+def test_orders_sample_kpis_upload_report_and_language(server, page, tmp_path):
     page.goto(f"{server}/?lang=zh")
     _settle(page)
     # First open: the sample basket, before vs now, in Chinese.
@@ -165,29 +206,22 @@ def test_orders_sample_kpis_upload_report_and_language(server, page):
     counts = _counts(page)
     assert counts[0] == counts[1] + counts[2] and counts[0] > 0, counts
 
-    # Upload the sample file through the uploader (in the "data & scenarios" box).
-    page.get_by_text("数据与情景").first.click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(str(SAMPLE))
-    page.get_by_text(f"正在使用：{SAMPLE.name}").wait_for(timeout=60_000)
-    _settle(page)
-    _no_exception(page)
-    assert _counts(page) == counts
+    # Upload a second file: the data box names it, the counts are its own, the report has its lines.
+    first = _sample_rows(200, tmp_path / "orders.csv")
+    _upload(page, first, 200)
+    assert "orders.csv" in _data_box(page) and SAMPLE.name not in _data_box(page), _data_box(page)
+    assert _counts(page) == (200, 200, 0)
+    _shot(page, "orders-upload-200-zh")
+    assert _report_lines(page) == 200
 
-    # The Excel report, when the report package is there.
-    build = page.get_by_role("button", name="生成 Excel 报告")
-    if build.is_enabled():
-        build.click()
-        dl = page.get_by_role("button", name="下载 Excel 报告")
-        dl.wait_for(timeout=120_000)
-        with page.expect_download(timeout=120_000) as info:
-            dl.click()
-        path = info.value.path()
-        import openpyxl
-
-        wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()))
-        assert len(wb.sheetnames) >= 2, wb.sheetnames
-    else:
-        assert page.get_by_text("Excel 报告功能即将上线").count() == 1
+    # The corrected file under the same name: new counts, and the old report is no longer offered.
+    (tmp_path / "fixed").mkdir()
+    corrected = _sample_rows(300, tmp_path / "fixed" / "orders.csv")
+    _upload(page, corrected, 300)
+    assert "orders.csv" in _data_box(page) and _counts(page) == (300, 300, 0)
+    assert page.get_by_role("button", name="下载 Excel 报告").count() == 0, "the first file's report is still offered"
+    _shot(page, "orders-upload-300-zh")
+    assert _report_lines(page) == 300
 
     # Switch the language in the sidebar: English labels, and the URL keeps it.
     page.locator('[data-testid="stSidebar"] label').filter(has_text="English").click()
@@ -203,8 +237,7 @@ def test_orders_sample_kpis_upload_report_and_language(server, page):
         raise
     _settle(page)
     assert "lang=zh" in page.evaluate("location.href")
-    with contextlib.suppress(Exception):
-        _shot(page, "orders-after-upload-zh")
+    assert _counts(page) == (300, 300, 0)  # the language switch keeps the uploaded file
 
 
 def test_quick_choices_survive_a_language_switch_in_the_new_language(server, page):

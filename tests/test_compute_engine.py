@@ -93,25 +93,34 @@ def test_example_scenario_prices_by_hand(caset):
     r = res.routes.set_index("route_id")
     assert list(res.routes.columns[: len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
     assert set(res.routes["kind"]) == {"licensed_purchase", "domestic", "hyperscaler_abroad", "operator_abroad", "us_api"}
-    # H200 licensed: capex 25,000 x 1.25 x 1.6 = 50,000 -> 2.337132 $/h (see test_compute_formulas)
-    assert r.loc["h200_licensed", "cost_per_gpu_hour"] == pytest.approx(2.337132, rel=1e-6)
+    # H200 licensed: capex 25,000 x (1.6 + 0.25) = 46,250 -> 2.169218 $/h (see test_compute_formulas)
+    assert r.loc["h200_licensed", "cost_per_gpu_hour"] == pytest.approx(2.169218, rel=1e-6)
     assert r.loc["h200_licensed", "gpu_hours"] == pytest.approx(4_423_660.26, rel=1e-8)
     # hyperscaler H200 list 5.75 (May 2026) x (1 - 0.41) = 3.3925; operator neocloud 4.00 x 1.30 = 5.20
     assert r.loc["hyperscaler_my", "cost_per_gpu_hour"] == pytest.approx(3.3925)
     assert r.loc["operator_my", "cost_per_gpu_hour"] == pytest.approx(5.20)
     # operator: 4,423,660.26 h x 5.20 + 80,000 GB x 0.09 + 500,000 = 23,003,033.37 + 7,200 + 500,000
     assert r.loc["operator_my", "cost_usd"] == pytest.approx(23_510_233.37, rel=1e-8)
-    # Ascend 910C: capex 28,000 x 1.8 = 50,400; energy 1.456 x 0.75 x 1.3 x 0.056 = 0.0794976
+    # Ascend 910C: capex 28,000 x (1.8 + 0) = 50,400; energy 1.456 x 0.75 x 1.3 x 0.056 = 0.0794976
     assert r.loc["ascend", "energy_per_gpu_hour"] == pytest.approx(0.0794976, rel=1e-6)
     assert r.loc["ascend", "capex_per_gpu_usd"] == pytest.approx(50_400)
-    # licensed risk: 0.6 x (10,338,677.47 + 6m) + 0.4 x (20,966,438.63 + 6m) = 20,589,781.93
-    assert r.loc["h200_licensed", "risk_adjusted_cost_usd"] == pytest.approx(20_589_781.93, rel=1e-8)
-    # domestic: cost + 50,000 x 60
-    assert r.loc["ascend", "risk_adjusted_cost_usd"] == pytest.approx(r.loc["ascend", "cost_usd"] + 3e6)
-    # hyperscaler: 15,307,267.44 + 1.5m + p_cut(0.3, 45.0 d) x (1m + 0.5 x 5,959,171.19 + 3m)
-    pc = 1 - np.exp(-0.3 * r.loc["hyperscaler_my", "wall_days"] / 365)
-    expected = 15_307_267.44 + 1.5e6 + pc * (1e6 + 0.5 * (20_966_438.63 - 15_007_267.44) + 3e6)
+    # ascend: 6.3e24 / (780e12 x 0.25 x 3600) = 8,974,358.97 h; / 8192 / 24 = 45.64595 days; cost 20,966,438.63
+    # domestic E = 20,966,438.63 + 50,000 x (60 + 45.64595) = 20,966,438.63 + 5,282,297.53 = 26,248,736.16
+    assert r.loc["ascend", "wall_days"] == pytest.approx(45.64595, rel=1e-6)
+    assert r.loc["ascend", "risk_adjusted_cost_usd"] == pytest.approx(26_248_736.16, rel=1e-8)
+    # licensed: cost 4,423,660.26 x 2.169218 = 9,595,883.46; approved 9,595,883.46 + 50,000 x (120 + 44.9998)
+    # = 17,845,873.41; refused 50,000 x 120 + 26,248,736.16 = 32,248,736.16
+    # E = 0.6 x 17,845,873.41 + 0.4 x 32,248,736.16 = 10,707,524.05 + 12,899,494.46 = 23,607,018.51
+    assert r.loc["h200_licensed", "cost_usd"] == pytest.approx(9_595_883.46, rel=1e-8)
+    assert r.loc["h200_licensed", "risk_adjusted_cost_usd"] == pytest.approx(23_607_018.51, rel=1e-8)
+    # hyperscaler: 15,307,267.44 + 50,000 x (30 + 44.9998) + p_cut(0.3, 44.9998 d) x (1m + 0.5 x (20,966,438.63
+    # - 15,307,267.44) + 3m); p_cut = 1 - exp(-0.3 x 44.9998 / 365) = 0.0363105
+    pc = 1 - np.exp(-0.3 * 44.999799 / 365)
+    expected = 15_307_267.44 + 50_000 * (30 + 44.999799) + pc * (1e6 + 0.5 * (20_966_438.63 - 15_307_267.44) + 3e6)
     assert r.loc["hyperscaler_my", "risk_adjusted_cost_usd"] == pytest.approx(expected, rel=1e-8)
+    # a 45-day run on a 12-month commitment discount is flagged
+    assert r.loc["hyperscaler_my", "commitment_outlasts_run"]
+    assert "12-month commitment" in r.loc["hyperscaler_my", "notes"]
     # us_api closed: no price at all
     assert not r.loc["us_api", "available"]
     assert r.loc["us_api", "reason_code"] == "api_closed_hq"
@@ -187,8 +196,8 @@ def test_h20_levy_applied_when_licensed(caset):
     res = price_routes_detail(parse_compute_scenario(scenario(route("h20", "licensed_purchase", "H20"), as_of="2025-08-15")), caset)
     levy = res.inputs[res.inputs["input"] == "levy_rate"].iloc[0]
     assert levy["value"] == 0.15 and levy["evidence"] == "confirmed"
-    # capex = 12,000 x 1.15 x 1.6 = 22,080
-    assert res.routes.iloc[0]["capex_per_gpu_usd"] == pytest.approx(22_080)
+    # the levy falls on the chip alone: capex = 12,000 x (1.6 + 0.15) = 21,000
+    assert res.routes.iloc[0]["capex_per_gpu_usd"] == pytest.approx(21_000)
 
 
 @pytest.mark.parametrize(("day", "available"), [("2026-01-14", False), ("2026-01-15", True)])
@@ -249,7 +258,8 @@ def test_unavailable_fallback_is_noted(caset):
     text = scenario(route("lp", "licensed_purchase", "H200", fallback="bw") + route("bw", "licensed_purchase", "B200"))
     row = price_routes(parse_compute_scenario(text), caset).iloc[0]
     assert row["available"] and "not available" in row["notes"]
-    # denial priced as delay only: E = cost + D x L
+    # denial priced as delay only: E = cost + D x (L + wall)
+    assert row["delay_cost_usd"] == pytest.approx(50_000 * (120 + row["wall_days"]))
     assert row["risk_adjusted_cost_usd"] == pytest.approx(row["cost_usd"] + row["delay_cost_usd"])
 
 
@@ -288,7 +298,7 @@ def test_scenario_errors_name_the_key(text, needle):
 
 
 def test_engine_errors_name_the_key(caset):
-    with pytest.raises(ComputeScenarioError, match=r"route\[0\] \(id 'x'\)\.accelerator: 'Z9' is not in"):
+    with pytest.raises(ComputeScenarioError, match=r"route\[0\] \(id 'x'\)\.accelerator: 'Z9' matches no accelerator"):
         price_routes(parse_compute_scenario(scenario(route("x", "hyperscaler_abroad", "Z9"))), caset)
     with pytest.raises(ComputeScenarioError, match=r"route\[0\] \(id 'x'\)\.list_price: no value .* for Ascend910C from hyperscaler"):
         price_routes(parse_compute_scenario(scenario(route("x", "hyperscaler_abroad", "Ascend910C"))), caset)

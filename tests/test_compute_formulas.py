@@ -37,18 +37,19 @@ def test_capital_recovery_factor():
 
 
 def test_owned_cost_per_hour_hand_worked():
-    # capex = 25,000 x (1 + 0.25 x 1.0) x 1.6 = 50,000; hours = 8760 x 0.8 = 7,008
-    # capital = 50,000 x 0.2637975 / 7,008 = 1.882117; opex = 50,000 x 0.05 / 7,008 = 0.356735
-    # energy = 0.7 x 1.8 x 0.75 x 1.3 x 0.08 = 0.09828; total = 2.337132
+    # the levy falls on the chip alone: capex = 25,000 x (1.6 + 0.25 x 1.0) = 25,000 x 1.85 = 46,250
+    # hours = 8760 x 0.8 = 7,008; capital = 46,250 x 0.2637975 / 7,008 = 1.740958
+    # opex = 46,250 x 0.05 / 7,008 = 0.329980; energy = 0.7 x 1.8 x 0.75 x 1.3 x 0.08 = 0.09828
+    # total = 1.740958 + 0.329980 + 0.09828 = 2.169218
     out = f.owned_cost_per_hour(chip_price=25_000, levy_rate=0.25, levy_passthrough=1.0, overhead=1.6,
                                 capital_rate=0.10, life_years=5, allocation=0.8, opex_rate=0.05,
                                 system_kw=f.system_kw(0.7, 1.8), draw=0.75, pue=1.3, power_price_kwh=0.08)
-    assert out["capex"] == pytest.approx(50_000)
+    assert out["capex"] == pytest.approx(46_250)
     assert out["hours"] == pytest.approx(7_008)
-    assert float(out["capital"]) == pytest.approx(1.882117, rel=1e-6)
-    assert float(out["opex"]) == pytest.approx(0.356735, rel=1e-6)
+    assert float(out["capital"]) == pytest.approx(1.740958, rel=1e-6)
+    assert float(out["opex"]) == pytest.approx(0.329980, rel=1e-5)
     assert float(out["energy"]) == pytest.approx(0.09828, rel=1e-9)
-    assert float(out["cost_per_hour"]) == pytest.approx(2.337132, rel=1e-6)
+    assert float(out["cost_per_hour"]) == pytest.approx(2.169218, rel=1e-6)
 
 
 def test_system_kw_given_wins():
@@ -101,28 +102,29 @@ def test_p_cut():
 
 
 def test_risk_licensed_hand_worked():
-    # p = 0.6, cost 10m, fallback 20m, D = 50k/day, L = 120 -> D L = 6m
-    # E = 0.6 x 16m + 0.4 x 26m = 9.6m + 10.4m = 20m
-    assert f.risk_licensed(p_approve=0.6, cost=10e6, fallback_cost=20e6, cost_of_delay_per_day=50_000,
-                           lead_days=120) == pytest.approx(20e6)
+    # p = 0.6, cost 10m, D = 50k/day, L = 120, wall 40 -> approved: 10m + 50k x 160 = 18m
+    # refused: waited 120 days (6m), then the fallback's risk-adjusted cost 27m -> 33m
+    # E = 0.6 x 18m + 0.4 x 33m = 10.8m + 13.2m = 24m
+    assert f.risk_licensed(p_approve=0.6, cost=10e6, fallback_expected=27e6, cost_of_delay_per_day=50_000,
+                           lead_days=120, wall_days=40) == pytest.approx(24e6)
 
 
 def test_risk_domestic_hand_worked():
-    # 21m + 50k x 60 = 24m
-    assert f.risk_domestic(cost=21e6, cost_of_delay_per_day=50_000, lead_days=60) == pytest.approx(24e6)
+    # 21m + 50k x (60 + 45) = 21m + 5.25m = 26.25m
+    assert f.risk_domestic(cost=21e6, cost_of_delay_per_day=50_000, lead_days=60, wall_days=45) == pytest.approx(26.25e6)
 
 
 def test_risk_rented_hand_worked():
-    # cost 15.3m (compute 15m), D 50k, L 30 -> 1.5m; p_cut 0.1; switch 1m; fallback 21m -> half of 6m = 3m;
-    # D x switch_days 60 = 3m; bracket = 1m + 3m + 3m = 7m -> 0.7m; premium 0.1 x 15m = 1.5m
-    # E = 15.3 + 1.5 + 0.7 + 1.5 = 19.0m
-    e = f.risk_rented(cost=15.3e6, compute_cost=15e6, fallback_cost=21e6, cost_of_delay_per_day=50_000, lead_days=30,
-                      p_cut=0.1, switch_cost=1e6, switch_days=60, risk_premium=0.1)
-    assert e == pytest.approx(19.0e6)
-    # a cheaper fallback adds nothing for the remaining work: max(0, 10m - 15m) = 0 -> 15.3 + 1.5 + 0.4 + 0 = 17.2m
-    e2 = f.risk_rented(cost=15.3e6, compute_cost=15e6, fallback_cost=10e6, cost_of_delay_per_day=50_000, lead_days=30,
-                       p_cut=0.1, switch_cost=1e6, switch_days=60, risk_premium=0.0)
-    assert e2 == pytest.approx(17.2e6)
+    # cost 15m (compute 14.7m), D 50k, L 30 + wall 20 -> 2.5m; p_cut 0.1; switch 1m; fallback 21m -> half of 6m = 3m;
+    # D x switch_days 60 = 3m; bracket = 1m + 3m + 3m = 7m -> 0.7m; premium 0.1 x 14.7m = 1.47m
+    # E = 15 + 2.5 + 0.7 + 1.47 = 19.67m
+    e = f.risk_rented(cost=15e6, compute_cost=14.7e6, fallback_cost=21e6, cost_of_delay_per_day=50_000, lead_days=30,
+                      wall_days=20, p_cut=0.1, switch_cost=1e6, switch_days=60, risk_premium=0.1)
+    assert e == pytest.approx(19.67e6)
+    # a cheaper fallback adds nothing for the remaining work: max(0, 10m - 15m) = 0 -> 15 + 2.5 + 0.4 + 0 = 17.9m
+    e2 = f.risk_rented(cost=15e6, compute_cost=14.7e6, fallback_cost=10e6, cost_of_delay_per_day=50_000, lead_days=30,
+                       wall_days=20, p_cut=0.1, switch_cost=1e6, switch_days=60, risk_premium=0.0)
+    assert e2 == pytest.approx(17.9e6)
 
 
 def test_formulas_are_vectorised():
@@ -206,7 +208,7 @@ def test_owned_cost_rises_with_chip_price(chip, bump):
 def test_risk_adjusted_at_least_base_for_rented(cost, share, fb, d, lead, hazard, years, sc, sd, rp):
     compute = cost * share
     e = f.risk_rented(cost=cost, compute_cost=compute, fallback_cost=fb, cost_of_delay_per_day=d, lead_days=lead,
-                      p_cut=f.p_cut(hazard, years), switch_cost=sc, switch_days=sd, risk_premium=rp)
+                      wall_days=years * 365, p_cut=f.p_cut(hazard, years), switch_cost=sc, switch_days=sd, risk_premium=rp)
     assert e >= cost - 1e-6 * max(1.0, cost)
 
 

@@ -14,16 +14,23 @@ from costimpact.report.compute_workbook import SHEETS, write_compute_workbook
 from test_compute_support import caset, compute_dir  # noqa: F401 - fixtures
 
 
+@pytest.fixture(autouse=True)
+def _exceptions_reach_the_test(monkeypatch):
+    monkeypatch.setenv("COSTIMPACT_UI_RAISE", "1")  # costimpact.ui.nav.RAISE_ENV: the page guard re-raises
+
+
 def _page_en():
+    from costimpact.ui import nav
     from costimpact.ui.pages.compute import render
 
-    render("en")
+    nav.run_page(lambda: render("en"))  # the app's guard, which re-raises under RAISE_ENV
 
 
 def _page_zh():
+    from costimpact.ui import nav
     from costimpact.ui.pages.compute import render
 
-    render("zh")
+    nav.run_page(lambda: render("zh"))  # the app's guard, which re-raises under RAISE_ENV
 
 
 @pytest.fixture
@@ -85,3 +92,19 @@ def test_excel_export_reloads_without_formulas(caset):
         assert {"source", "evidence", "grade", "assumption_id"} <= set(header)
         grades = {inputs.cell(row=r, column=header.index("grade") + 1).value for r in range(2, inputs.max_row + 1)}
         assert "U" in grades
+
+
+def test_reasons_show_their_date_and_source(env):
+    # issue 14: an unavailable route shows the rule's date and source, not only a sentence
+    at = AppTest.from_function(_page_en, default_timeout=60).run()
+    api = next(w.value for w in at.warning if "us_api" in w.value)
+    assert "date: 2024-07-09" in api and "deeplearning.ai" in api
+
+
+def test_excel_routes_sheet_carries_reason_date_and_source(caset):
+    res = price_routes_detail(load_compute_scenario(example_text()), caset)
+    routes = openpyxl.load_workbook(io.BytesIO(write_compute_workbook(res, "en", caset)))["Routes"]
+    keys = [c.value for c in routes[2]]
+    row = 8  # us_api is the fifth route (data starts on row 4)
+    assert routes.cell(row=row, column=keys.index("reason_date") + 1).value == "2024-07-09"
+    assert "deeplearning.ai" in routes.cell(row=row, column=keys.index("reason_source") + 1).value

@@ -77,3 +77,29 @@ def test_bad_origins(aset) -> None:  # noqa: ANN001, F811
         compare_origins(container(), origins=["China"], assumptions=aset)
     with pytest.raises(ArgumentError):
         compare_origins(container(), origins=["VN-USMCA"], assumptions=aset)
+
+
+@pytest.mark.parametrize(("day", "mx", "ca"), [("2025-10-15", 5.00, 7.00), ("2026-03-15", 2.00, 2.00)])
+def test_usmca_parcels_pay_no_postal_duty(aset, day: str, mx: float, ca: float) -> None:  # noqa: ANN001, F811
+    """A $20 T-shirt by post. On 2025-10-15 the postal duty is collected in lieu of the IEEPA duties: Mexico 25% =
+    $5.00, Canada 35% = $7.00; on 2026-03-15 in lieu of the Section 122 10% = $2.00. USMCA goods pay neither IEEPA
+    nor Section 122, so the MX-USMCA and CA-USMCA parcels land at $20.00 (main kept $5/$7 and $2 on them)."""
+    parcel = pd.DataFrame({"order_id": ["P1"], "hts_code": ["6109100012"], "origin_country": ["CN"], "unit_value": [20.0], "quantity": [1], "shipping_mode": ["postal"], "ship_date": [day]})
+    r = compare_origins(parcel, origins=["CN", "MX", "MX-USMCA", "CA", "CA-USMCA"], as_of=day, assumptions=aset).ranking.set_index("origin")
+    assert r.loc["MX", "duty_total_usd"] == pytest.approx(mx)
+    assert r.loc["CA", "duty_total_usd"] == pytest.approx(ca)
+    for variant in ("MX-USMCA", "CA-USMCA"):
+        assert r.loc[variant, "duty_total_usd"] == 0
+        assert r.loc[variant, "landed_cost_usd"] == pytest.approx(20.00)
+        assert r.loc[variant, "rank"] == 1
+
+
+def test_copies_keep_the_lines_exclusion_claim(aset) -> None:  # noqa: ANN001, F811
+    """On 2026-10-15 (exclusions in force) a China line that claims a Section 301 exclusion pays no list 4A 301 as
+    CN: 5,000 x $3 T-shirts, 301 7.5% = $1,125.00 without the claim, $0 with it; VN never pays China 301."""
+    lines = container().head(1).assign(ship_date="2026-10-15")
+    plain = compare_origins(lines, origins=["CN", "VN"], as_of="2026-10-15", assumptions=aset).ranking.set_index("origin")
+    claimed = compare_origins(lines.assign(s301_exclusion=True), origins=["CN", "VN"], as_of="2026-10-15", assumptions=aset).ranking.set_index("origin")
+    assert plain.loc["CN", "duty_s301_usd"] == pytest.approx(1125.00)
+    assert claimed.loc["CN", "duty_s301_usd"] == 0
+    assert claimed.loc["CN", "landed_cost_usd"] == pytest.approx(plain.loc["CN", "landed_cost_usd"] - 1125.00, abs=0.011)

@@ -160,7 +160,9 @@ def test_carrier_presets_from_scenario_options(aset):
 
 def test_metal_share_splits_232_and_reciprocal(aset):
     rows = [{"hts_code": "73269086", "origin_country": "VN", "unit_value": 100.0, "ship_date": "2025-09-01", "metal_value_share": 0.4}]
-    table = aset.table("us/hts/hts_us").set_index("hts")
+    from costimpact.assumptions.tariff import tariff_lines
+
+    table = tariff_lines(aset).set_index("hts")
     out, _, _ = price_lines(make_lines(rows), aset, resolve_scenario(aset, "actual"), AS_OF)
     line = out.iloc[0]
     if table.loc["73269086", "s232"] == "steel_alu":  # full value: reciprocal does not apply at all

@@ -1,9 +1,8 @@
-"""A million-row CSV imports in seconds and keeps every row (generated vectorised, not marked slow)."""
+"""A million-row CSV keeps every row: read = priced + rejected (speed is measured in bench/bench_import.py, not here)."""
 
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pyarrow as pa
@@ -13,7 +12,7 @@ from costimpact.orders import read_orders
 from costimpact.orders.synthetic import synthetic_orders
 
 
-def test_million_row_csv_conserves_and_is_fast():
+def test_million_row_csv_conserves_every_row():
     n = 1_000_000
     df = synthetic_orders(n, seed=7)
     bad = np.arange(0, n, 100_000)
@@ -22,10 +21,7 @@ def test_million_row_csv_conserves_and_is_fast():
     buf = io.BytesIO()
     pacsv.write_csv(pa.Table.from_pandas(df.astype("str"), preserve_index=False), buf)
     data = buf.getvalue()
-    t0 = time.perf_counter()
     res = read_orders(data, "million.csv")
-    elapsed = time.perf_counter() - t0
     assert res.rows_read == n
     assert len(res.lines) == n - len(bad)
     assert res.rejects["row_number"].tolist() == (bad + 2).tolist()
-    assert elapsed < 20, elapsed

@@ -147,7 +147,8 @@ def test_gb18030_csv_with_chinese_headers_and_values():
     row = res.lines.iloc[0]
     assert (row.order_id, row.hts_code, row.origin_country, row.unit_value, row.quantity, row.currency,
             row.shipping_mode) == ("A1", "61091000", "CN", 88.0, 2, "CNY", "postal")
-    assert row.ship_date == pd.Timestamp("2025-09-01")
+    # 发货时间 is the day the goods left: the engine assumes the entry date from it (issue 12, finding 8)
+    assert row.dispatch_date == pd.Timestamp("2025-09-01") and pd.isna(row.ship_date)
 
 
 def test_utf16_csv_with_bom_and_tabs():
@@ -415,7 +416,7 @@ def test_suggest_mapping_on_real_world_headers():
                "物流渠道", "运费", "销售价", "采购成本", "商品SKU", "商品名称", "运单号", "买家ID", "店铺"]
     assert suggest_mapping(headers) == {
         "平台订单号": "order_id", "商品编码": "hts_code", "Country of Origin": "origin_country",
-        "Unit Value (USD)": "unit_value", "Qty": "quantity", "货币": "currency", "发货日期": "ship_date",
+        "Unit Value (USD)": "unit_value", "Qty": "quantity", "货币": "currency", "发货日期": "dispatch_date",
         "物流渠道": "shipping_mode", "运费": "freight_cost", "销售价": "unit_price", "采购成本": "unit_cost",
         "商品SKU": "sku", "商品名称": "description", "运单号": "shipment_id", "买家ID": "consignee_id",
     }
@@ -547,7 +548,7 @@ def test_input_columns_come_first_as_read_under_the_sellers_headers():
     assert [row["订单号"], row["HS编码"], row["原产国"], row["发货日期"], row["备注"]] == \
         ["A1", "6109.10.0012", "中国", "2025/9/1", "急"]
     assert row["申报单价"] == 12.5 and row["数量"] == 2  # numbers pass through as numbers
-    assert [row["hts_code"], row["origin_country"], row["ship_date"]] == ["6109100012", "CN", pd.Timestamp("2025-09-01")]
+    assert [row["hts_code"], row["origin_country"], row["dispatch_date"]] == ["6109100012", "CN", pd.Timestamp("2025-09-01")]
     assert cols.index("notes") > cols.index("order_id") > cols.index("备注")
 
 

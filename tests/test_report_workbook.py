@@ -76,9 +76,10 @@ def test_every_scenario_row_matches_its_comparison(book, comps):
     assert len(frame) == len(comps)
     for (_, row), c in zip(frame.iterrows(), comps, strict=True):
         tot = c.totals()
-        assert row.iloc[4] == pytest.approx(tot["baseline_landed_cost_usd"], abs=0.005)
-        assert row.iloc[5] == pytest.approx(tot["landed_cost_usd"], abs=0.005)
-        assert row.iloc[6] == pytest.approx(tot["delta_usd"], abs=0.005)
+        assert row.iloc[2] == tot["lines_compared"] and row.iloc[3] == tot["lines_left_out"]
+        assert row.iloc[5] == pytest.approx(tot["baseline_landed_cost_usd"], abs=0.005)
+        assert row.iloc[6] == pytest.approx(tot["landed_cost_usd"], abs=0.005)
+        assert row.iloc[7] == pytest.approx(tot["delta_usd"], abs=0.005)
 
 
 def test_channel_table_and_lines_sheet_add_up_to_the_totals(book, comps):

@@ -43,18 +43,25 @@ def as_date(value: dt.date | str | None) -> dt.date:
         raise ArgumentError(f"as-of date {value!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-26") from None
 
 
-def read(orders: OrdersLike):  # noqa: ANN201 - returns orders.ImportResult
-    """Turn a path, bytes or DataFrame into an ImportResult (the orders reader does the checking)."""
+def read(orders: OrdersLike, catalogue=None):  # noqa: ANN001, ANN201 - returns orders.ImportResult
+    """Turn a path, bytes or DataFrame into an ImportResult (the orders reader does the checking).
+
+    ``catalogue``: a product catalogue (a path, or a :class:`costimpact.orders.catalogue.Catalogue`) joined
+    to the lines by SKU for their HS code, origin and declared value."""
     from costimpact import orders as orders_mod
 
+    if catalogue is not None and not hasattr(catalogue, "table"):
+        from costimpact.orders.catalogue import read_catalogue_path
+
+        catalogue = read_catalogue_path(catalogue)
     if hasattr(orders, "lines") and hasattr(orders, "rejects") and hasattr(orders, "rows_read"):
         return orders
     if isinstance(orders, pd.DataFrame):
-        return orders_mod.normalize_frame(orders)
+        return orders_mod.normalize_frame(orders, catalogue=catalogue)
     if isinstance(orders, (str, os.PathLike)):
-        return orders_mod.read_orders_path(Path(orders))
+        return orders_mod.read_orders_path(Path(orders), catalogue=catalogue)
     if isinstance(orders, (bytes, bytearray)):
-        return orders_mod.read_orders(bytes(orders), "orders")
+        return orders_mod.read_orders(bytes(orders), "orders", catalogue=catalogue)
     raise ArgumentError(f"cannot read orders from a {type(orders).__name__}; give a file path, bytes or a DataFrame")
 
 
@@ -98,6 +105,7 @@ def price_orders(
         used=used,
         file_name=getattr(imported, "file_name", ""),
         file_sha256=getattr(imported, "sha256", ""),
+        rows_skipped=int(getattr(imported, "rows_skipped", 0)),
     )
 
 

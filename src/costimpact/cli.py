@@ -19,6 +19,8 @@ AREAS = (
     "costimpact.orders.cli",
     "costimpact.decide.cli",
     "costimpact.compute.cli",
+    "costimpact.hts_search.cli",
+    "costimpact.scenarios.cli",
 )
 
 

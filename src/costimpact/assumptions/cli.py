@@ -1,4 +1,4 @@
-"""``costimpact assumptions check|show|import-hts``."""
+"""``costimpact assumptions check|show|import-hts|import-fx``."""
 
 from __future__ import annotations
 
@@ -27,8 +27,14 @@ def register(sub) -> None:  # noqa: ANN001
     show.set_defaults(func=_show)
     imp = inner.add_parser("import-hts", help="read a USITC HTS export (JSON or CSV) and write a table for --assumptions")
     imp.add_argument("file", help="the USITC export (hts.usitc.gov: Export as JSON or CSV)")
-    imp.add_argument("--out", required=True, metavar="DIR", help="folder to write hts_us.csv and hts_us.toml into")
+    imp.add_argument("--out", required=True, metavar="DIR", help="an assumptions folder (its us/hts/schedule.* are replaced) or a folder to write schedule.csv and schedule.toml into")
     imp.add_argument("--assumptions", metavar="DIR", help="built-in table to merge 301/232 columns from")
+    fx = inner.add_parser("import-fx", help="turn CBP/FRBNY certified exchange rates (Fed H.10 download, or date,currency,per_usd) into a scenario")
+    fx.add_argument("file", help="FRB_H10.csv from the Federal Reserve Data Download Program, or a CSV with date, currency, per_usd")
+    fx.add_argument("--out", required=True, metavar="FILE.toml", help="the scenario to write; price with --scenario FILE.toml")
+    fx.add_argument("--monthly", action="store_true", help="average each month's daily rates (one rate per currency and month)")
+    fx.add_argument("--name", default="certified-fx", help="scenario name (default certified-fx)")
+    fx.set_defaults(func=_import_fx)
     imp.set_defaults(func=_import_hts)
 
 
@@ -59,16 +65,17 @@ def _fmt(value: float, unit: str) -> str:
 
 def show_rows(aset: AssumptionSet, day: dt.date, origin: str, hts: str | None = None) -> list[dict[str, str]]:
     """The layers and entry rules in force for an origin (and product) on a day, as display rows."""
-    from costimpact.landed.engine import HTS_TABLE, layer_name, resolve_hts
+    from costimpact.assumptions.tariff import tariff_lines
+    from costimpact.landed.engine import layer_name, resolve_hts
 
     product = None
     if hts:
         import pandas as pd
 
-        key, why = resolve_hts(pd.Series([hts.replace(".", "").replace(" ", "")]), aset.table(HTS_TABLE))
+        key, why = resolve_hts(pd.Series([hts.replace(".", "").replace(" ", "")]), tariff_lines(aset))
         if why.iloc[0]:
             raise ArgumentError(f"--hts {hts}: {why.iloc[0]} code; give the 8- or 10-digit code from the table")
-        product = aset.table(HTS_TABLE).set_index("hts").loc[key.iloc[0]]
+        product = tariff_lines(aset).set_index("hts").loc[key.iloc[0]]
     rows: list[dict[str, str]] = []
 
     def add(name: str, key: str, period, unit: str, grade_default: str) -> None:  # noqa: ANN001
@@ -96,7 +103,7 @@ def show_rows(aset: AssumptionSet, day: dt.date, origin: str, hts: str | None = 
             if period is not None and period.value > 0:
                 add(name, origin if layer.key else "*", period, layer.unit, layer.evidence)
             continue
-        keys = [str(product[layer.key])] if product is not None else sorted({v.key for v in layer.values})
+        keys = str(product[layer.key]).split("|") if product is not None else sorted({v.key for v in layer.values})
         for key in keys:
             if not key:
                 continue
@@ -148,14 +155,34 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _import_hts(args: argparse.Namespace) -> int:
+    """Replace the schedule (rates) only: the scope tables and the Chinese-name overlay keep applying."""
     from costimpact.assumptions import usitc
 
     path = Path(args.file)
     if not path.is_file():
         raise ArgumentError(f"{path}: no such file; download the export from hts.usitc.gov (Export: JSON or CSV)")
-    official = usitc.read_usitc(path.read_bytes(), path.name)
-    aset = load_assumptions(args.assumptions)
-    merged = usitc.merge_official(aset.table("us/hts/hts_us"), official)
-    usitc.write_table(merged, Path(args.out))
-    print(f"wrote {len(merged)} lines to {args.out}; copy the assumptions folder and replace us/hts with these files, then use --assumptions", file=sys.stderr)
+    schedule = usitc.read_usitc(path.read_bytes(), path.name)
+    out = Path(args.out)
+    target = out / "us" / "hts" if (out / "manifest.toml").is_file() else out
+    usitc.write_schedule(schedule, target, f"USITC HTS export {path.name}")
+    forms = ", ".join(f"{k} {v}" for k, v in sorted(schedule.attrs["forms"].items()))
+    print(f"wrote {len(schedule)} lines to {target / 'schedule.csv'} ({forms}); "
+          + ("use --assumptions " + str(out) if target != out else "copy them into <assumptions>/us/hts/ and use --assumptions"), file=sys.stderr)
+    return 0
+
+
+def _import_fx(args: argparse.Namespace) -> int:
+    from costimpact.assumptions import fxrates
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise ArgumentError(f"{path}: no such file; download FRB_H10.csv from federalreserve.gov/datadownload (H.10) or write date,currency,per_usd")
+    rates = fxrates.read_rates(path.read_bytes(), path.name)
+    if args.monthly:
+        rates = fxrates.monthly(rates)
+    out = Path(args.out)
+    if out.suffix.lower() != ".toml":
+        raise ArgumentError(f"--out {out}: write a .toml scenario file")
+    out.write_text(fxrates.scenario_toml(rates, args.name, path.name, is_monthly=args.monthly), encoding="utf-8")
+    print(f"wrote {len(rates)} rates ({', '.join(sorted(rates['currency'].unique()))}) to {out}; price with --scenario {out}", file=sys.stderr)
     return 0

@@ -11,6 +11,8 @@ import functools
 import hashlib
 import io
 import os
+import pickle
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from costimpact.assumptions.models import (
     Manifest,
     Parameter,
     Period,
+    PendingEvent,
     PostalRegime,
     Scenario,
     TableHeader,
@@ -40,6 +43,7 @@ KINDS = {
     "groups": Groups,
     "scenario": Scenario,
     "manifest": Manifest,
+    "pending_event": PendingEvent,
 }
 
 
@@ -70,6 +74,7 @@ class AssumptionSet:
     scenarios: dict[str, Scenario]
     content_hash: str
     scenario: str | None = None  # the scenario applied to this set, if any
+    events: dict[str, PendingEvent] = dataclasses.field(default_factory=dict)  # pending policy events by name
 
     @property
     def version(self) -> str:
@@ -167,6 +172,8 @@ def _load_table(header: TableHeader, folder: Path, rel: str) -> pd.DataFrame:
             f"{csv_rel}: columns do not match the header {rel}: missing {missing or 'none'}, undeclared {extra or 'none'}"
         )
     frame = pd.DataFrame({name: _cast_column(raw[name], col.type, csv_rel, name) for name, col in header.columns.items()})
+    if header.source is not None and "source" not in frame:
+        return _check_key(frame, header, csv_rel)
     if (frame["source"] == "").any():
         row = int((frame["source"] == "").to_numpy().argmax()) + 2
         raise AssumptionError(f"{csv_rel}, row {row}, source: empty; every row needs its source")
@@ -176,6 +183,10 @@ def _load_table(header: TableHeader, folder: Path, rel: str) -> pd.DataFrame:
         raise AssumptionError(
             f"{csv_rel}, row {row}, evidence: got {frame['evidence'][bad_grade].iloc[0]!r}; expected confirmed, secondary or unverified"
         )
+    return _check_key(frame, header, csv_rel)
+
+
+def _check_key(frame: pd.DataFrame, header: TableHeader, csv_rel: str) -> pd.DataFrame:
     if header.key:
         dup = frame[header.key].duplicated()
         if dup.any():
@@ -245,6 +256,7 @@ def _load_cached(root_str: str, content_hash: str) -> AssumptionSet:
     headers: dict[str, tuple[TableHeader, Path, str]] = {}
     groups: dict[str, list[str]] = {}
     scenarios: dict[str, Scenario] = {}
+    events: dict[str, PendingEvent] = {}
     for path in sorted(root.rglob("*.toml")):
         rel = path.relative_to(root).as_posix()
         pid = rel[: -len(".toml")]
@@ -276,10 +288,15 @@ def _load_cached(root_str: str, content_hash: str) -> AssumptionSet:
             if path.stem != obj.name:
                 raise AssumptionError(f"{rel}: name = {obj.name!r} must match the file name {path.stem!r}")
             scenarios[obj.name] = obj
+        elif isinstance(obj, PendingEvent):
+            if obj.name in events:
+                raise AssumptionError(f"{rel}: event name {obj.name!r} is used twice")
+            events[obj.name] = obj
     if manifest is None:
         raise AssumptionError(f"{root}: manifest.toml is missing; every assumptions folder names its version there")
     params = {pid: _expand_groups(p, groups, rel) for pid, (p, rel) in raw_params.items()}
-    tables = {tid: Table(h, _load_table(h, folder, rel)) for tid, (h, folder, rel) in headers.items()}
+    frames = _load_tables(headers, content_hash)
+    tables = {tid: Table(h, frames[tid]) for tid, (h, _, _) in headers.items()}
     aset = AssumptionSet(
         root=str(root),
         manifest=manifest,
@@ -289,9 +306,45 @@ def _load_cached(root_str: str, content_hash: str) -> AssumptionSet:
         groups=groups,
         scenarios=scenarios,
         content_hash=content_hash,
+        events=events,
     )
     _check_references(aset)
     return aset
+
+
+def cache_dir() -> Path:
+    """Where compiled forms are kept between runs: ``$COSTIMPACT_CACHE``, else ``$XDG_CACHE_HOME/costimpact``,
+    else ``~/.cache/costimpact`` (outside the repository; safe to delete)."""
+    env = os.environ.get("COSTIMPACT_CACHE")
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "costimpact"
+
+
+_CODE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+
+
+def _load_tables(headers: dict[str, tuple[TableHeader, Path, str]], content_hash: str) -> dict[str, pd.DataFrame]:
+    """Every table, strictly checked; the checked frames are kept per content hash (and this module's code) in
+    :func:`cache_dir`, so a cold start reads one pickle instead of parsing the 11,000-line schedule again."""
+    path = cache_dir() / f"tables-{content_hash[:40]}-{_CODE_HASH}.pkl"
+    if path.is_file():
+        try:
+            with path.open("rb") as fh:
+                frames = pickle.load(fh)
+            if isinstance(frames, dict) and set(frames) == set(headers):
+                return frames
+        except Exception:  # a stale or broken cache file is rebuilt, never trusted
+            pass
+    frames = {tid: _load_table(h, folder, rel) for tid, (h, folder, rel) in headers.items()}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as fh:
+            pickle.dump(frames, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(fh.name, path)
+    except OSError:  # a read-only home still loads, only slower
+        pass
+    return frames
 
 
 def _check_references(aset: AssumptionSet) -> None:
@@ -316,6 +369,19 @@ def _check_references(aset: AssumptionSet) -> None:
         for layer in s.disable_layers:
             if layer not in layer_names:
                 raise AssumptionError(f"scenarios/{s.name}.toml: disable_layers names {layer!r}, which is not a layer")
+    for e in aset.events.values():
+        for field in ("overrides", "if_not"):
+            for i, o in enumerate(getattr(e, field)):
+                if o.param not in aset.params:
+                    raise AssumptionError(f"{e.id}.toml: {field}[{i}].param = {o.param!r} is not a parameter")
+                param = aset.params[o.param]
+                keys = {v.key for v in param.values} | {"*"}
+                unknown = [k for k in o.keys if k not in keys and param.key != "origin"]
+                if unknown:  # an override of a key nobody prices would silently change nothing
+                    raise AssumptionError(f"{e.id}.toml: {field}[{i}].keys {unknown} are not keys of {o.param} ({', '.join(sorted(keys))})")
+        for layer in e.disable_layers:
+            if layer not in layer_names:
+                raise AssumptionError(f"{e.id}.toml: disable_layers names {layer!r}, which is not a layer")
 
 
 def scenario_toml(scenario: Scenario) -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions.loader import AssumptionSet
-from costimpact.assumptions.models import Override, Parameter, Period, Scenario
+from costimpact.assumptions.models import Override, Parameter, Period, PostalRegime, Scenario
 from costimpact.errors import AssumptionError
 
 PERIOD_COLUMNS = ["key", "from", "until", "value", "min", "max", "base", "inclusive", "evidence", "source", "url", "scenario", "period_id"]
@@ -56,6 +56,47 @@ def _build_periods_frame(param: Parameter) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=PERIOD_COLUMNS)
     frame["until"] = pd.to_datetime(frame["until"])
     return frame.sort_values("from", kind="stable").reset_index(drop=True)
+
+
+_POSTAL: dict[int, tuple[PostalRegime, pd.DataFrame]] = {}
+
+
+def postal_periods(regime: PostalRegime, *, by_origin: bool = False) -> pd.DataFrame:
+    """A postal regime's periods as a frame, the one flattening the engine, the used-values table and the app
+    read: one row per period (``key`` = its origins joined by commas), or with ``by_origin`` one row per period
+    and origin (``key`` = the origin, for a lookup by the line's origin). Columns: key, from, until, treatment,
+    ad_valorem, specific_usd, specific_until, ieepa, evidence, source, url (the regime's reference where the
+    period has none), period_id (regime#index)."""
+    hit = _POSTAL.get(id(regime))
+    if hit is None or hit[0] is not regime:
+        rows = [
+            {
+                "origins": list(p.origins),
+                "key": ",".join(p.origins),
+                "from": pd.Timestamp(p.from_),
+                "until": pd.Timestamp(p.until) if p.until else pd.NaT,
+                "treatment": p.treatment,
+                "ad_valorem": np.nan if p.ad_valorem is None else p.ad_valorem,
+                "specific_usd": np.nan if p.specific_usd is None else p.specific_usd,
+                "specific_until": pd.Timestamp(p.specific_until) if p.specific_until else pd.NaT,
+                "ieepa": p.ieepa,
+                "evidence": p.evidence or regime.evidence,
+                "source": p.source,
+                "url": p.url or regime.references[0].url or "",
+                "period_id": f"{regime.id}#{i}",
+            }
+            for i, p in enumerate(regime.periods)
+        ]
+        frame = pd.DataFrame(rows)
+        for col in ("until", "specific_until"):
+            frame[col] = pd.to_datetime(frame[col])
+        hit = (regime, frame)
+        _POSTAL[id(regime)] = hit
+    frame = hit[1]
+    if not by_origin:
+        return frame.drop(columns="origins")
+    flat = frame.explode("origins", ignore_index=True)
+    return flat.assign(key=flat.pop("origins").astype(str))
 
 
 def value_at(param: Parameter, when: dt.date | str, key: str = "*") -> Period | None:

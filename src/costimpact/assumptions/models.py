@@ -5,9 +5,12 @@ Every file under ``assumptions/`` is TOML (or a CSV table with a TOML header) wi
 - ``parameter``: a value over time, optionally keyed (by origin, carrier, product group ...).
 - ``layer``: a duty layer; a keyed parameter plus its scope and its exclusivity with other layers.
 - ``postal_regime``: how postal items were dutied, period by period.
-- ``table``: the header of a CSV table (columns, sources); every row carries ``source`` and ``evidence``.
+- ``table``: the header of a CSV table (columns, sources); every row carries ``source`` and ``evidence``, unless
+  the header names one ``source`` (and grade) for the whole table.
 - ``groups``: named groups of countries (EU ...), usable wherever an origin key is expected.
 - ``scenario``: a baseline plus overrides (``assumptions/scenarios/``).
+- ``pending_event``: a policy change that may come, with its date or window, its probability and what it changes
+  (``assumptions/outlook/events/``).
 - ``manifest``: the name and version of the set.
 
 Each value holds from its ``from`` date until the next value of the same key, or until its ``until`` date.
@@ -81,6 +84,7 @@ class Period(Strict):
     base: Literal["full", "metal_share"] = "full"
     inclusive: bool = False
     source: str = Field(min_length=3)
+    source_zh: str | None = None  # the source in Chinese, for the Chinese app and report
     url: str | None = None
     evidence: Evidence | None = None
     note: str | None = None
@@ -121,6 +125,12 @@ class Parameter(Strict):
     # a flag parameter: where it is 1 on a line's date, a line that claims a product exclusion (its
     # ``s301_exclusion`` cell) pays nothing under this layer
     claimable_exclusion: str | None = None
+    # the key attribute may name several keys joined by "|" (a line under several headings): the highest rate in force applies
+    multi_key: bool = False
+    # product attribute -> order column: the line is exempt where the product is on the list and the order claims it
+    exempt_if_claimed: dict[str, str] = {}
+    # key -> order column: the key applies only where the order claims it (auto parts listed outside chapter 87)
+    claim_keys: dict[str, str] = {}
 
     @field_validator("unit")
     @classmethod
@@ -236,15 +246,18 @@ class TableHeader(Strict):
     file: str
     key: str | None = None
     evidence: Evidence
+    source: str | None = None  # the one source of every row; without it each row carries source and evidence
     references: list[Reference] = Field(min_length=1)
     description: str | None = None
     columns: dict[str, TableColumn]
 
     @model_validator(mode="after")
     def _sourced(self) -> TableHeader:
+        if self.source is not None:
+            return self
         for need in ("source", "evidence"):
             if need not in self.columns:
-                raise ValueError(f"a table needs a `{need}` column so every row is sourced and graded")
+                raise ValueError(f"a table needs a `{need}` column so every row is sourced and graded, or one `source` for the whole table")
         return self
 
 
@@ -298,6 +311,54 @@ class Scenario(Strict):
         if (self.date_mode == "fixed") != (self.fixed_date is not None):
             raise ValueError("fixed_date goes with date_mode = 'fixed', and only with it")
         return self
+
+
+class PendingEvent(Strict):
+    """A policy change that may happen (or, ``in_law``, one the law already schedules and that may still be called
+    off): its date or the window it falls in, how likely it is, and what it changes, as a scenario would.
+
+    A pending event applies ``overrides``/``disable_layers`` when it happens. An event already written into the
+    parameter files (``in_law``) applies ``if_not`` when it does not. ``refund = "ieepa"`` marks the return of IEEPA
+    duties paid on past entries, counted apart from the landed cost of future shipments. The timing within
+    ``[date, window_end]`` is taken as uniform; events are taken as independent of each other.
+    """
+
+    kind: Literal["pending_event"]
+    id: str = ""  # set by the loader from the file path
+    label: str
+    label_zh: str
+    description: str
+    description_zh: str
+    destination: str = "US"
+    date: dt.date
+    window_end: dt.date | None = None
+    probability: float = Field(ge=0.0, le=1.0)
+    probability_note: str = Field(min_length=3)
+    probability_note_zh: str = Field(min_length=2)
+    evidence: Evidence = "unverified"  # the grade of the probability, not of the law it changes
+    in_law: bool = False
+    references: list[Reference] = Field(min_length=1)
+    disable_layers: list[str] = []
+    overrides: list[Override] = []
+    if_not: list[Override] = []
+    refund: Literal["ieepa"] | None = None
+    refund_share: float = Field(default=1.0, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _shape(self) -> PendingEvent:
+        if self.window_end is not None and self.window_end < self.date:
+            raise ValueError(f"window_end {self.window_end} is before date {self.date}")
+        if self.in_law and (self.overrides or self.disable_layers):
+            raise ValueError("an in_law event is already in the parameter files: describe the world without it in if_not")
+        if not self.in_law and self.if_not:
+            raise ValueError("if_not goes with in_law = true")
+        if self.refund is not None and (self.overrides or self.disable_layers or self.if_not):
+            raise ValueError("a refund event changes no rate; give it no overrides")
+        return self
+
+    @property
+    def name(self) -> str:
+        return self.id.rsplit("/", 1)[-1]
 
 
 class Manifest(Strict):

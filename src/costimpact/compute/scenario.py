@@ -16,19 +16,68 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from costimpact.errors import CostImpactError
 
-RouteKind = Literal["licensed_purchase", "domestic", "hyperscaler_abroad", "operator_abroad", "us_api"]
-ROUTE_KINDS: tuple[str, ...] = ("licensed_purchase", "domestic", "hyperscaler_abroad", "operator_abroad", "us_api")
-OWNED_KINDS = ("licensed_purchase", "domestic")
+RouteKind = Literal["licensed_purchase", "domestic", "hyperscaler_abroad", "operator_abroad", "us_api",
+                    "offshore_purchase"]
+ROUTE_KINDS: tuple[str, ...] = ("licensed_purchase", "domestic", "hyperscaler_abroad", "operator_abroad", "us_api",
+                                "offshore_purchase")
+#: Owned hardware: bought and run by the customer (offshore_purchase: bought by a subsidiary abroad, run there).
+OWNED_KINDS = ("licensed_purchase", "domestic", "offshore_purchase")
 RENTED_KINDS = ("hyperscaler_abroad", "operator_abroad", "us_api")
 
 #: Workload keys; a route may override any of them.
-WORKLOAD_KEYS = ("active_params", "train_tokens", "serve_tokens", "batch", "context_tokens", "weight_bytes", "kv_bytes_per_token")
+WORKLOAD_KEYS = ("active_params", "train_tokens", "serve_tokens", "batch", "context_tokens", "weight_bytes",
+                 "kv_bytes_per_token", "prompt_tokens", "serving_days")
 #: Keys of the [risk] section; a route may override any of them.
 RISK_KEYS = ("cost_of_delay_per_day", "switch_cost", "switch_days")
 
 
 class ComputeScenarioError(CostImpactError):
     """A compute-scenario file cannot be used: the message names the file and the key."""
+
+
+#: Vendor words dropped when matching names as people write them ("NVIDIA H200", "Huawei Ascend 910C").
+VENDOR_PREFIXES = ("nvidia", "huawei", "amd", "hisilicon")
+#: Countries written out, and the codes they mean.
+COUNTRY_NAMES = {
+    "china": "CN", "prc": "CN", "mainlandchina": "CN", "peoplesrepublicofchina": "CN", "hongkong": "HK",
+    "macau": "MO", "macao": "MO", "unitedstates": "US", "usa": "US", "singapore": "SG", "malaysia": "MY",
+    "japan": "JP", "thailand": "TH", "saudiarabia": "SA", "unitedarabemirates": "AE", "uae": "AE",
+}
+
+
+def name_key(text: str) -> str:
+    """A name reduced for matching: lower case, no spaces, hyphens, underscores or dots, vendor words dropped
+    ("Huawei Ascend 910C", "ascend-910c" and "Ascend910C" all give "ascend910c")."""
+    key = "".join(ch for ch in str(text).lower() if ch.isalnum())
+    for vendor in VENDOR_PREFIXES:
+        if key.startswith(vendor) and len(key) > len(vendor):
+            key = key[len(vendor):]
+    return key
+
+
+def closest(name: str, known) -> str | None:
+    """The known name closest to ``name`` (compared on :func:`name_key`), or None when nothing is close."""
+    import difflib
+
+    keys = {name_key(k): k for k in known}
+    hit = difflib.get_close_matches(name_key(name), list(keys), n=1, cutoff=0.5)
+    return keys[hit[0]] if hit else None
+
+
+def normalise_kind(text: str) -> str:
+    """A route kind as written ("Licensed purchase", "us-api") to its canonical name; unknown kinds are kept, so
+    validation reports them with the list of kinds and the closest one."""
+    wanted = name_key(text)
+    for kind in ROUTE_KINDS:
+        if name_key(kind) == wanted:
+            return kind
+    return text
+
+
+def normalise_country(text: str) -> str:
+    """A country as written ("cn", "China", "Hong Kong") to its ISO code; anything else upper-cased."""
+    key = name_key(text)
+    return COUNTRY_NAMES.get(key, key.upper())
 
 
 class _Strict(BaseModel):
@@ -50,6 +99,8 @@ class _WorkloadKeys(_Strict):
     context_tokens: float | None = _NonNeg
     weight_bytes: float | None = _Pos
     kv_bytes_per_token: float | None = _NonNeg
+    prompt_tokens: float | None = _NonNeg  # prompt tokens per request: adds each request's prefill to serving
+    serving_days: float | None = _Pos  # how long a serving workload is exposed to a cut-off
 
 
 class _RiskKeys(_Strict):
@@ -71,6 +122,20 @@ class Risk(_RiskKeys):
 class Customer(_Strict):
     hq_country: str = Field(default="CN", min_length=2, max_length=3, pattern=r"^[A-Z]{2,3}$")
     chinese_ownership: float | None = _Frac  # omitted: 1 for a China-HQ customer, else 0
+    listed_parent_ownership: float | None = _Frac  # share owned by Entity-Listed parties (Affiliates rule test)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _country_as_written(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("hq_country"), str):
+            data = {**data, "hq_country": normalise_country(data["hq_country"])}
+        return data
+
+
+class RuleSwitches(_Strict):
+    """Open questions the user may answer for the scenario: each replaces the dated assumption of that name."""
+
+    affiliates_rule_in_force: bool | None = None  # the Affiliates (50%) rule after 9 Nov 2026 is not verified
 
 
 class Route(_WorkloadKeys, _RiskKeys):
@@ -79,6 +144,16 @@ class Route(_WorkloadKeys, _RiskKeys):
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=60)
     kind: RouteKind
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_as_written(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("kind"), str):
+            data = {**data, "kind": normalise_kind(data["kind"])}
+        if isinstance(data, dict) and isinstance(data.get("region"), str) and data["region"].strip().lower() != "any":
+            data = {**data, "region": normalise_country(data["region"])}
+        return data
+
     label: str | None = None
     accelerator: str | None = None
     precision: Literal["bf16", "fp8"] = "bf16"
@@ -98,6 +173,7 @@ class Route(_WorkloadKeys, _RiskKeys):
     tdp_kw: float | None = _Pos
     system_kw: float | None = _Pos
     tpp: float | None = _NonNeg
+    hbm_gb: float | None = _Pos
     eta_compute: float | None = Field(default=None, gt=0, le=1)
     eta_memory: float | None = Field(default=None, gt=0, le=1)
 
@@ -118,6 +194,7 @@ class Route(_WorkloadKeys, _RiskKeys):
     # rented
     list_price: float | None = _NonNeg
     commit_discount: float | None = Field(default=None, ge=0, lt=1)
+    commit_months: float | None = _Pos
     intermediary_premium: float | None = Field(default=None, ge=0, le=10)
     egress_gb: float | None = _NonNeg
     egress_price: float | None = _NonNeg
@@ -139,6 +216,7 @@ class ComputeScenario(_Strict):
     workload: Workload = Workload()
     risk: Risk = Risk()
     customer: Customer = Customer()
+    rules: RuleSwitches = RuleSwitches()
     route: list[Route] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -179,6 +257,10 @@ def _format_error(name: str, err: ValidationError, data: dict) -> str:
         msg = "unknown key (a typo? keys are checked strictly; see `costimpact compute --example`)"
     elif e["type"] == "missing":
         msg = "missing; this key is required"
+    elif e["type"] == "literal_error" and loc and loc[-1] == "kind":
+        near = closest(str(e.get("input", "")), ROUTE_KINDS)
+        msg = (f"unknown route kind {e.get('input')!r}; known kinds: {', '.join(ROUTE_KINDS)}"
+               + (f" (closest: {near})" if near else ""))
     elif "input" in e and not isinstance(e["input"], dict | list):
         msg = f"{msg} (got {e['input']!r})"
     if msg.startswith("Value error, "):

@@ -21,7 +21,11 @@ def _read(args: argparse.Namespace):  # noqa: ANN202 - orders.ImportResult
 
     if args.out and Path(args.out).suffix.lower() != ".csv":
         raise ArgumentError(f"--out {args.out}: decisions are written as CSV; give a file name ending in .csv")
-    return read(args.orders)
+    from costimpact.orders.catalogue import report_problems
+
+    imported = read(args.orders, catalogue=args.catalogue)
+    report_problems(imported)
+    return imported
 
 
 def _write(frame: pd.DataFrame, out: str | None) -> None:
@@ -44,13 +48,13 @@ def _fulfilment(args: argparse.Namespace) -> int:
     from costimpact.decide.fulfilment import FulfilmentOptions, compare_fulfilment
 
     imported = _read(args)
-    opt = FulfilmentOptions(bulk_mode=args.bulk_mode, direct_mode=args.direct_mode, months=args.months, bulk_value_ratio=args.bulk_value_ratio)
+    opt = FulfilmentOptions(bulk_mode=args.bulk_mode, direct_mode=args.direct_mode, ocean_load=args.ocean_load, months=args.months, bulk_value_ratio=args.bulk_value_ratio)
     res = compare_fulfilment(imported, scenario=args.scenario, as_of=args.as_of, options=opt)
     _summary(imported, "fulfilment")
     port = res.portfolio.iloc[0]
     be = port["break_even_units_per_month"]
     print(
-        f"basket: direct {port['direct_cost_per_unit_usd']:.2f} vs warehouse {port['warehouse_cost_per_unit_usd']:.2f} USD/unit at "
+        f"basket (goods' value aside): direct {port['direct_cost_per_unit_usd']:.2f} vs warehouse {port['warehouse_cost_per_unit_usd']:.2f} USD/unit at "
         f"{port['units_per_month']:.0f} units/month; break-even {'never' if pd.isna(be) else f'{be:.0f} units/month'}",
         file=sys.stderr,
     )
@@ -79,7 +83,15 @@ def _pricing(args: argparse.Namespace) -> int:
     )
     _summary(imported, "pricing")
     port = res.portfolio.iloc[0]
-    print(f"SKUs: {port['skus_keep']} keep, {port['skus_raise_price']} raise price, {port['skus_stop']} stop, {port['skus_without_price']} without price/cost", file=sys.stderr)
+    print(
+        f"SKUs: {port['skus_keep']} keep, {port['skus_raise_price']} raise price, {port['skus_lower_price']} lower price, {port['skus_stop']} stop "
+        f"(pushed below the hurdle), {port['skus_below_hurdle_before']} below the hurdle before the change, {port['skus_without_price']} without price/cost",
+        file=sys.stderr,
+    )
+    from costimpact.i18n import t
+
+    for warning in res.warnings:
+        print("warning: " + t(f"decide.prc.warn.{warning}", "en", e=res.elasticity), file=sys.stderr)
     _write(res.per_sku, args.out)
     return 0
 
@@ -93,11 +105,13 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
         q.add_argument("--scenario", default="actual", help="scenario name (default: actual = the law on the as-of date)")
         q.add_argument("--as-of", dest="as_of", default=None, help="date every line is priced on, YYYY-MM-DD (default: today)")
         q.add_argument("--out", default=None, help="write the table to FILE.csv (default: print it)")
+        q.add_argument("--catalogue", metavar="FILE", default=None, help="product catalogue (CSV/XLSX: SKU, HS code, origin, declared value) joined to the lines by SKU")
 
     f = dsub.add_parser("fulfilment", help="direct parcels vs bulk freight into a US warehouse, and the break-even volume")
     common(f)
     f.add_argument("--bulk-mode", dest="bulk_mode", choices=["ocean_freight", "air_freight"], default="ocean_freight")
     f.add_argument("--direct-mode", dest="direct_mode", choices=["as_is", "postal", "express"], default="as_is")
+    f.add_argument("--ocean-load", dest="ocean_load", choices=["auto", "fcl", "lcl"], default="auto", help="full containers, a shared container (LCL), or the cheaper (default)")
     f.add_argument("--months", type=float, default=None, help="months of demand the orders cover (default: the span of ship dates)")
     f.add_argument("--bulk-value-ratio", dest="bulk_value_ratio", type=float, default=None, help="bulk transaction value / parcel declared value")
     f.set_defaults(func=_fulfilment)

@@ -1,8 +1,9 @@
 """What the three decisions share: reading the orders, the presets in force, pricing copies of lines.
 
-Decisions look forward: every line is priced as if it entered on the as-of date (``ship_date`` is replaced by
-it), so the ``actual`` scenario means "the law in force on that date". Scenarios with a fixed date (``pre-2025``)
-keep their own date. Nothing here imports streamlit or a spreadsheet library.
+Decisions look forward: every line is priced under the law in force on the as-of date, so the ``actual`` scenario
+means "the law in force on that date"; scenarios with a fixed date (``pre-2025``) keep their own date. Only the
+pricing date moves: each line still travels on its own ``ship_date``, so its shipment and its buyer's day (the de
+minimis test) stay what they were. Nothing here imports streamlit or a spreadsheet library.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from costimpact.api import as_date, assumptions_of  # noqa: F401 - re-exported f
 from costimpact.landed.engine import P_FX, price_lines, resolve_scenario
 
 FULFIL = "us/fulfilment/"
-P_BULK_FREIGHT = FULFIL + "bulk_freight"
+P_AIR_RATE = FULFIL + "air_freight_rate"
+P_VOLUMETRIC = FULFIL + "volumetric_ratio"
+P_CONTAINER = FULFIL + "container_freight"
+P_LCL = FULFIL + "lcl_freight"
+P_LCL_MIN = FULFIL + "lcl_minimum"
+P_SHIPMENTS = FULFIL + "shipments_per_month"
+P_UNIT_WEIGHT = FULFIL + "unit_weight"
+P_CONTINUOUS_BOND = FULFIL + "continuous_bond"
+P_ELASTICITY_RANGE = FULFIL + "elasticity_range"
 P_CAPACITY = FULFIL + "shipment_capacity"
 P_SHIPMENT_CHARGES = FULFIL + "shipment_charges"
 P_STORAGE = FULFIL + "storage"
@@ -33,6 +42,8 @@ P_BULK_VALUE_RATIO = FULFIL + "bulk_value_ratio"
 P_PARCEL_FREIGHT = FULFIL + "parcel_freight"
 P_ELASTICITY = FULFIL + "price_elasticity"
 P_HURDLE = FULFIL + "hurdle_margin"
+P_PRICE_LIMIT = FULFIL + "price_change_limit"
+P_PRICE_STEP = FULFIL + "price_change_step"
 
 DIRECT_MODES = ("postal", "express")
 BULK_MODES = ("ocean_freight", "air_freight")
@@ -81,12 +92,16 @@ def sku_key(frame: pd.DataFrame) -> pd.Series:
     return sku.where(sku != "", fallback)
 
 
+def forward(scenario: Scenario) -> Scenario:
+    """``scenario`` priced under the law of the as-of date: a scenario that reads each line's own date (``line``)
+    reads the as-of date instead; ``fixed`` and ``as_of`` scenarios are already forward-looking."""
+    return scenario.model_copy(update={"date_mode": "as_of"}) if scenario.date_mode == "line" else scenario
+
+
 def price(lines: pd.DataFrame, aset: AssumptionSet, scenario: str | Scenario, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Price copies of lines with the real engine, every line entering on ``as_of``. Returns (priced, rejects)."""
-    scen = resolve_scenario(aset, scenario)
-    src = lines.copy()
-    src["ship_date"] = pd.Timestamp(as_of)
-    priced, rejects, _ = price_lines(src, aset, scen, as_of)
+    """Price lines with the real engine under the law of ``as_of`` (see the module text); the lines keep their
+    ``ship_date``, so shipments and buyer-days are grouped as they travelled. Returns (priced, rejects)."""
+    priced, rejects, _ = price_lines(lines, aset, forward(resolve_scenario(aset, scenario)), as_of)
     return priced, rejects
 
 

@@ -1,28 +1,36 @@
-"""Direct parcels or stock in a US warehouse: the cost per unit each way and the volume where the warehouse pays.
+"""Direct parcels or stock in a US warehouse: one costing of a month, and the volume where the warehouse pays.
 
-The same monthly demand per SKU is served two ways:
+The same monthly demand per SKU is served two ways; the goods' value is paid either way and left out of both.
 
-(a) **direct**: the order lines as they are, as parcels (postal or express), priced by the landed-cost engine;
-    postage is the line's ``freight_cost`` or, where it has none (or the line came by freight, so its cost is
-    bulk freight), the ``us/fulfilment/parcel_freight`` preset. Freight lines are priced as express shipments of
-    the same size (their parcels are not split into one-unit orders).
-(b) **warehouse**: one bulk shipment (a container by sea, a consolidated air shipment) per capacity per month,
-    entered formally. Synthetic bulk lines (one line per SKU, one shipment per container) are priced by the same
-    engine, so duty, MPF, HMF, broker, ISF and bond come from the assumptions; the bulk transaction value is the
-    parcel's declared value x ``bulk_value_ratio``. On top: bulk freight, destination charges per shipment,
-    storage (cbm x months of stock), pick-and-pack and domestic last mile, and the 3PL's monthly minimum.
+(a) **direct**: the order lines as they are, as parcels (postal or express), priced by the landed-cost engine under
+    the law of the as-of date, each line on its own travel day (its parcel and its buyer's day unchanged). Postage
+    is the line's ``freight_cost``; where it has none, or the line came by freight (its cost is bulk freight), the
+    ``parcel_freight`` preset per parcel. A freight line is split into express parcels of the SKU's usual size,
+    each its own shipment with its own entry.
+    ``D(Q) = d * Q``, with ``d`` the duty, fees and postage per unit.
+(b) **warehouse**: ``W(Q)`` from :func:`month_cost`, the one costing used by the per-unit figures, the break-even,
+    the chart and the verdict alike. Whole shipments: ``shipments_per_month`` of them (by air more where one
+    shipment's volume is exceeded), each one customs entry:
 
-Break-even (closed form). With ``Q`` units a month in one shipment, the warehouse costs
+    - freight from the goods: by air the chargeable weight (the larger of ``unit_weight_kg`` and ``unit_volume_cbm``
+      x the volumetric ratio) x the lane's $/kg, plus destination charges per shipment; by sea the cheaper of full
+      containers (``ceil(cbm / usable cbm)`` of them, each with its freight and its drayage and unloading) and a
+      shared container (LCL: cbm, at least the minimum, x the lane's $/cbm, plus CFS and delivery per shipment);
+    - the entry each shipment gets on its value: informal at or under the informal limit (flat MPF, no broker),
+      formal above it (MPF at its rate between its minimum and maximum, broker, bond); HMF on ocean value; ISF on
+      every ocean shipment (19 CFR 149.2 asks it of all ocean cargo, informal or formal). The bond is either the
+      scenario's single-entry premium per formal entry or the continuous bond's yearly premium / 12 in a month
+      with a formal entry;
+    - duty per unit from the engine on a bulk line per SKU (the line's own claims, such as a Section 301 exclusion,
+      carried over) at the bulk value (parcel value x ``bulk_value_ratio``); bulk entries into a warehouse are not
+      tested for de minimis;
+    - storage (cbm x months of stock x $/cbm-month), pick-and-pack and last mile per parcel (a parcel carries the
+      units per order of the SKU's parcel lines), and the 3PL's monthly minimum.
 
-    W(Q) = K_s + K_m + w*Q + clip(r*b*Q, mpf_min, mpf_max)        direct: D(Q) = d*Q
-
-with ``K_s`` the fixed costs per shipment (broker, ISF, single-entry bond minimum, destination charges), ``K_m``
-the monthly minimum, ``w`` the variable warehouse cost per unit (duty, HMF, freight, storage, pick-pack, last
-mile), ``b`` the bulk value per unit and ``r`` the MPF rate. The goods' value is in both and cancels. ``Q*`` is the
-smallest ``Q`` with ``W(Q) <= D(Q)``: one candidate per MPF segment (at its minimum, on its rate, at its
-maximum), keep the smallest that falls in its segment. Beyond one shipment's capacity every further shipment
-repeats ``K_s`` and the MPF; the break-even then assumes full shipments. Entries under the informal limit
-would pay less (no broker, flat MPF); the result flags where ``Q*`` is such a small shipment.
+Break-even: the smallest whole number of units a month where ``W(Q) <= D(Q)``, found on the cost curve itself
+(which has steps: a new shipment, container or entry type), for each SKU on its own (shipped alone, so its row's
+costs and break-even are the same model) and for the basket (the same mix, scaled). Searched at every unit up to
+``EXACT_UP_TO`` and on a fine geometric grid above it, refined to the unit; beyond ``SEARCH_TOP`` it is "never".
 """
 
 from __future__ import annotations
@@ -34,10 +42,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Scenario, value_at, with_scenario
+from costimpact.assumptions import AssumptionSet, Scenario, attach, value_at, with_scenario
 from costimpact.decide import common as c
 from costimpact.errors import ArgumentError
-from costimpact.landed.engine import P_BOND, P_BROKER, P_HMF, P_INFORMAL_LIMIT, P_ISF, P_MPF_FORMAL, resolve_scenario
+from costimpact.landed.engine import P_BOND, P_BROKER, P_HMF, P_INFORMAL_LIMIT, P_ISF, P_MPF_FORMAL, P_MPF_INFORMAL, resolve_scenario
+from costimpact.landed.money import round_cents
+
+EXACT_UP_TO = 5000  # units a month searched one by one
+SEARCH_TOP = 1e7  # units a month: no crossing below this is "never"
+LOADS = ("auto", "fcl", "lcl")
+#: Per-unit figures of a group of goods that the month's cost is built from (see :func:`profile`).
+PROFILE = ("cbm", "air_usd", "container_x_cbm", "lcl_x_cbm", "value", "duty", "parcels", "direct")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,46 +61,75 @@ class FulfilmentOptions:
 
     bulk_mode: str = "ocean_freight"
     direct_mode: str = "as_is"  # as_is (the line's postal/express; freight lines become express) | postal | express
+    ocean_load: str = "auto"  # auto (the cheaper of full containers and LCL) | fcl | lcl
     months: float | None = None  # months of demand in the orders; None = the span of their ship dates (>= 1)
     bulk_value_ratio: float | None = None
-    bulk_freight_usd_per_unit: float | None = None
+    air_usd_per_kg: float | None = None
+    container_usd: float | None = None
+    lcl_usd_per_cbm: float | None = None
     capacity_cbm: float | None = None
     shipment_charges_usd: float | None = None
+    lcl_charges_usd: float | None = None
+    shipments_per_month: float | None = None
     storage_usd_per_cbm_month: float | None = None
     unit_volume_cbm: float | None = None
+    unit_weight_kg: float | None = None
     stock_months: float | None = None
-    pick_pack_usd_per_unit: float | None = None
-    last_mile_usd_per_unit: float | None = None
+    pick_pack_usd_per_parcel: float | None = None
+    last_mile_usd_per_parcel: float | None = None
     warehouse_usd_per_month: float | None = None
-    parcel_freight_usd_per_unit: float | None = None
+    continuous_bond_usd_per_year: float | None = None
+    parcel_freight_usd_per_parcel: float | None = None
 
     def __post_init__(self) -> None:
         if self.bulk_mode not in c.BULK_MODES:
             raise ArgumentError(f"bulk mode {self.bulk_mode!r}: expected one of {', '.join(c.BULK_MODES)}")
         if self.direct_mode not in ("as_is", *c.DIRECT_MODES):
             raise ArgumentError(f"direct mode {self.direct_mode!r}: expected as_is, postal or express")
-        if self.months is not None and not self.months > 0:
-            raise ArgumentError(f"months = {self.months}: expected a number of months above 0")
+        if self.ocean_load not in LOADS:
+            raise ArgumentError(f"ocean load {self.ocean_load!r}: expected auto, fcl or lcl")
+        for name in ("months", "shipments_per_month", "capacity_cbm", "unit_volume_cbm", "unit_weight_kg"):
+            got = getattr(self, name)
+            if got is not None and not got > 0:
+                raise ArgumentError(f"{name} = {got}: expected a number above 0")
 
 
 @dataclasses.dataclass(frozen=True)
-class EntryTerms:
-    """The formal-entry fee structure on a date, read from the fee assumptions (for the closed form)."""
+class MonthTerms:
+    """Everything that prices a month of warehouse supply besides the goods' own per-unit figures."""
 
+    mode: str
+    load: str
+    shipments_per_month: float
+    capacity_cbm: float  # usable cbm of a container (ocean) or of one shipment (air)
+    per_container_usd: float  # destination charges per full container (ocean) or per shipment (air)
+    lcl_min_cbm: float
+    lcl_shipment_usd: float
+    storage_usd_per_cbm_month: float
+    stock_months: float
+    per_parcel_usd: float  # pick-and-pack + last mile
+    minimum_usd_per_month: float
+    informal_limit_usd: float
     mpf_rate: float
     mpf_min: float
     mpf_max: float
+    mpf_informal_usd: float
     hmf_rate: float
-    fixed_per_entry_usd: float  # broker + ISF (ocean) + single-entry bond minimum
-    informal_limit_usd: float
+    broker_usd: float
+    isf_usd: float
+    single_entry_bond: bool
+    bond_rate: float
+    bond_min: float
+    bond_usd_per_year: float
 
 
 @dataclasses.dataclass(frozen=True)
 class FulfilmentResult:
-    """``per_sku``: one row per SKU, direct vs warehouse cost per unit and the SKU's own break-even volume.
-    ``portfolio``: one row, the whole basket in shared shipments, with the break-even as units a month and as a
-    multiple of today's demand. ``presets``: every preset used, with source and grade. ``rejects``: lines the
-    engine could not price (left out of both sides)."""
+    """``per_sku``: one row per SKU, direct vs warehouse cost per unit (the goods' value left out) with the SKU
+    shipped on its own, its break-even and, for reference, its share of the basket's shared month.
+    ``portfolio``: one row, the whole basket in shared shipments, with its break-even. ``presets``: every number
+    used, with source and grade. ``rejects``: lines the engine could not price (left out of both sides).
+    ``profiles`` and ``terms``: the inputs of :func:`month_cost`, per SKU and for the basket (index ``*``)."""
 
     per_sku: pd.DataFrame
     portfolio: pd.DataFrame
@@ -94,77 +138,114 @@ class FulfilmentResult:
     scenario: str
     as_of: dt.date
     options: FulfilmentOptions
+    profiles: pd.DataFrame
+    terms: MonthTerms
 
 
-def entry_terms(aset: AssumptionSet, scenario: Scenario, when: dt.date, mode: str) -> EntryTerms:
-    """The fee parameters of a formal entry by ``mode`` on ``when`` (19 U.S.C. 58c(a)(9); 26 U.S.C. 4461)."""
+def month_cost(profiles: pd.DataFrame, units: np.ndarray, terms: MonthTerms) -> dict[str, np.ndarray]:
+    """The warehouse's cost of a month at ``units`` a month (goods' value excluded), by component.
+
+    ``profiles`` has one row per group of goods (columns ``PROFILE``, per unit); ``units`` is one volume per row
+    or a (rows x points) array. Returns arrays of that shape: ``freight``, ``customs_fees``, ``duty``, ``storage``,
+    ``handling``, ``fixed`` and their ``total``, and ``shipments``, ``containers``, ``lcl``, ``formal``.
+    """
+    col = {k: profiles[k].to_numpy(dtype=float).reshape(-1, 1) for k in PROFILE}
+    q = np.asarray(units, dtype=float)
+    q = q.reshape(-1, 1) if q.ndim == 1 else q
+    T = terms
+    cbm = q * col["cbm"]
+    if T.mode == "air_freight":
+        f = T.shipments_per_month  # each shipment carries 1/f months of volume, at most one shipment's capacity
+        n = f * np.maximum(np.ceil(cbm / (f * T.capacity_cbm) - 1e-9), 1.0)
+        freight = q * col["air_usd"] + n * T.per_container_usd
+        containers = np.zeros_like(q)
+        lcl = np.zeros(q.shape, dtype=bool)
+    else:
+        n = np.full(q.shape, float(T.shipments_per_month))
+        lot = cbm / n
+        per_box = np.maximum(np.ceil(lot / T.capacity_cbm - 1e-9), 1.0)
+        box_rate = c.safe_div(col["container_x_cbm"], col["cbm"])
+        lcl_rate = c.safe_div(col["lcl_x_cbm"], col["cbm"])
+        fcl_cost = per_box * (box_rate + T.per_container_usd)
+        lcl_cost = np.maximum(lot, T.lcl_min_cbm) * lcl_rate + T.lcl_shipment_usd
+        lcl = {"auto": lcl_cost < fcl_cost, "lcl": np.ones(q.shape, dtype=bool), "fcl": np.zeros(q.shape, dtype=bool)}[T.load]
+        freight = n * np.where(lcl, lcl_cost, fcl_cost)
+        containers = np.where(lcl, 0.0, n * per_box)
+    value = q * col["value"] / n  # per shipment
+    duty = q * col["duty"]
+    formal = value > T.informal_limit_usd + 1e-9
+    mpf = np.where(formal, np.clip(round_cents(T.mpf_rate * value), T.mpf_min, T.mpf_max), T.mpf_informal_usd)
+    ocean = T.mode == "ocean_freight"
+    per_entry = mpf + (round_cents(T.hmf_rate * value) if ocean else 0.0) + np.where(formal, T.broker_usd, 0.0) + (T.isf_usd if ocean else 0.0)
+    if T.single_entry_bond:
+        per_entry = per_entry + np.where(formal, np.maximum(round_cents(T.bond_rate * (value + duty / n)), T.bond_min), 0.0)
+        yearly_bond = np.zeros(q.shape)
+    else:
+        yearly_bond = np.where(formal, T.bond_usd_per_year / 12.0, 0.0)
+    out = {
+        "freight": freight,
+        "customs_fees": n * per_entry + yearly_bond,
+        "duty": duty,
+        "storage": T.storage_usd_per_cbm_month * T.stock_months * cbm,
+        "handling": q * col["parcels"] * T.per_parcel_usd,
+        "fixed": np.full(q.shape, T.minimum_usd_per_month),
+    }
+    out["total"] = sum(out.values())
+    out.update(shipments=n, containers=containers, lcl=lcl, formal=formal)
+    return out
+
+
+def _gap(profiles: pd.DataFrame, units: np.ndarray, terms: MonthTerms) -> np.ndarray:
+    """Warehouse minus direct cost of a month at ``units`` (rows x points)."""
+    return month_cost(profiles, units, terms)["total"] - units * profiles["direct"].to_numpy(dtype=float).reshape(-1, 1)
+
+
+def break_even(profiles: pd.DataFrame, terms: MonthTerms, block: int = 64) -> np.ndarray:
+    """Per row of ``profiles``, the smallest whole number of units a month where the warehouse costs no more than
+    direct parcels (NaN: not below ``SEARCH_TOP``). Every unit up to ``EXACT_UP_TO``; above it a geometric grid
+    0.5% apart, the first crossing refined to the unit by bisection. Vectorised over rows, ``block`` rows at a
+    time so memory stays bounded however many SKUs there are."""
+    if len(profiles) > block:
+        return np.concatenate([break_even(profiles.iloc[i : i + block], terms, block) for i in range(0, len(profiles), block)])
+    k = len(profiles)
+    grid = np.concatenate([np.arange(1.0, EXACT_UP_TO + 1), np.ceil(np.geomspace(EXACT_UP_TO + 1, SEARCH_TOP, 3300))])
+    ok = _gap(profiles, np.broadcast_to(grid, (k, len(grid))), terms) <= 1e-9
+    found = ok.any(axis=1)
+    first = ok.argmax(axis=1)
+    hi = grid[first]
+    lo = np.where(first > 0, grid[np.maximum(first - 1, 0)], 0.0)  # the gap is positive at lo, not above at hi
+    for _ in range(64):
+        open_ = hi - lo > 1
+        if not open_.any():
+            break
+        mid = np.floor((lo + hi) / 2)
+        mid_ok = _gap(profiles, mid.reshape(-1, 1), terms)[:, 0] <= 1e-9
+        hi = np.where(open_ & mid_ok, mid, hi)
+        lo = np.where(open_ & ~mid_ok, mid, lo)
+    return np.where(found, hi, np.nan)
+
+
+def entry_terms(aset: AssumptionSet, scenario: Scenario, when: dt.date) -> dict[str, float]:
+    """The customs fee terms in force on ``when`` (19 U.S.C. 58c(a)(9)-(10); 26 U.S.C. 4461; market broker, ISF
+    and bond prices), from the fee assumptions as the scenario changes them."""
     a = with_scenario(aset, scenario)
 
     def get(pid: str):  # noqa: ANN202
         return value_at(a.param(pid), when)
 
-    mpf, hmf, broker, isf, limit = get(P_MPF_FORMAL), get(P_HMF), get(P_BROKER), get(P_ISF), get(P_INFORMAL_LIMIT)
-    ocean = mode == "ocean_freight"
-    fixed = (broker.value if broker else 0.0) + (isf.value if (isf and ocean) else 0.0)
-    if scenario.options.bond == "single_entry":
-        bond = get(P_BOND)
-        fixed += (bond.min or 0.0) if bond else 0.0
-    return EntryTerms(
-        mpf_rate=mpf.value if mpf else 0.0,
-        mpf_min=(mpf.min or 0.0) if mpf else 0.0,
-        mpf_max=(mpf.max if mpf and mpf.max is not None else np.inf),
-        hmf_rate=(hmf.value if (hmf and ocean) else 0.0),
-        fixed_per_entry_usd=fixed,
-        informal_limit_usd=limit.value if limit else np.inf,
-    )
-
-
-def break_even_units(
-    saving_per_unit: np.ndarray,
-    mpf_per_unit: np.ndarray,
-    fixed_per_shipment: np.ndarray,
-    fixed_per_month: np.ndarray,
-    capacity_units: np.ndarray,
-    mpf_min: float,
-    mpf_max: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Smallest monthly volume ``Q`` where the warehouse costs no more than direct parcels (see the module text).
-
-    ``saving_per_unit`` is direct cost minus the warehouse's variable cost per unit before MPF. Returns
-    (``Q*`` or NaN where the warehouse never pays, the shipments a month at ``Q*``). Vectorised over rows.
-    """
-    s = np.asarray(saving_per_unit, dtype=float)
-    m = np.asarray(mpf_per_unit, dtype=float)
-    ks = np.asarray(fixed_per_shipment, dtype=float)
-    km = np.asarray(fixed_per_month, dtype=float)
-    cap = np.asarray(capacity_units, dtype=float)
-    k = ks + km
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lo_edge = np.where(m > 0, mpf_min / m, np.inf)  # Q where MPF leaves its minimum
-        hi_edge = np.where(m > 0, mpf_max / m, np.inf)  # Q where MPF reaches its maximum
-        q_min = np.where(s > 0, (k + mpf_min) / s, np.nan)
-        q_rate = np.where(s > m, k / (s - m), np.nan)
-        q_max = np.where(s > 0, (k + mpf_max) / s, np.nan)
-    cands = np.vstack(
-        [
-            np.where(q_min <= lo_edge, q_min, np.nan),
-            np.where((q_rate > lo_edge) & (q_rate <= hi_edge), q_rate, np.nan),
-            np.where(q_max > hi_edge, q_max, np.nan),
-        ]
-    )
-    q_one = np.where(np.isnan(cands).all(axis=0), np.nan, np.nanmin(np.where(np.isnan(cands), np.inf, cands), axis=0))
-    q_one = np.where(np.isinf(q_one), np.nan, q_one)
-    fits = q_one <= cap
-    # Beyond one shipment: full shipments, each with K_s and its MPF; the monthly minimum is spread over them.
-    mpf_full = np.clip(m * cap, mpf_min, mpf_max)
-    per_unit_full = s - np.where(cap > 0, (ks + mpf_full) / cap, np.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        q_many = np.where(per_unit_full > 0, km / per_unit_full, np.nan)
-    q_many = np.where(q_many <= cap, np.nan, q_many)  # a full shipment alone did not pay: only volumes above cap count
-    q = np.where(fits, q_one, q_many)
-    with np.errstate(invalid="ignore"):
-        ships = np.where(np.isnan(q), np.nan, np.maximum(np.ceil(q / cap - 1e-9), 1.0))
-    return q, ships
+    mpf, mpf_i, hmf, broker, isf, limit, bond = (get(p) for p in (P_MPF_FORMAL, P_MPF_INFORMAL, P_HMF, P_BROKER, P_ISF, P_INFORMAL_LIMIT, P_BOND))
+    return {
+        "mpf_rate": mpf.value if mpf else 0.0,
+        "mpf_min": (mpf.min or 0.0) if mpf else 0.0,
+        "mpf_max": mpf.max if mpf and mpf.max is not None else np.inf,
+        "mpf_informal_usd": mpf_i.value if mpf_i else 0.0,
+        "hmf_rate": hmf.value if hmf else 0.0,
+        "broker_usd": broker.value if broker else 0.0,
+        "isf_usd": isf.value if isf else 0.0,
+        "informal_limit_usd": limit.value if limit else np.inf,
+        "bond_rate": bond.value if bond else 0.0,
+        "bond_min": (bond.min or 0.0) if bond else 0.0,
+    }
 
 
 def _months(lines: pd.DataFrame, months: float | None) -> float:
@@ -177,6 +258,67 @@ def _months(lines: pd.DataFrame, months: float | None) -> float:
     return max(1.0, span_days / (365.25 / 12))
 
 
+def _lane_presets(aset: AssumptionSet, pid: str, day: dt.date, origins: pd.Series, override: float | None) -> tuple[pd.Series, list[c.Preset]]:
+    """A market-price preset by origin lane (falling back to key ``*``): the value per line and the presets used."""
+    if override is not None:
+        return pd.Series(float(override), index=origins.index), [c.preset(aset, pid, day, override=override)]
+    got = attach(aset.param(pid), pd.Series(pd.Timestamp(day), index=origins.index), origins)
+    if got["value"].isna().any():
+        missing = sorted(set(origins[got["value"].isna()]))
+        raise ArgumentError(f"assumptions/{pid}.toml: no value on {day} for origin {', '.join(missing)} (nor key *); add one or give the number yourself")
+    used = {}
+    for origin in pd.unique(origins):
+        period = value_at(aset.param(pid), day, origin)
+        used.setdefault((period.key, period.value, period.source), origin)
+    presets = [dataclasses.replace(c.preset(aset, pid, day, origin), key=key) for (key, _, _), origin in used.items()]
+    return got["value"].astype(float), presets
+
+
+def _as_parcels(lines: pd.DataFrame, opt: FulfilmentOptions) -> pd.DataFrame:
+    """The order lines as parcels: postal and express lines as they are; a freight line split into parcels of its
+    SKU's usual size (the units per order of the SKU's parcel lines, rounded, at least 1; 1 where it has none),
+    each its own shipment, without the line's bulk freight cost. Adds ``_was_parcel`` and ``_parcels``."""
+    mode = c.text_col(lines, "shipping_mode", "express")
+    was_parcel = mode.isin(c.DIRECT_MODES).to_numpy()
+    qty = c.num_col(lines, "quantity", 1.0).fillna(1.0).to_numpy()
+    sku = c.sku_key(lines)
+    ship = c.text_col(lines, "shipment_id")
+    ship = ship.where(ship != "", c.text_col(lines, "order_id"))
+    par = pd.DataFrame({"sku": sku, "ship": ship, "qty": qty})[was_parcel]
+    upp = (par.groupby("sku")["qty"].sum() / par.groupby("sku")["ship"].nunique()).round().clip(lower=1.0)
+    size = np.where(was_parcel, qty, sku.map(upp).fillna(1.0).to_numpy())
+    count = np.where(was_parcel, 1, np.ceil(qty / size - 1e-9)).astype(np.int64)
+    pos = np.repeat(np.arange(len(lines)), count)
+    k = np.arange(len(pos)) - np.repeat(np.cumsum(count) - count, count)  # the parcel's number within its line
+    out = lines.iloc[pos].reset_index(drop=True)
+    split = ~was_parcel[pos]
+    out["quantity"] = np.where(split, np.minimum(size[pos], qty[pos] - k * size[pos]), qty[pos])
+    out["shipment_id"] = np.where(split, ship.to_numpy()[pos] + "#" + k.astype(str), ship.to_numpy()[pos])
+    out["freight_cost"] = np.where(split, 0.0, c.num_col(out, "freight_cost", 0.0).fillna(0.0).to_numpy())
+    out["_was_parcel"] = was_parcel[pos]
+    out["shipping_mode"] = mode.where(mode.isin(c.DIRECT_MODES), "express").to_numpy()[pos] if opt.direct_mode == "as_is" else opt.direct_mode
+    ship_qty = pd.Series(out["quantity"].to_numpy()).groupby(out["shipment_id"].to_numpy()).transform("sum").to_numpy()
+    out["_parcels"] = np.where(split, 1.0, out["quantity"].to_numpy() / ship_qty)
+    return out
+
+
+def _direct(lines: pd.DataFrame, opt: FulfilmentOptions, aset: AssumptionSet, scen: Scenario, day: dt.date, parcel: dict[str, c.Preset]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The order lines priced as parcels (see the module text), with per-line postage, parcels and units."""
+    priced, rejects = c.price(_as_parcels(lines, opt), aset, scen, day)
+    if priced.empty:
+        raise ArgumentError("no order line could be priced, so there is nothing to compare; see the rejected rows")
+    rejects = rejects.drop_duplicates(ignore_index=True)  # a freight line's parcels share its row number
+    qty = c.num_col(priced, "quantity", 1.0).fillna(1.0)
+    preset_postage = priced["shipping_mode"].map({m: parcel[m].value for m in c.DIRECT_MODES}).astype(float) * priced["_parcels"]
+    no_postage = ~(priced["freight_usd"] > 0) | ~priced["_was_parcel"].astype(bool)
+    postage = priced["freight_usd"].where(~no_postage, preset_postage)
+    priced = priced.assign(
+        _sku=c.sku_key(priced).to_numpy(), _qty=qty.to_numpy(), _postage=postage.to_numpy(),
+        _direct=(priced["duty_total_usd"] + priced["fees_total_usd"] + postage).to_numpy(), _preset_postage=no_postage.to_numpy(),
+    )
+    return priced, rejects
+
+
 def compare_fulfilment(
     orders: Any,
     *,
@@ -185,7 +327,7 @@ def compare_fulfilment(
     options: FulfilmentOptions | None = None,
     assumptions: Any = None,
 ) -> FulfilmentResult:
-    """Cost per unit of direct parcels vs a US warehouse for each SKU, and the break-even monthly volume."""
+    """Cost per unit of direct parcels vs a US warehouse for each SKU and the basket, and the break-even volumes."""
     opt = options or FulfilmentOptions()
     aset = c.assumptions_of(assumptions)
     day = c.as_date(as_of)
@@ -193,195 +335,205 @@ def compare_fulfilment(
     price_day = scen.fixed_date if scen.date_mode == "fixed" and scen.fixed_date else day
     lines = c.order_lines(orders)
     bulk = opt.bulk_mode
+    ocean = bulk == "ocean_freight"
 
     p = {
         "ratio": c.preset(aset, c.P_BULK_VALUE_RATIO, day, override=opt.bulk_value_ratio),
-        "freight": c.preset(aset, c.P_BULK_FREIGHT, day, bulk, opt.bulk_freight_usd_per_unit),
         "capacity": c.preset(aset, c.P_CAPACITY, day, bulk, opt.capacity_cbm),
         "charges": c.preset(aset, c.P_SHIPMENT_CHARGES, day, bulk, opt.shipment_charges_usd),
+        "shipments": c.preset(aset, c.P_SHIPMENTS, day, override=opt.shipments_per_month),
         "storage": c.preset(aset, c.P_STORAGE, day, override=opt.storage_usd_per_cbm_month),
         "volume": c.preset(aset, c.P_UNIT_VOLUME, day, override=opt.unit_volume_cbm),
+        "weight": c.preset(aset, c.P_UNIT_WEIGHT, day, override=opt.unit_weight_kg),
         "stock": c.preset(aset, c.P_STOCK_MONTHS, day, override=opt.stock_months),
-        "pick": c.preset(aset, c.P_PICK_PACK, day, override=opt.pick_pack_usd_per_unit),
-        "last": c.preset(aset, c.P_LAST_MILE, day, override=opt.last_mile_usd_per_unit),
+        "pick": c.preset(aset, c.P_PICK_PACK, day, override=opt.pick_pack_usd_per_parcel),
+        "last": c.preset(aset, c.P_LAST_MILE, day, override=opt.last_mile_usd_per_parcel),
         "minimum": c.preset(aset, c.P_WAREHOUSE_MIN, day, override=opt.warehouse_usd_per_month),
     }
-    parcel = {m: c.preset(aset, c.P_PARCEL_FREIGHT, day, m, opt.parcel_freight_usd_per_unit) for m in c.DIRECT_MODES}
-
-    # --- (a) direct parcels: the lines as they are --------------------------------------------------------------
-    direct = lines.copy()
-    mode = c.text_col(direct, "shipping_mode", "express")
-    # a line that came by freight carries bulk freight, not postage: it gets the parcel postage preset
-    direct["_was_parcel"] = mode.isin(c.DIRECT_MODES).to_numpy()
-    if opt.direct_mode == "as_is":
-        mode = mode.where(mode.isin(c.DIRECT_MODES), "express")
+    if ocean:
+        p["lcl_min"] = c.preset(aset, c.P_LCL_MIN, day)
+        p["lcl_charges"] = c.preset(aset, c.P_SHIPMENT_CHARGES, day, "ocean_lcl", opt.lcl_charges_usd)
     else:
-        mode = pd.Series(opt.direct_mode, index=direct.index)
-    direct["shipping_mode"] = mode
-    priced, rejects = c.price(direct, aset, scen, day)
-    if priced.empty:
-        raise ArgumentError("no order line could be priced, so there is nothing to compare; see the rejected rows")
-    qty = c.num_col(priced, "quantity", 1.0).fillna(1.0)
-    postage_preset = priced["shipping_mode"].map({m: parcel[m].value for m in c.DIRECT_MODES}).astype(float)
-    no_postage = ~(priced["freight_usd"] > 0) | ~priced["_was_parcel"].astype(bool)
-    postage = priced["freight_usd"].where(~no_postage, postage_preset * qty)
-    priced = priced.assign(
-        _sku=c.sku_key(priced).to_numpy(),
-        _qty=qty.to_numpy(),
-        _postage=postage.to_numpy(),
-        _cost=(priced["landed_cost_usd"] - priced["freight_usd"] + postage).to_numpy(),
-        _vol=c.num_col(priced, "unit_volume_cbm").fillna(p["volume"].value).to_numpy() * qty.to_numpy(),
-        _preset_postage=no_postage.to_numpy(),
+        p["volumetric"] = c.preset(aset, c.P_VOLUMETRIC, day)
+    if scen.options.bond != "single_entry":
+        p["bond"] = c.preset(aset, c.P_CONTINUOUS_BOND, day, override=opt.continuous_bond_usd_per_year)
+    parcel = {m: c.preset(aset, c.P_PARCEL_FREIGHT, day, m, opt.parcel_freight_usd_per_parcel) for m in c.DIRECT_MODES}
+
+    # --- (a) direct parcels, and the goods' figures per SKU ---------------------------------------------------
+    priced, rejects = _direct(lines, opt, aset, scen, day, parcel)
+    origin = c.text_col(priced, "origin_country").str.upper()
+    vol = c.num_col(priced, "unit_volume_cbm").where(lambda s: s > 0).fillna(p["volume"].value)
+    kg = c.num_col(priced, "unit_weight_kg").where(lambda s: s > 0).fillna(p["weight"].value)
+    lane_presets: list[c.Preset] = []
+    if ocean:
+        box, used_box = _lane_presets(aset, c.P_CONTAINER, day, origin, opt.container_usd)
+        lcl, used_lcl = _lane_presets(aset, c.P_LCL, day, origin, opt.lcl_usd_per_cbm)
+        lane_presets += used_box + used_lcl
+        air = pd.Series(0.0, index=priced.index)
+    else:
+        rate, lane_presets = _lane_presets(aset, c.P_AIR_RATE, day, origin, opt.air_usd_per_kg)
+        air = np.maximum(kg, vol * p["volumetric"].value) * rate  # chargeable weight x $/kg
+        box = lcl = pd.Series(0.0, index=priced.index)
+    q_line = priced["_qty"]
+    work = priced.assign(
+        _cbm=vol * q_line, _air=air * q_line, _box=box * vol * q_line, _lcl=lcl * vol * q_line, _kg=kg * q_line,
     )
-    g = priced.groupby("_sku", sort=True)
+    g = work.groupby("_sku", sort=True)
     months = _months(lines, opt.months)
     sku = g.agg(
-        hts_code=("hts_code", "first"),
-        origin_country=("origin_country", "first"),
-        units=("_qty", "sum"),
-        value=("customs_value_usd", "sum"),
-        duty=("duty_total_usd", "sum"),
-        fees=("fees_total_usd", "sum"),
-        postage=("_postage", "sum"),
-        cost=("_cost", "sum"),
-        vol=("_vol", "sum"),
-        preset_postage=("_preset_postage", "any"),
+        hts_code=("hts_code", "first"), origin_country=("origin_country", "first"), units=("_qty", "sum"),
+        value=("customs_value_usd", "sum"), duty=("duty_total_usd", "sum"), fees=("fees_total_usd", "sum"),
+        postage=("_postage", "sum"), direct=("_direct", "sum"), parcels=("_parcels", "sum"), cbm=("_cbm", "sum"),
+        kg=("_kg", "sum"), air=("_air", "sum"), box=("_box", "sum"), lcl=("_lcl", "sum"), preset_postage=("_preset_postage", "any"),
     )
     sku.index.name = "sku"
     u = sku["units"].to_numpy()
-    per = pd.DataFrame(index=sku.index)
-    per["hts_code"] = sku["hts_code"].astype(str)
-    per["origin_country"] = sku["origin_country"].astype(str)
-    per["units_per_month"] = u / months
-    per["unit_value_usd"] = sku["value"].to_numpy() / u
-    per["unit_volume_cbm"] = sku["vol"].to_numpy() / u
-    per["direct_duty_per_unit_usd"] = sku["duty"].to_numpy() / u
-    per["direct_fees_per_unit_usd"] = sku["fees"].to_numpy() / u
-    per["direct_freight_per_unit_usd"] = sku["postage"].to_numpy() / u
-    per["direct_cost_per_unit_usd"] = sku["cost"].to_numpy() / u
-    per["direct_postage_from_preset"] = sku["preset_postage"].to_numpy()
+    bulk_value = sku["value"].to_numpy() / u * p["ratio"].value
 
-    # --- (b) warehouse: synthetic bulk lines, one per SKU, priced by the engine --------------------------------
-    cap_units = p["capacity"].value / per["unit_volume_cbm"].to_numpy()
-    q = per["units_per_month"].to_numpy()
-    total_cbm = float((q * per["unit_volume_cbm"]).sum())
-    ships_all = max(1.0, float(np.ceil(total_cbm / p["capacity"].value - 1e-9)))
-    bulk_value = per["unit_value_usd"].to_numpy() * p["ratio"].value
+    # --- the bulk duty per unit: one large bulk line per SKU through the engine, the line's claims kept --------
+    big = np.ceil(np.maximum(1000.0, 10000.0 / np.maximum(bulk_value, 0.01)))  # a formal-size line: cents vanish per unit
     bl = pd.DataFrame(
         {
-            "row_number": np.arange(2, len(per) + 2),
-            "order_id": "bulk",
-            "shipment_id": "bulk",  # the basket shares each container
-            "sku": per.index.to_numpy(),
-            "hts_code": per["hts_code"].to_numpy(),
-            "origin_country": per["origin_country"].to_numpy(),
-            "unit_value": bulk_value,
-            "quantity": q / ships_all,  # one shipment per container: a container carries 1/ships of the month
-            "currency": "USD",
-            "shipping_mode": bulk,
-            "freight_cost": 0.0,
+            "row_number": np.arange(2, len(sku) + 2), "order_id": "bulk", "shipment_id": [f"bulk-{i}" for i in range(len(sku))],
+            "sku": sku.index.to_numpy(), "hts_code": sku["hts_code"].to_numpy(), "origin_country": sku["origin_country"].to_numpy(),
+            "unit_value": bulk_value, "quantity": big, "currency": "USD", "shipping_mode": bulk, "freight_cost": 0.0,
         }
     )
-    for extra in ("mfn_rate", "s301_list", "metal_value_share", "unit_weight_kg"):
-        if extra in lines:
-            bl[extra] = priced.groupby("_sku", sort=True)[extra].first().reindex(per.index).to_numpy()
+    for extra in ("mfn_rate", "s301_list", "metal_value_share", "unit_weight_kg", "s301_exclusion"):
+        if extra in priced:
+            bl[extra] = priced.groupby("_sku", sort=True)[extra].first().reindex(sku.index).to_numpy()
     bpriced, brejects = c.price(bl, aset, scen, day)
-    bp = bpriced.set_index("sku").reindex(per.index)
-    bq = bl.set_index("sku")["quantity"].reindex(per.index).to_numpy()
-    per["bulk_value_per_unit_usd"] = bulk_value
-    per["warehouse_duty_per_unit_usd"] = bp["duty_total_usd"].to_numpy() / bq
-    per["warehouse_customs_fees_per_unit_usd"] = bp["fees_total_usd"].to_numpy() / bq
-    per["warehouse_entry_type"] = bp["entry_type"].astype(str).to_numpy()
-    per["warehouse_freight_per_unit_usd"] = p["freight"].value
-    cbm_share = q * per["unit_volume_cbm"].to_numpy() / total_cbm if total_cbm > 0 else np.zeros(len(per))
-    shared_month = p["charges"].value * ships_all + p["minimum"].value
-    per["warehouse_fixed_per_unit_usd"] = shared_month * cbm_share / q
-    per["warehouse_storage_per_unit_usd"] = p["storage"].value * per["unit_volume_cbm"].to_numpy() * p["stock"].value
-    per["warehouse_pick_pack_per_unit_usd"] = p["pick"].value
-    per["warehouse_last_mile_per_unit_usd"] = p["last"].value
-    per["warehouse_cost_per_unit_usd"] = (
-        per["unit_value_usd"]
-        + per["warehouse_duty_per_unit_usd"]
-        + per["warehouse_customs_fees_per_unit_usd"]
-        + per["warehouse_freight_per_unit_usd"]
-        + per["warehouse_fixed_per_unit_usd"]
-        + per["warehouse_storage_per_unit_usd"]
-        + per["warehouse_pick_pack_per_unit_usd"]
-        + per["warehouse_last_mile_per_unit_usd"]
-    )
-    per["saving_per_unit_usd"] = per["direct_cost_per_unit_usd"] - per["warehouse_cost_per_unit_usd"]
-    per["cheaper"] = np.where(per["saving_per_unit_usd"] > 0, "warehouse", "direct")
+    bduty = bpriced.set_index("sku")["duty_total_usd"].reindex(sku.index).to_numpy() / big
 
-    # --- break-even, closed form: each SKU on its own, and the basket scaled up or down -----------------------
-    terms = entry_terms(aset, scen, price_day, bulk)
-    duty_u = per["warehouse_duty_per_unit_usd"].to_numpy()
-    variable = (
-        duty_u
-        + terms.hmf_rate * bulk_value
-        + p["freight"].value
-        + per["warehouse_storage_per_unit_usd"].to_numpy()
-        + p["pick"].value
-        + p["last"].value
+    profiles = pd.DataFrame(
+        {
+            "units": u / months, "cbm": sku["cbm"].to_numpy() / u, "air_usd": sku["air"].to_numpy() / u,
+            "container_x_cbm": sku["box"].to_numpy() / u, "lcl_x_cbm": sku["lcl"].to_numpy() / u, "value": bulk_value,
+            "duty": bduty, "parcels": sku["parcels"].to_numpy() / u, "direct": sku["direct"].to_numpy() / u,
+        },
+        index=sku.index,
     )
-    direct_ex_value = per["direct_cost_per_unit_usd"].to_numpy() - per["unit_value_usd"].to_numpy()
-    saving = direct_ex_value - variable
-    k_ship = terms.fixed_per_entry_usd + p["charges"].value
-    q_star, ships_star = break_even_units(
-        saving, terms.mpf_rate * bulk_value, np.full(len(per), k_ship), np.full(len(per), p["minimum"].value), cap_units, terms.mpf_min, terms.mpf_max
-    )
-    per["break_even_units_per_month"] = q_star
-    per["break_even_shipments_per_month"] = ships_star
-    per["break_even_informal_size"] = (q_star / np.where(np.isnan(ships_star), 1, ships_star)) * bulk_value <= terms.informal_limit_usd
-    per["warehouse_pays_now"] = per["units_per_month"].to_numpy() >= np.nan_to_num(q_star, nan=np.inf)
+    profiles = profiles[profiles["duty"].notna()]  # a SKU whose bulk line was rejected cannot be costed
+    if profiles.empty:
+        raise ArgumentError("no SKU could be priced as a bulk entry, so there is no warehouse to compare; see the rejected rows")
+    w = profiles["units"].to_numpy()
+    basket = pd.DataFrame({k: [float(np.sum(profiles[k].to_numpy() * w) / w.sum())] for k in PROFILE}, index=["*"])
+    basket.insert(0, "units", [float(w.sum())])
+    profiles = pd.concat([profiles, basket])
 
-    # the basket: the same mix, all SKUs in shared shipments
-    w = q / q.sum()
-    mix = lambda a: float(np.sum(np.asarray(a, dtype=float) * w))  # noqa: E731 - a weighted mean, used four times
-    v_mix = mix(per["unit_volume_cbm"])
-    qb, sb = break_even_units(
-        np.array([mix(saving)]), np.array([terms.mpf_rate * mix(bulk_value)]), np.array([k_ship]), np.array([p["minimum"].value]), np.array([p["capacity"].value / v_mix]), terms.mpf_min, terms.mpf_max
+    fees = entry_terms(aset, scen, price_day)
+    terms = MonthTerms(
+        mode=bulk, load=opt.ocean_load, shipments_per_month=p["shipments"].value, capacity_cbm=p["capacity"].value,
+        per_container_usd=p["charges"].value, lcl_min_cbm=p["lcl_min"].value if ocean else 0.0,
+        lcl_shipment_usd=p["lcl_charges"].value if ocean else 0.0, storage_usd_per_cbm_month=p["storage"].value,
+        stock_months=p["stock"].value, per_parcel_usd=p["pick"].value + p["last"].value, minimum_usd_per_month=p["minimum"].value,
+        single_entry_bond=scen.options.bond == "single_entry", bond_usd_per_year=p["bond"].value if "bond" in p else 0.0, **fees,
     )
-    units_now = float(q.sum())
-    direct_month = float((per["direct_cost_per_unit_usd"] * q).sum())
-    wh_month = float((per["warehouse_cost_per_unit_usd"] * q).sum())
+
+    # --- one costing: today's volume and the break-even, per SKU alone and for the basket ----------------------
+    now = month_cost(profiles, profiles["units"].to_numpy(), terms)
+    q_now = profiles["units"].to_numpy()
+    d_now = q_now * profiles["direct"].to_numpy()
+    be = break_even(profiles, terms)
+    at_be = month_cost(profiles, np.nan_to_num(be, nan=1.0), terms)
+    flat = {k: v[:, 0] for k, v in now.items()}
+    load = np.where(bulk == "air_freight", "air", np.where(flat["lcl"], "lcl", "fcl"))
+    rows = pd.DataFrame(index=profiles.index)
+    rows["units_per_month"] = q_now
+    for part in ("duty", "freight", "customs_fees", "storage", "handling", "fixed"):
+        rows[f"warehouse_{part}_per_unit_usd"] = flat[part] / q_now
+    rows["warehouse_cost_per_unit_usd"] = flat["total"] / q_now
+    rows["direct_cost_per_unit_usd"] = profiles["direct"].to_numpy()
+    rows["saving_per_unit_usd"] = rows["direct_cost_per_unit_usd"] - rows["warehouse_cost_per_unit_usd"]
+    rows["warehouse_pays_now"] = flat["total"] <= d_now + 1e-9
+    rows["cheaper"] = np.where(rows["warehouse_pays_now"], "warehouse", "direct")
+    rows["shipments_per_month"] = flat["shipments"]
+    rows["containers_per_month"] = flat["containers"]
+    rows["freight_load"] = load
+    rows["warehouse_entry_type"] = np.where(flat["formal"], "formal", "informal")
+    rows["break_even_units_per_month"] = be
+    rows["break_even_shipments_per_month"] = np.where(np.isnan(be), np.nan, at_be["shipments"][:, 0])
+    rows["break_even_entry_type"] = np.where(np.isnan(be), "", np.where(at_be["formal"][:, 0], "formal", "informal"))
+
+    per = rows.drop(index="*").copy()
+    info = sku.reindex(per.index)
+    per.insert(0, "hts_code", info["hts_code"].astype(str))
+    per.insert(1, "origin_country", info["origin_country"].astype(str))
+    pu = info["units"].to_numpy()
+    per["unit_value_usd"] = info["value"].to_numpy() / pu
+    per["unit_volume_cbm"] = info["cbm"].to_numpy() / pu
+    per["unit_weight_kg"] = info["kg"].to_numpy() / pu
+    per["units_per_parcel"] = pu / info["parcels"].to_numpy()
+    per["bulk_value_per_unit_usd"] = profiles["value"].reindex(per.index)
+    per["direct_duty_per_unit_usd"] = info["duty"].to_numpy() / pu
+    per["direct_fees_per_unit_usd"] = info["fees"].to_numpy() / pu
+    per["direct_freight_per_unit_usd"] = info["postage"].to_numpy() / pu
+    per["direct_postage_from_preset"] = info["preset_postage"].to_numpy()
+    per["warehouse_shared_cost_per_unit_usd"] = _shared(profiles.drop(index="*"), {k: v[-1, 0] for k, v in now.items()})
+
+    port = rows.loc["*"]
+    units_now = float(port["units_per_month"])
+    direct_month = units_now * float(port["direct_cost_per_unit_usd"])
+    wh_month = float(flat["total"][-1])
     portfolio = pd.DataFrame(
         {
             "skus": [len(per)],
             "units_per_month": [units_now],
             "months_of_orders": [months],
-            "cbm_per_month": [total_cbm],
-            "shipments_per_month": [ships_all],
+            "cbm_per_month": [units_now * float(profiles.loc["*", "cbm"])],
+            "shipments_per_month": [port["shipments_per_month"]],
+            "containers_per_month": [port["containers_per_month"]],
+            "freight_load": [port["freight_load"]],
+            "warehouse_entry_type": [port["warehouse_entry_type"]],
             "direct_cost_per_month_usd": [round(direct_month, 2)],
             "warehouse_cost_per_month_usd": [round(wh_month, 2)],
             "saving_per_month_usd": [round(direct_month - wh_month, 2)],
-            "direct_cost_per_unit_usd": [direct_month / units_now],
-            "warehouse_cost_per_unit_usd": [wh_month / units_now],
-            "break_even_units_per_month": [float(qb[0])],
-            "break_even_shipments_per_month": [float(sb[0])],
-            "break_even_multiple_of_demand": [float(qb[0]) / units_now if units_now else np.nan],
-            "cheaper": ["warehouse" if wh_month < direct_month else "direct"],
+            **{f"warehouse_{k}_per_month_usd": [round(float(flat[k][-1]), 2)] for k in ("duty", "freight", "customs_fees", "storage", "handling", "fixed")},
+            "direct_cost_per_unit_usd": [port["direct_cost_per_unit_usd"]],
+            "warehouse_cost_per_unit_usd": [port["warehouse_cost_per_unit_usd"]],
+            "break_even_units_per_month": [port["break_even_units_per_month"]],
+            "break_even_shipments_per_month": [port["break_even_shipments_per_month"]],
+            "break_even_entry_type": [port["break_even_entry_type"]],
+            "break_even_multiple_of_demand": [port["break_even_units_per_month"] / units_now if units_now else np.nan],
+            "warehouse_pays_now": [bool(port["warehouse_pays_now"])],
+            "cheaper": [port["cheaper"]],
             "scenario": [scen.name],
             "as_of": [day],
             "bulk_mode": [bulk],
-            # the closed form's terms (per unit excluding the goods' value), for charts and checks
-            "direct_per_unit_ex_value_usd": [mix(direct_ex_value)],
-            "warehouse_variable_per_unit_usd": [mix(variable)],
-            "mpf_rate_per_unit_usd": [terms.mpf_rate * mix(bulk_value)],
-            "mpf_min_usd": [terms.mpf_min],
-            "mpf_max_usd": [terms.mpf_max],
-            "fixed_per_shipment_usd": [k_ship],
-            "fixed_per_month_usd": [p["minimum"].value],
-            "capacity_units": [p["capacity"].value / v_mix],
         }
     )
-    fees_used = [
-        c.Preset(P_MPF_FORMAL, "*", terms.mpf_rate, "fraction", "MPF formal rate (min/max per entry)", "MPF 正式报关费率", f"min {terms.mpf_min}, max {terms.mpf_max}", "confirmed"),
-        c.Preset("us/fees/broker+isf+bond", "*", terms.fixed_per_entry_usd, "usd_per_entry", "Broker, ISF and bond per formal entry", "每票正式报关的报关、ISF、保证金费用", "us/fees/*.toml", "secondary"),
+    fee_presets = [
+        c.Preset(P_MPF_FORMAL, "*", terms.mpf_rate, "fraction", "MPF formal entry (rate; min/max per entry)", "MPF 正式报关（费率；每票最低/最高）", f"min {terms.mpf_min}, max {terms.mpf_max}", "confirmed"),
+        c.Preset(P_MPF_INFORMAL, "*", terms.mpf_informal_usd, "usd_per_entry", "MPF informal entry", "MPF 非正式报关", "us/fees/mpf_informal.toml", "confirmed"),
+        c.Preset(P_BROKER, "*", terms.broker_usd, "usd_per_entry", "Broker per formal entry", "每票正式报关的报关费", "us/fees/broker_formal.toml", "secondary"),
+        c.Preset(P_ISF, "*", terms.isf_usd if ocean else 0.0, "usd_per_entry", "ISF per ocean shipment", "每票海运 ISF", "us/fees/isf.toml", "secondary"),
     ]
-    presets = c.presets_frame([*p.values(), *parcel.values(), *fees_used])
-    per = per.reset_index()
+    presets = c.presets_frame([*p.values(), *lane_presets, *parcel.values(), *fee_presets])
     all_rejects = rejects if brejects.empty else pd.concat([rejects, brejects.assign(column="(bulk) " + brejects["column"].astype(str))], ignore_index=True)
-    return FulfilmentResult(per_sku=per, portfolio=portfolio, presets=presets, rejects=all_rejects, scenario=scen.name, as_of=day, options=opt)
+    return FulfilmentResult(
+        per_sku=per.reset_index().rename(columns={"index": "sku"}), portfolio=portfolio, presets=presets, rejects=all_rejects,
+        scenario=scen.name, as_of=day, options=opt, profiles=profiles, terms=terms,
+    )
+
+
+def _shared(profiles: pd.DataFrame, basket: dict[str, float]) -> np.ndarray:
+    """Each SKU's share of the basket's shared month, per unit: its own duty, storage and handling; freight by
+    its share of the volume; customs fees by its share of the value; the fixed month by its share of the units."""
+    q = profiles["units"].to_numpy()
+
+    def share(col: str) -> np.ndarray:
+        x = q * profiles[col].to_numpy()
+        return x / x.sum()
+
+    month = (
+        q * profiles["duty"].to_numpy()
+        + basket["storage"] * share("cbm")
+        + basket["handling"] * share("parcels")
+        + basket["freight"] * share("cbm")
+        + basket["customs_fees"] * share("value")
+        + basket["fixed"] * q / q.sum()
+    )
+    return month / q
 
 
 def fulfilment_grid(
@@ -400,32 +552,21 @@ def fulfilment_grid(
     return pd.concat(rows, ignore_index=True)
 
 
-def warehouse_month_cost(port: pd.Series, units: np.ndarray) -> np.ndarray:
-    """The closed form's monthly warehouse cost (excluding the goods' value) at ``units`` a month, full shipments
-    first: ``ships*K_s + K_m + w*Q + MPF per shipment``."""
-    q = np.asarray(units, dtype=float)
-    cap = float(port["capacity_units"])
-    ships = np.maximum(np.ceil(q / cap - 1e-9), 1.0)
-    full = ships - 1.0
-    last = q - full * cap
-    m = float(port["mpf_rate_per_unit_usd"])
-    lo, hi = float(port["mpf_min_usd"]), float(port["mpf_max_usd"])
-    mpf = full * np.clip(m * cap, lo, hi) + np.clip(m * last, lo, hi)
-    return ships * float(port["fixed_per_shipment_usd"]) + float(port["fixed_per_month_usd"]) + float(port["warehouse_variable_per_unit_usd"]) * q + mpf
-
-
-def cost_curve(result: FulfilmentResult, max_units: float | None = None, points: int = 60) -> pd.DataFrame:
-    """The basket's monthly cost direct vs warehouse (excluding the goods' value, which both pay) over a range of
-    volumes, long format for a chart; the lines cross at the break-even volume."""
-    port = result.portfolio.iloc[0]
-    q0 = float(port["units_per_month"])
-    be = float(port["break_even_units_per_month"])
+def cost_curve(result: FulfilmentResult, max_units: float | None = None, points: int = 120) -> pd.DataFrame:
+    """The basket's monthly cost direct vs warehouse (goods' value excluded) over a range of volumes, long format
+    for a chart, from :func:`month_cost`: the lines cross at the break-even, which is among the volumes."""
+    basket = result.profiles.loc[["*"]]
+    q0 = float(basket["units"].iloc[0])
+    be = float(result.portfolio["break_even_units_per_month"].iloc[0])
     top = max_units or 2.0 * max(q0, be if np.isfinite(be) else q0)
-    vols = np.linspace(top / points, top, points)
+    vols = np.unique(np.concatenate([np.ceil(np.linspace(top / points, top, points)), [be - 1, be] if np.isfinite(be) else []]))
+    vols = vols[vols >= 1]
+    wh = month_cost(basket, vols.reshape(1, -1), result.terms)["total"][0]
+    direct = vols * float(basket["direct"].iloc[0])
     return pd.concat(
         [
-            pd.DataFrame({"units_per_month": vols, "model": "direct", "cost_per_month_usd": float(port["direct_per_unit_ex_value_usd"]) * vols}),
-            pd.DataFrame({"units_per_month": vols, "model": "warehouse", "cost_per_month_usd": warehouse_month_cost(port, vols)}),
+            pd.DataFrame({"units_per_month": vols, "model": "direct", "cost_per_month_usd": direct}),
+            pd.DataFrame({"units_per_month": vols, "model": "warehouse", "cost_per_month_usd": wh}),
         ],
         ignore_index=True,
     )

@@ -6,8 +6,9 @@ origins do not merge); value, quantity, mode and date stay, so the differences a
 USMCA. The engine has no USMCA flag, so ``MX-USMCA`` and ``CA-USMCA`` are variants of Mexican and Canadian
 copies that qualify as USMCA-originating: the MFN duty is zero (the USMCA preference, General Note 11), the IEEPA
 fentanyl order, Section 122 and the 2026 forced-labor Section 301 do not apply to USMCA goods (their own texts;
-see the layers' descriptions), and originating goods pay no MPF (19 U.S.C. 58c(b)(10)). Section 232 still
-applies. The variant is priced as MX/CA by the engine and those columns are then set to zero; qualifying (rules
+see the layers' descriptions), and originating goods pay no MPF (19 U.S.C. 58c(b)(10)). A postal duty is
+collected in lieu of the IEEPA duties (later of Section 122), which USMCA goods do not pay, so the variants pay no
+postal duty either. Section 232 still applies. The variant is priced as MX/CA by the engine and those columns are then set to zero; qualifying (rules
 of origin, certification) is the seller's to prove.
 """
 
@@ -48,7 +49,7 @@ class OriginResult:
 def _usmca(priced: pd.DataFrame, is_usmca: np.ndarray, duty_cols: list[str]) -> pd.DataFrame:
     """Zero the layers USMCA goods do not pay and the MPF, then recompute the totals (vectorised)."""
     out = priced.copy()
-    free = [f"duty_{name}_usd" for name in USMCA_FREE_LAYERS if f"duty_{name}_usd" in out]
+    free = [f"duty_{name}_usd" for name in (*USMCA_FREE_LAYERS, "postal") if f"duty_{name}_usd" in out]
     for col in free:
         out[col] = np.where(is_usmca, 0.0, out[col])
     out["fee_mpf_usd"] = np.where(is_usmca, 0.0, out["fee_mpf_usd"])

@@ -14,11 +14,20 @@ not move with the price. Otherwise ``a = 1`` and ``C = c1``. Then, exactly:
 - the price that holds the margin in $ per unit:  ``p$ = (m0 + C) / a``
 - the price that holds the margin %:              ``p% = C / (a - m0%)``
 - with constant-elasticity demand ``q = q0 * (p / p0) ** e`` (``e`` < -1), the profit-maximising price
-  ``p* = C * e / (a * (1 + e))`` (the Lerner rule).
+  ``p* = C * e / (a * (1 + e))`` (the Lerner rule), kept within today's price +/- ``price_change_limit`` (the
+  range an elasticity is measured over; profit is single-peaked in the price, so the clipped price is the best
+  price of the range).
 
-Expected units and profit follow from ``q``. A SKU is ``keep`` if absorbing the cost still leaves the hurdle
-margin, ``raise_price`` if holding the $ or the % margin does (with the units the elasticity leaves), ``stop`` if
-neither does. ``p*`` is shown for information only (it extrapolates the elasticity far from today's price).
+Expected units and profit follow from ``q``. The verdict chooses by profit: of the four prices (absorb, hold $,
+hold %, and ``p*`` where ``e < -1``) the one with the most profit under the stated elasticity is the SKU's
+``chosen_option`` (a price further than ``price_change_limit`` from today's is shown, not chosen; one closer than
+``price_change_step`` is not worth a change, so today's price is kept). Its verdict is ``keep`` (absorbing is the most profitable), ``raise_price`` or ``lower_price``
+(toward the chosen price), and ``stop`` only when the change pushed the SKU below the hurdle margin: it cleared the
+hurdle before, and no price within the range clears it now. A SKU already below the hurdle before the change is
+``below_hurdle_before``: the change is not why it does not pay, and its chosen option is still shown.
+The elasticity is checked against ``us/fulfilment/elasticity_range``: a positive one (demand rising with the price,
+almost always a sign error), an inelastic one (``-1 <= e <= 0``: the model rewards any price rise and ``p*`` does
+not exist) and one more elastic than the range (``p*`` far from today's price) give ``warnings``.
 """
 
 from __future__ import annotations
@@ -35,9 +44,7 @@ from costimpact.decide import common as c
 from costimpact.landed.engine import resolve_scenario
 
 OPTIONS = ("absorb", "hold_usd", "hold_pct", "best")
-#: The options a verdict weighs. ``best`` (the Lerner price) extrapolates the constant elasticity far from today's
-#: price (at e = -1.5 it triples the markup), so it is shown for information and never drives a verdict.
-DECISION_OPTIONS = ("absorb", "hold_usd", "hold_pct")
+VERDICTS = ("keep", "raise_price", "lower_price", "stop", "below_hurdle_before")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -55,6 +62,7 @@ class PricingResult:
     as_of: dt.date
     elasticity: float
     hurdle: float
+    warnings: tuple[str, ...] = ()  # elasticity_positive | elasticity_inelastic | elasticity_very_elastic
 
 
 def demand_ratio(new_price: np.ndarray, old_price: np.ndarray, elasticity: float) -> np.ndarray:
@@ -62,13 +70,16 @@ def demand_ratio(new_price: np.ndarray, old_price: np.ndarray, elasticity: float
     return np.power(np.asarray(new_price, dtype=float) / np.asarray(old_price, dtype=float), elasticity)
 
 
-def margin_prices(p0: np.ndarray, m0: np.ndarray, a: np.ndarray, big_c: np.ndarray, elasticity: float) -> dict[str, np.ndarray]:
-    """The prices of the four options (see the module text); NaN where an option has no finite price."""
+def margin_prices(p0: np.ndarray, m0: np.ndarray, a: np.ndarray, big_c: np.ndarray, elasticity: float, limit: float = np.inf) -> dict[str, np.ndarray]:
+    """The prices of the four options (see the module text); NaN where an option has no finite price. ``best`` is
+    the Lerner price kept within ``p0 * (1 +/- limit)``: profit is single-peaked in the price, so that is the most
+    profitable price of the range."""
     m0_pct = c.safe_div(m0, p0)
     hold_usd = c.safe_div(m0 + big_c, a)
     denom = a - m0_pct
     hold_pct = np.where(denom > 0, c.safe_div(big_c, denom), np.nan)
-    best = np.full(len(p0), np.nan) if elasticity >= -1 else big_c * elasticity / (a * (1.0 + elasticity))
+    p0 = np.asarray(p0, dtype=float)
+    best = np.full(len(p0), np.nan) if elasticity >= -1 else np.clip(big_c * elasticity / (a * (1.0 + elasticity)), p0 * max(0.0, 1.0 - limit), p0 * (1.0 + limit))
     return {"absorb": np.asarray(p0, dtype=float), "hold_usd": hold_usd, "hold_pct": hold_pct, "best": best}
 
 
@@ -102,6 +113,7 @@ def price_for_margin(
     elasticity: float | None = None,
     hurdle_margin: float | None = None,
     value_follows_price: bool = False,
+    price_change_limit: float | None = None,
     assumptions: Any = None,
 ) -> PricingResult:
     """Margins before (baseline) and after (scenario), the margin-holding prices and their expected effect."""
@@ -110,6 +122,8 @@ def price_for_margin(
     scen, base = resolve_scenario(aset, scenario), resolve_scenario(aset, baseline)
     e_p = c.preset(aset, c.P_ELASTICITY, day, override=elasticity)
     h_p = c.preset(aset, c.P_HURDLE, day, override=hurdle_margin)
+    l_p = c.preset(aset, c.P_PRICE_LIMIT, day, override=price_change_limit)
+    s_p = c.preset(aset, c.P_PRICE_STEP, day)
     e, hurdle = e_p.value, h_p.value
     lines = c.order_lines(orders)
     now, rej_now = c.price(lines, aset, scen, day)
@@ -139,7 +153,7 @@ def price_for_margin(
     else:
         a = np.ones(len(s))
         big_c = c1
-    prices = margin_prices(p0, m0, a, big_c, e)
+    prices = margin_prices(p0, m0, a, big_c, e, l_p.value)
 
     out = pd.DataFrame(index=s.index)
     out["units"] = u
@@ -165,12 +179,9 @@ def price_for_margin(
         out[f"margin_{name}_pct"] = c.safe_div(margin, p)
         out[f"profit_{name}_usd"] = margin * u * ratio
         out[f"profit_change_{name}_usd"] = margin * u * ratio - m0 * u
-    profits = np.vstack([np.nan_to_num(out[f"profit_{n}_usd"].to_numpy(), nan=-np.inf) for n in DECISION_OPTIONS])
-    out["best_option"] = np.array(DECISION_OPTIONS)[profits.argmax(axis=0)]
-    pct = np.vstack([np.where(out[f"profit_{n}_usd"].to_numpy() > 0, np.nan_to_num(out[f"margin_{n}_pct"].to_numpy(), nan=-np.inf), -np.inf) for n in DECISION_OPTIONS])
-    reachable = pct.max(axis=0) >= hurdle - 1e-12
-    absorb_ok = np.nan_to_num(out["margin_absorb_pct"].to_numpy(), nan=-np.inf) >= hurdle - 1e-12
-    out["verdict"] = np.select([absorb_ok, reachable], ["keep", "raise_price"], "stop")
+    out["verdict"], out["chosen_option"] = verdict(out, m0_pct, hurdle, l_p.value, s_p.value)
+    out["price_chosen_usd"] = [out.at[i, f"price_{o}_usd"] for i, o in zip(out.index, out["chosen_option"], strict=True)]
+    out["profit_chosen_usd"] = [out.at[i, f"profit_{o}_usd"] for i, o in zip(out.index, out["chosen_option"], strict=True)]
     per_sku = out.reset_index()
 
     counts = per_sku["verdict"].value_counts()
@@ -179,11 +190,14 @@ def price_for_margin(
             "skus": [len(per_sku)],
             "skus_keep": [int(counts.get("keep", 0))],
             "skus_raise_price": [int(counts.get("raise_price", 0))],
+            "skus_lower_price": [int(counts.get("lower_price", 0))],
             "skus_stop": [int(counts.get("stop", 0))],
+            "skus_below_hurdle_before": [int(counts.get("below_hurdle_before", 0))],
             "skus_without_price": [len(missing)],
             "revenue_before_usd": [float((per_sku["unit_price_usd"] * per_sku["units"]).sum())],
             "profit_before_usd": [float(per_sku["profit_before_usd"].sum())],
             **{f"profit_{n}_usd": [float(per_sku[f"profit_{n}_usd"].sum(min_count=1))] for n in OPTIONS},
+            "profit_chosen_usd": [float(per_sku["profit_chosen_usd"].sum())],
             "elasticity": [e],
             "hurdle_margin": [hurdle],
             "value_follows_price": [value_follows_price],
@@ -194,6 +208,40 @@ def price_for_margin(
     )
     rejects = pd.concat([r for r in (rej_now, rej_base) if len(r)], ignore_index=True).drop_duplicates() if len(rej_now) or len(rej_base) else rej_now
     return PricingResult(
-        per_sku=per_sku, portfolio=portfolio, presets=c.presets_frame([e_p, h_p]), missing=missing, rejects=rejects,
-        scenario=scen.name, baseline=base.name, as_of=day, elasticity=e, hurdle=hurdle,
+        per_sku=per_sku, portfolio=portfolio, presets=c.presets_frame([e_p, h_p, l_p, s_p]), missing=missing, rejects=rejects,
+        scenario=scen.name, baseline=base.name, as_of=day, elasticity=e, hurdle=hurdle, warnings=elasticity_warnings(aset, day, e),
     )
+
+
+def verdict(out: pd.DataFrame, margin_before_pct: np.ndarray, hurdle: float, limit: float = np.inf, step: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The verdict and the chosen option of each SKU (see the module text) from its ``profit_<option>_usd``,
+    ``margin_<option>_pct`` and ``price_<option>_usd`` columns; a price more than ``limit`` away from today's is
+    not chosen (the elasticity says nothing there); a price less than ``step`` away is not worth the change, so
+    today's price (absorb) is kept. Vectorised."""
+    change = np.nan_to_num(np.vstack([np.abs(out[f"price_change_{n}_pct"].to_numpy(dtype=float)) for n in OPTIONS]), nan=np.inf)
+    in_range = change <= limit + 1e-9
+    profits = np.where(in_range, np.vstack([np.nan_to_num(out[f"profit_{n}_usd"].to_numpy(dtype=float), nan=-np.inf) for n in OPTIONS]), -np.inf)
+    cols = np.arange(len(out))
+    pick = profits.argmax(axis=0)
+    pick = np.where(change[pick, cols] < step, 0, pick)  # OPTIONS[0] is absorb: today's price
+    chosen = np.array(OPTIONS)[pick]
+    price = np.vstack([out[f"price_{n}_usd"].to_numpy(dtype=float) for n in OPTIONS])[pick, cols]
+    margins = np.vstack([np.nan_to_num(out[f"margin_{n}_pct"].to_numpy(dtype=float), nan=-np.inf) for n in OPTIONS])
+    clears_now = (in_range & (margins >= hurdle - 1e-12)).any(axis=0)
+    below_before = np.nan_to_num(np.asarray(margin_before_pct, dtype=float), nan=-np.inf) < hurdle - 1e-12
+    p0 = out["price_absorb_usd"].to_numpy(dtype=float)
+    move = np.select([chosen == "absorb", price > p0], ["keep", "raise_price"], "lower_price")
+    return np.select([below_before, ~clears_now], ["below_hurdle_before", "stop"], move), chosen
+
+
+def elasticity_warnings(aset, day: dt.date, e: float) -> tuple[str, ...]:  # noqa: ANN001
+    """Which warnings the elasticity ``e`` calls for, against the plausible range in the assumptions."""
+    most = c.preset(aset, c.P_ELASTICITY_RANGE, day, "most_elastic").value
+    least = c.preset(aset, c.P_ELASTICITY_RANGE, day, "least_elastic").value
+    if e > 0:
+        return ("elasticity_positive",)
+    if e >= least:
+        return ("elasticity_inelastic",)
+    if e < most:
+        return ("elasticity_very_elastic",)
+    return ()

@@ -15,7 +15,7 @@ from costimpact.i18n import t
 
 Sheet = tuple[str, pd.DataFrame, dict[str, str]]
 
-INT_COLUMNS = {"rank", "rank_in_sku", "lines", "skus", "skus_keep", "skus_raise_price", "skus_stop", "skus_without_price"}
+INT_COLUMNS = {"rank", "rank_in_sku", "lines", "skus", "skus_keep", "skus_raise_price", "skus_lower_price", "skus_stop", "skus_below_hurdle_before", "skus_without_price"}
 
 
 def column_format(name: str, series: pd.Series) -> str:
@@ -57,8 +57,7 @@ def decision_sheets(
     sheets: list[Sheet] = []
     if fulfilment is not None:
         sheets.append(_sheet(t("decide.sheet.fulfilment", lang), fulfilment.per_sku))
-        port = fulfilment.portfolio.drop(columns=[c for c in fulfilment.portfolio if c.startswith(("mpf_", "fixed_per", "capacity_", "direct_per_unit_ex", "warehouse_variable"))])
-        sheets.append(_sheet(t("decide.sheet.fulfilment_total", lang), port))
+        sheets.append(_sheet(t("decide.sheet.fulfilment_total", lang), fulfilment.portfolio))
         sheets.append(_sheet(t("decide.sheet.presets", lang), fulfilment.presets.drop(columns=["label_zh" if lang == "en" else "label"])))
     if origin is not None:
         sheets.append(_sheet(t("decide.sheet.origin", lang), origin.ranking))

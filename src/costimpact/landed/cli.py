@@ -17,6 +17,8 @@ def register(sub) -> None:  # noqa: ANN001
     p.add_argument("--baseline", help="also price this scenario and add baseline_landed_cost_usd, delta_usd, delta_pct")
     p.add_argument("--out", metavar="FILE.csv|FILE.xlsx|FILE.parquet|DIR", help="write priced lines here: CSV, XLSX, Parquet, or a folder (partitioned Parquet dataset); default: CSV to stdout")
     p.add_argument("--rejects", metavar="FILE.csv", help="write rejected rows here")
+    p.add_argument("--skipped", metavar="FILE.csv", help="write the rows skipped (cancelled marketplace orders) here")
+    p.add_argument("--catalogue", metavar="FILE", help="product catalogue (CSV/XLSX: SKU, HS code, origin, declared value) joined to the lines by SKU")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: built-in)")
     p.add_argument("--no-protect", action="store_true", help="do not guard text cells that start with = + - @ against spreadsheet formula injection")
     p.add_argument("--engine", choices=("stream", "memory", "dask"), default="stream",
@@ -47,13 +49,16 @@ def run(args: argparse.Namespace) -> int:
     aset = load_assumptions(args.assumptions)
     scenario = scenario_arg(args.scenario, aset)
     out_path = Path(args.out) if args.out else None
-    if args.engine == "dask" or (out_path is None or out_path.suffix.lower() != ".xlsx") and args.engine == "stream":
-        from costimpact.landed.stream import run_cli
+    from costimpact.landed.stream import needs_memory, run_cli
 
+    if args.engine == "dask" or args.engine == "stream" and not needs_memory(args, out_path):
         return run_cli(args, aset, scenario, scenario_arg(args.baseline, aset) if args.baseline else None)
     if out_path is not None and out_path.suffix.lower() not in (".csv", ".xlsx"):
         raise ArgumentError(f"--out {args.out}: --engine memory writes .csv or .xlsx")
-    imported = api.read(args.orders)
+    imported = api.read(args.orders, catalogue=args.catalogue)
+    from costimpact.orders.catalogue import report_problems
+
+    report_problems(imported)
     if args.baseline:
         baseline = scenario_arg(args.baseline, aset)
         cmp = api.compare(imported, scenario=scenario, baseline=baseline, as_of=args.as_of, assumptions=aset)
@@ -79,7 +84,13 @@ def run(args: argparse.Namespace) -> int:
         with pd.ExcelWriter(out_path, engine="xlsxwriter", engine_kwargs={"options": {"strings_to_formulas": False}}) as xw:
             lines.to_excel(xw, sheet_name="lines", index=False)
             rejects.to_excel(xw, sheet_name="rejects", index=False)
+            if getattr(imported, "rows_skipped", 0):
+                imported.skipped.to_excel(xw, sheet_name="skipped", index=False)
     if args.rejects:
         write_csv(rejects, args.rejects)
+    if args.skipped and imported.skipped is not None:
+        write_csv(imported.skipped, args.skipped)
     print(result.summary(), file=sys.stderr)
+    if args.baseline:
+        print(cmp.summary(), file=sys.stderr)
     return 0

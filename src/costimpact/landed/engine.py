@@ -14,18 +14,20 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach, value_at, with_scenario
-from costimpact.assumptions.lookup import asof_join
+from costimpact.assumptions.lookup import asof_join, postal_periods
+from costimpact.assumptions.tariff import METAL_SHARE, tariff_lines
+from costimpact.assumptions.usitc import COUNT_UNITS, WEIGHT_UNITS
 from costimpact.errors import ArgumentError
 from costimpact.i18n import t
+from costimpact.landed.boundary import check_lines
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.result import ENTRY_TYPES, FEE_DETAIL_COLUMNS, MODES, REJECT_COLUMNS, LayerInfo
 
-HTS_TABLE = "us/hts/hts_us"
-TREATMENT = ["mfn_ad_valorem", "mfn_specific_usd", "mfn_specific_unit", "s301_list", "s232", "ieepa_exempt", "fentanyl_exempt", "s122_exempt", "flip_exempt"]
-FLAGS = ["ieepa_exempt", "fentanyl_exempt", "s122_exempt", "flip_exempt"]
+HTS_TABLE = "us/hts/schedule"  # the rates; the engine prices from tariff_lines(aset), the schedule joined with its scope
+FLAGS = ["ieepa_exempt", "fentanyl_exempt", "s122_exempt", "s122_aircraft", "flip_exempt"]
+CLAIMS = {"civil_aircraft": "civil_aircraft", "auto_part": "auto_part"}  # order columns a line may use to claim a listed treatment
 GRADE_RANK = {"confirmed": 0, "secondary": 1, "unverified": 2}
 GRADE_MARK = np.array(["C", "C2", "U"])
-UNITS_PER_QTY = {"no": 1.0, "pr": 1.0, "doz": 1 / 12, "doz_pr": 1 / 12}
 
 P_DE_MINIMIS = "us/entry/de_minimis"
 P_INFORMAL_LIMIT = "us/entry/informal_limit"
@@ -54,7 +56,7 @@ class _Rejects:
         if not mask.any():
             return
         m = np.asarray(mask, dtype=bool)
-        vals = values[m].astype(str).to_numpy()
+        vals = _text(values[m]).to_numpy(dtype=object)  # a missing value shows as "" (never takes another's message)
         n = int(m.sum())
         extra = {k: (v[m].astype(str).to_numpy() if isinstance(v, pd.Series) else np.full(n, v, dtype=object)) for k, v in fmt.items()}
         # Messages are formatted once per distinct combination, then joined back to the rows.
@@ -79,7 +81,10 @@ def _col(df: pd.DataFrame, name: str, default: object) -> pd.Series:
 
 
 def _text(s: pd.Series) -> pd.Series:
-    """Text (pandas' vectorised string dtype) with missing values as empty strings."""
+    """Text (pandas' vectorised string dtype) with missing values as empty strings (never "nan", whatever the
+    pandas version: on pandas 2 ``astype("str")`` writes a missing value as the text "nan")."""
+    if str(s.dtype) != "str":  # pandas 3's text dtype keeps a missing cell missing; an object column may not
+        s = s.astype(object).where(s.notna(), "")
     return s.astype("str").fillna("").str.strip()
 
 
@@ -100,14 +105,15 @@ def layer_infos(aset: AssumptionSet) -> tuple[LayerInfo, ...]:
 
 
 def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Match each code to a table key: a 10-digit code its own line, else its 8-digit line; a shorter code
-    (or an 8-digit code whose 10-digit lines differ) only where every line under it gets the same treatment.
+    """Match each code to a table key: a 10-digit code its own line, else its 8-digit line; an 8-digit code its line
+    (the rule the notes state for the subheading; a statistical number carved out of it needs its 10-digit code);
+    a shorter code only where every line under it gets the same treatment.
 
     Returns (matched key or "", why: "" | "bad" | "unknown" | "ambiguous"). Work is per distinct code.
     """
     keys = np.sort(table["hts"].to_numpy().astype(str))
     key_set = set(keys)
-    treat = table.set_index("hts")[TREATMENT].astype(str).agg("|".join, axis=1).to_dict()
+    treat = dict(zip(table["hts"], table["treatment"]))
 
     def under(prefix: str) -> np.ndarray:
         lo, hi = np.searchsorted(keys, prefix), np.searchsorted(keys, prefix + ":")  # ':' sorts after '9'
@@ -120,7 +126,7 @@ def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Se
             key_of[c], why_of[c] = "", "bad"
         elif len(c) == 10 and c in key_set:
             key_of[c], why_of[c] = c, ""
-        elif len(c) >= 8 and c[:8] in key_set and (len(c) > 8 or len({treat[k] for k in under(c)}) == 1):
+        elif len(c) >= 8 and c[:8] in key_set:  # an 8-digit code is its subheading's general rule; the 10-digit carve-outs need their own code
             key_of[c], why_of[c] = c[:8], ""
         else:
             group = under(c[:8] if len(c) > 8 else c)
@@ -163,17 +169,23 @@ def price_lines(
     aset: AssumptionSet,
     scenario: Scenario,
     as_of: dt.date,
+    price_dates: pd.Series | np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price normalised order lines under ``scenario``. Returns (priced lines, rejects, used periods).
+
+    ``price_dates`` (one date per line) sets the date whose law prices each line, whatever the scenario's date
+    mode; the lines still travel on their own ``ship_date``, so shipments and buyers' days stay as they were.
 
     ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
     exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
     their row number and reason; every other line comes out, in input order, through the steps below.
     """
     aset = with_scenario(aset, scenario)
-    src = lines.reset_index(drop=True)
-    rej = _Rejects()
+    src, boundary_rejects, transit = check_lines(lines, aset)  # the one place input cells are checked
+    rej = _Rejects([boundary_rejects] if len(boundary_rejects) else [])
     base, unit_value, freight = _read_lines(src, scenario, as_of, rej)
+    if price_dates is not None:
+        base["date"] = pd.to_datetime(np.asarray(price_dates)).astype("datetime64[ns]")
     hts_key = apply_hts_treatment(base, src, aset, rej)
     apply_currency(base, aset, rej)
     rejects = rej.frame()
@@ -183,6 +195,9 @@ def price_lines(
     w = _Work(aset, scenario, base.iloc[sel].reset_index(drop=True), base["row"].to_numpy()[sel])
     w.grade = np.maximum(_grade_rank(w.P["fx_grade"]), _grade_rank(w.P["evidence"]))
     w.note(w.P["fx_pid"])
+    if transit is not None:  # entry dates assumed from dispatch dates: the transit days used, graded
+        t_used = transit.iloc[sel].reset_index(drop=True)
+        w.note(t_used["period_id"], t_used["period_id"].to_numpy() != "", t_used["evidence"])
     apply_customs_value(w, unit_value.to_numpy()[sel], freight.to_numpy()[sel])
     apply_shipments(w)
     apply_de_minimis(w)
@@ -262,32 +277,47 @@ def apply_hts_treatment(base: pd.DataFrame, src: pd.DataFrame, aset: AssumptionS
     (pieces, pairs, dozens, or kilograms from ``unit_weight_kg``).
     """
     rows, code = base["row"], base["code"]
-    hts_key, why = resolve_hts(code, aset.table(HTS_TABLE))
+    lines = tariff_lines(aset)
+    hts_key, why = resolve_hts(code, lines)
     user_mfn = pd.to_numeric(_col(src, "mfn_rate", np.nan), errors="coerce")
-    user_rates = (hts_key == "") & user_mfn.notna() & (why != "bad")
+    tab = lines.set_index("hts")
+    treat = tab.reindex(hts_key.where(hts_key != "", None)).reset_index(drop=True)
+    treat.index = base.index
+    needs = _text(treat["mfn_needs"])
+    # the order's own mfn_rate prices a code the schedule lacks, or one whose rate needs what the order lacks
+    user_rates = user_mfn.notna() & (why != "bad") & ((hts_key == "") | (needs != ""))
     rej.add((why == "bad").to_numpy(), rows, "hts_code", code, "engine.reject.hts_bad")
     rej.add(((why == "unknown") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_unknown")
     rej.add(((why == "ambiguous") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_ambiguous")
-    tab = aset.table(HTS_TABLE).set_index("hts")
-    treat = tab.reindex(hts_key.where(hts_key != "", None))[TREATMENT + ["evidence"]].reset_index(drop=True)
-    treat.index = base.index
+    rej.add(((needs != "") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.mfn_needs", needs=needs, text=_text(treat["mfn_text"]))
+    known = (hts_key != "") & (needs == "")
     base["user_rates"] = user_rates
     base["mfn_ad_valorem"] = treat["mfn_ad_valorem"].astype(float).where(~user_rates, user_mfn)
-    base["mfn_specific_usd"] = treat["mfn_specific_usd"].astype(float).fillna(0.0)
-    base["mfn_specific_unit"] = _text(treat["mfn_specific_unit"])
+    base["mfn_specific_usd"] = treat["mfn_specific_usd"].astype(float).fillna(0.0).where(~user_rates, 0.0)
+    base["mfn_specific_unit"] = _text(treat["mfn_specific_unit"]).where(~user_rates, "")
     user_list = _text(_col(src, "s301_list", "")).str.upper().str.replace("LIST", "", regex=False).str.strip()
-    base["s301_list"] = _text(treat["s301_list"]).where(~user_rates, user_list)
+    base["s301_list"] = _text(treat["s301_list"]).where(~(user_rates & (hts_key == "")), user_list)
     base["s232"] = _text(treat["s232"])
+    base["s232_from"] = pd.to_datetime(treat["s232_from"]).astype("datetime64[ns]")
+    base["metal_share_table"] = treat["metal_share"].astype(float)
     for flag in FLAGS:
         base[flag] = treat[flag].astype(object).where(treat[flag].notna(), False).astype(bool)
-    base["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified")
+        since = f"{flag}_from"  # a line that joined an exemption list later is exempt only from that day
+        if since in treat:
+            joined = pd.to_datetime(treat[since]).astype("datetime64[ns]")
+            base[flag] = base[flag] & (joined.isna() | (base["date"] >= joined))
+    for claim in CLAIMS:
+        base[f"claim_{claim}"] = _col(src, claim, False).fillna(False).astype(bool)
+    base["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified").where(known | user_rates, "unverified")
 
     spec_unit = base["mfn_specific_unit"]
     weight = pd.to_numeric(_col(src, "unit_weight_kg", np.nan), errors="coerce")
     units = pd.Series(np.nan, index=base.index)
-    for unit, per in UNITS_PER_QTY.items():
+    for unit, per in COUNT_UNITS.items():
         units = units.where(spec_unit != unit, base["qty"] * per)
-    base["units"] = units.where(spec_unit != "kg", base["qty"] * weight)
+    for unit, per in WEIGHT_UNITS.items():
+        units = units.where(spec_unit != unit, base["qty"] * weight * per)
+    base["units"] = units
     needs_units = (base["mfn_specific_usd"] > 0) & (spec_unit != "")
     rej.add((needs_units & base["units"].isna()).to_numpy(), rows, "hts_code", code, "engine.reject.specific_units", unit=spec_unit)
     return hts_key
@@ -381,13 +411,23 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
     layer_used: list[tuple[pd.Series, np.ndarray, np.ndarray]] = []
     default_share = value_at(w.aset.param(P_METAL_SHARE), P["date"].min() if m else dt.date.today())
     share_in = P["metal_share"].to_numpy(dtype=float)
-    metal_share = np.where(np.isnan(share_in), default_share.value if default_share else 1.0, share_in)
+    share_line = P["metal_share_table"].to_numpy(dtype=float)  # the per-line estimate (unverified), else the flat default
+    from_table = np.isnan(share_in) & ~np.isnan(share_line)
+    metal_share = np.where(np.isnan(share_in), np.where(from_table, share_line, default_share.value if default_share else 1.0), share_in)
     excl_applied = np.zeros(m, dtype=bool)  # lines whose claimed product exclusion took a layer off
     for layer in w.aset.layers():
         name = layer_name(layer)
         keys = P["origin"] if layer.key == "origin" else (P[layer.key].astype(str) if layer.key else None)
-        got = attach(layer, P["date"], keys)
+        for key, claim in layer.claim_keys.items():  # a key that needs the order's claim is dropped where not claimed
+            if keys is not None:
+                parts = keys.str.split("|")
+                drop = ~P[f"claim_{claim}"].to_numpy(dtype=bool)
+                keys = pd.Series(np.where(drop, parts.map(lambda ks, k=key: "|".join(x for x in ks if x != k)), keys), index=keys.index)
+        got = _attach_layer(layer, P["date"], keys, metal_share)
         rate = got["value"].fillna(0.0).to_numpy()
+        if layer.key == "s232":  # a line that joined its group's list later pays nothing before that day
+            joined = P["s232_from"].to_numpy(dtype="datetime64[ns]")
+            rate = np.where(~np.isnat(joined) & (P["date"].to_numpy(dtype="datetime64[ns]") < joined), 0.0, rate)
         if layer.applies_to_origins is not None:
             rate = np.where(P["origin"].isin(layer.applies_to_origins).to_numpy(), rate, 0.0)
         if name in disabled:
@@ -395,6 +435,8 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
         before_exempt[name] = rate
         for flag in layer.exempt_if:
             rate = np.where(P[flag].to_numpy(dtype=bool), 0.0, rate)
+        for flag, claim in layer.exempt_if_claimed.items():  # a listed product the order claims (civil aircraft parts)
+            rate = np.where(P[flag].to_numpy(dtype=bool) & P[f"claim_{claim}"].to_numpy(dtype=bool), 0.0, rate)
         if layer.claimable_exclusion is not None:  # a claimed product exclusion, while the exclusions are in force
             claimed = P["excl_claimed"].to_numpy(dtype=bool) & (rate > 0)
             if claimed.any():
@@ -404,7 +446,12 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
                 excl_applied |= granted
                 rate = np.where(granted, 0.0, rate)
         if layer.covers_share:
-            share = np.where(rate > 0, np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0), 0.0)
+            on_metal = got["base"].to_numpy() == "metal_share"
+            share = np.where(rate > 0, np.where(on_metal, metal_share, 1.0), 0.0)
+            estimated = dutiable & (rate > 0) & on_metal & from_table
+            if estimated.any():  # the per-line estimate is a source the result must list, with its grade
+                w.note(pd.Series(np.where(estimated, f"{METAL_SHARE}#0", ""), dtype="category"), estimated,
+                       pd.Series(np.full(m, w.aset.tables[METAL_SHARE].header.evidence)))
             covered[name] = share
             base = value * share
         else:
@@ -415,6 +462,28 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
         layer_used.append((got["period_id"], dutiable & (rate > 0), _grade_rank(got["evidence"])))
     P["excl_applied"] = excl_applied
     return duties, before_exempt, layer_used
+
+
+def _attach_layer(layer: Parameter, dates: pd.Series, keys: pd.Series | None, metal_share: np.ndarray) -> pd.DataFrame:
+    """The layer's period in force per line; for a ``multi_key`` layer a key cell may name several keys ("4A|9903.91.06")
+    and the one charging most in force applies (a rate on the metal content weighs by the line's metal share)."""
+    if not layer.multi_key or keys is None or not keys.str.contains("|", regex=False).any():
+        return attach(layer, dates, keys)
+    parts = keys.str.split("|", expand=True).fillna("")
+
+    def charge(got: pd.DataFrame) -> np.ndarray:
+        return got["value"].fillna(-1.0).to_numpy() * np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0)
+
+    best = attach(layer, dates, parts[0])
+    for i in range(1, parts.shape[1]):
+        other = attach(layer, dates, parts[i])
+        better = charge(other) > charge(best)
+        if better.any():
+            best = best.copy()
+            for c in best.columns:
+                best[c] = np.where(better, other[c].astype(object), best[c].astype(object))
+            best["value"] = best["value"].astype(float)
+    return best
 
 
 def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -440,7 +509,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     ieepa_layers = ieepa_layer_names(aset)
     ieepa_off = bool(ieepa_layers) and ieepa_layers <= set(w.scenario.disable_layers)
     reg = aset.postal[P_POSTAL]
-    got = asof_join(_postal_frame(reg), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
+    got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
     tr = got["treatment"].fillna("").astype(str).to_numpy()
     is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
     tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
@@ -540,29 +609,6 @@ def _grade_rank(evidence: pd.Series | np.ndarray) -> np.ndarray:
     return ranks[np.where(cat.codes >= 0, cat.codes, len(cat.categories))]
 
 
-def _postal_frame(regime) -> pd.DataFrame:  # noqa: ANN001
-    rows = []
-    for i, p in enumerate(regime.periods):
-        for o in p.origins:
-            rows.append(
-                {
-                    "key": o,
-                    "from": pd.Timestamp(p.from_),
-                    "until": pd.Timestamp(p.until) if p.until else pd.NaT,
-                    "treatment": p.treatment,
-                    "ad_valorem": np.nan if p.ad_valorem is None else p.ad_valorem,
-                    "specific_usd": np.nan if p.specific_usd is None else p.specific_usd,
-                    "specific_until": pd.Timestamp(p.specific_until) if p.specific_until else pd.NaT,
-                    "ieepa": p.ieepa,
-                    "evidence": p.evidence or regime.evidence,
-                    "period_id": f"{regime.id}#{i}",
-                }
-            )
-    frame = pd.DataFrame(rows)
-    frame["until"] = pd.to_datetime(frame["until"])
-    return frame
-
-
 def _tier_amount(tiers, rate: np.ndarray) -> np.ndarray:  # noqa: ANN001
     """The per-item amount of a tier table (EO 14324: $80 / $160 / $200 by the origin's IEEPA rate)."""
     conds, vals = [], []
@@ -625,8 +671,11 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     fees["fee_broker_usd"] = per_ship(P_BROKER, formal, lambda g: g["value"].fillna(0.0).to_numpy())
     fees["fee_isf_usd"] = per_ship(P_ISF, formal & (mode == "ocean_freight"), lambda g: g["value"].fillna(0.0).to_numpy())
     if scenario.options.bond == "single_entry":
+        # the bond covers the entered value plus all duties, taxes and fees (MPF, HMF) of the entry (19 CFR 113)
+        ship_gov_fees = pd.Series(fees["fee_mpf_usd"] + fees["fee_hmf_usd"]).groupby(ship).transform("sum").to_numpy()
+        bond_amount = ship_value + ship_duty + ship_gov_fees
         fees["fee_bond_usd"] = per_ship(
-            P_BOND, formal, lambda g: np.maximum(round_cents((ship_value + ship_duty) * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
+            P_BOND, formal, lambda g: np.maximum(round_cents(bond_amount * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
         )
     else:
         fees["fee_bond_usd"] = np.zeros(m)
@@ -685,24 +734,33 @@ def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
                     "lines": int(count),
                 }
             )
+        elif param_id in aset.tables:  # a table used as a whole (the per-line metal share estimates)
+            header = aset.tables[param_id].header
+            rows.append(
+                {
+                    "parameter": param_id, "label": header.label, "label_zh": header.label_zh, "key": "*", "value": np.nan,
+                    "min": None, "max": None, "unit": "table", "from": None, "until": None, "source": header.source or "",
+                    "url": header.references[0].url or "", "evidence": header.evidence, "changed_by_scenario": False, "lines": int(count),
+                }
+            )
         elif param_id in aset.postal:
             reg = aset.postal[param_id]
-            per = reg.periods[i]
+            per = postal_periods(reg).iloc[i]
             rows.append(
                 {
                     "parameter": param_id,
                     "label": reg.label,
                     "label_zh": reg.label_zh,
-                    "key": ",".join(per.origins),
-                    "value": per.ad_valorem if per.ad_valorem is not None else np.nan,
+                    "key": per["key"],
+                    "value": per["ad_valorem"],
                     "min": None,
                     "max": None,
-                    "unit": per.treatment,
-                    "from": per.from_,
-                    "until": per.until,
-                    "source": per.source,
-                    "url": per.url or (reg.references[0].url or ""),
-                    "evidence": per.evidence or reg.evidence,
+                    "unit": per["treatment"],
+                    "from": per["from"].date(),
+                    "until": None if pd.isna(per["until"]) else per["until"].date(),
+                    "source": per["source"],
+                    "url": per["url"],
+                    "evidence": per["evidence"],
                     "changed_by_scenario": False,
                     "lines": int(count),
                 }

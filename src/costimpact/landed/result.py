@@ -45,6 +45,7 @@ class PricedResult:
     used: pd.DataFrame
     file_name: str = ""
     file_sha256: str = ""
+    rows_skipped: int = 0  # rows of cancelled marketplace orders: read, not priced (read = priced + rejected + skipped)
 
     @property
     def rows_priced(self) -> int:
@@ -55,7 +56,8 @@ class PricedResult:
         return int(self.rejects["row_number"].nunique()) if len(self.rejects) else 0
 
     def summary(self) -> str:
-        return f"read {self.rows_read} rows: {self.rows_priced} priced, {self.rows_rejected} rejected"
+        skipped = f", {self.rows_skipped} skipped" if self.rows_skipped else ""
+        return f"read {self.rows_read} rows: {self.rows_priced} priced, {self.rows_rejected} rejected{skipped}"
 
     @property
     def duty_columns(self) -> list[str]:

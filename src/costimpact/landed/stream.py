@@ -651,6 +651,48 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
     return StreamResult(rows_read, totals.lines, int(rejects["row_number"].nunique()) if len(rejects) else 0, blank, totals, k)
 
 
+def needs_memory(args, out: Path | None) -> bool:  # noqa: ANN001
+    """What streaming leaves to the in-memory engine: XLSX out, an XLSX workbook in (its sheets are read
+    together), a product catalogue, a skipped-rows file, and marketplace exports (their presets read whole
+    orders)."""
+    if out is not None and out.suffix.lower() == ".xlsx":
+        return True
+    if getattr(args, "catalogue", None) or getattr(args, "skipped", None):
+        return True
+    path = Path(args.orders)
+    try:
+        first = order_sources(path)[0]
+    except (ArgumentError, OrderFileRefused):
+        return False  # the streamed run says what is wrong
+    return first.suffix.lower() == ".xlsx" or _is_marketplace(first)
+
+
+def _is_marketplace(path: Path) -> bool:
+    from costimpact.orders.marketplace import detect
+
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        headers = list(pq.ParquetFile(path).schema_arrow.names)
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(65536)
+        try:
+            prefix = _header_prefix(head, path.name).decode("utf-8", "replace").removeprefix("\ufeff")
+        except OrderFileRefused:
+            return False
+        lines = prefix.splitlines()
+        delim = _sniff_delimiter_of(lines)
+        headers = next(csv.reader(lines[-1:], delimiter=delim), [])
+    return detect(headers) is not None
+
+
+def _sniff_delimiter_of(lines: list[str]) -> str:
+    from costimpact.orders.readers import _sniff_delimiter
+
+    return _sniff_delimiter(lines)
+
+
 def run_cli(args, aset, scenario, baseline) -> int:  # noqa: ANN001
     """``costimpact landed`` with ``--engine stream`` (the default) or ``--engine dask``."""
     from costimpact.api import as_date
@@ -662,6 +704,9 @@ def run_cli(args, aset, scenario, baseline) -> int:  # noqa: ANN001
     if args.engine == "dask":
         from costimpact.landed.distributed import dask_landed
 
+        if needs_memory(args, out):
+            raise ArgumentError("--engine dask takes plain order files (CSV or Parquet, or a folder of them); for XLSX, "
+                                "marketplace exports or --catalogue use --engine memory")
         if out is None or out.suffix:
             raise ArgumentError("--engine dask writes a folder (a partitioned Parquet dataset): give --out DIR")
         res = dask_landed(args.orders, out, workers=args.workers, scheduler=args.scheduler, **common)

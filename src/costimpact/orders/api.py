@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 
 from costimpact.errors import FileRefused
-from costimpact.orders.columns import read_types
+from costimpact.errors import ArgumentError
+from costimpact.orders.catalogue import Catalogue
+from costimpact.orders.columns import REQUIRED, read_types, resolve_mapping
+from costimpact.orders.marketplace import combine, finish, prepare
 from costimpact.orders.messages import OrderFileRefused
 from costimpact.orders.normalize import normalize_raw
 from costimpact.orders.readers import (
@@ -21,7 +24,7 @@ from costimpact.orders.readers import (
     _mb,
     _unique_headers,
     read_csv_bytes,
-    read_xlsx_bytes,
+    read_xlsx_sheets,
     sniff,
 )
 from costimpact.orders.result import ImportResult
@@ -35,23 +38,27 @@ def read_orders(
     max_bytes: int | None = None,
     max_unzipped_bytes: int | None = None,
     sheet: str | None = None,
+    catalogue: Catalogue | None = None,
 ) -> ImportResult:
     """Read an order file (CSV or XLSX bytes) into lines and rejects; never drops a row.
 
     ``mapping`` is ``{header in the file: canonical column}`` from a mapping step; unmapped headers are matched
     automatically. ``max_bytes`` (default 512 MB) caps the file, ``max_unzipped_bytes`` (default 2 GB) what an
     XLSX may unpack to. ``sheet`` picks a sheet (default: ``orders``/``订单``, else the first).
+    A marketplace export (Shopify, Amazon ...) is recognised by its headers; ``catalogue`` (see
+    :func:`costimpact.orders.catalogue.read_catalogue`) fills in HS codes and origins by SKU.
     A file that cannot be read at all raises :class:`costimpact.errors.FileRefused` with one line.
     """
     limit = DEFAULT_MAX_BYTES if max_bytes is None else max_bytes
     if len(data) > limit:
         raise OrderFileRefused("too_large", file=file_name, size=_mb(len(data)), limit=_mb(limit))
     kind = sniff(data, file_name, DEFAULT_MAX_UNZIPPED_BYTES if max_unzipped_bytes is None else max_unzipped_bytes)
+    skipped: list[str] = []
     try:
         if kind == "xlsx":
-            raw = read_xlsx_bytes(data, file_name, sheet)
+            tables, skipped = read_xlsx_sheets(data, file_name, sheet, lambda headers: _names_orders(headers, mapping))
         else:
-            raw = read_csv_bytes(data, file_name, lambda headers: read_types(headers, mapping))
+            tables = [read_csv_bytes(data, file_name, lambda headers: read_types(headers, mapping))]
     except FileRefused:
         raise
     except (MemoryError, RecursionError):
@@ -62,12 +69,69 @@ def read_orders(
     # the file's fingerprint is hashed on another thread (hashlib lets go of the GIL) while the checks run
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        lines, rejects, used = normalize_raw(raw, mapping, file_name)
+        # marketplace exports recognised and the catalogue joined, sheet by sheet, before the usual checks
+        preps = [prepare(t, file_name, mapping, catalogue) for t in tables]
+        if len(tables) == 1:
+            lines, rejects, used = normalize_raw(preps[0].raw, preps[0].mapping, file_name)
+        else:
+            merged: dict[str, str] = {}
+            for p in preps:
+                merged.update(p.mapping or {})
+            lines, rejects, used = _normalize_sheets([p.raw for p in preps], merged or None, file_name)
         sha256 = digest.result()
-    return ImportResult(
-        lines=lines, rejects=rejects, rows_read=len(raw.frame), file_name=file_name,
-        sha256=sha256, sheet=raw.sheet, encoding=raw.encoding, mapping=used, blank_rows=raw.blank_rows,
-    )
+    raw = tables[0]
+    return finish(ImportResult(
+        lines=lines, rejects=rejects, rows_read=sum(len(p.raw.frame) for p in preps), file_name=file_name,
+        sha256=sha256, sheet=", ".join(t.sheet for t in tables if t.sheet) or None, encoding=raw.encoding,
+        mapping=used, blank_rows=sum(t.blank_rows for t in tables),
+        sheets=tuple(t.sheet for t in tables if t.sheet), sheets_skipped=tuple(skipped),
+    ), combine(preps))
+
+
+def _names_orders(headers: list[str], mapping: dict[str, str] | None) -> bool:
+    """Whether a sheet's header row names every required column (automatically, or through ``mapping``)."""
+    own = {h: c for h, c in (mapping or {}).items() if h in set(headers)}
+    try:
+        used = resolve_mapping(headers, own)
+    except ArgumentError:
+        return False
+    return set(REQUIRED) <= set(used.values())
+
+
+def _normalize_sheets(tables: list[RawTable], mapping: dict[str, str] | None,
+                      file_name: str) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Each order sheet checked on its own headers, then the lines and rejects of all, with a ``sheet`` column
+    naming where each came from (row numbers are already apart: ``readers.SHEET_ROW_STRIDE``)."""
+    all_lines, all_rejects, used_all = [], [], {}
+    for raw in tables:
+        own = {h: c for h, c in (mapping or {}).items() if h in set(raw.headers)}
+        lines, rejects, used = normalize_raw(raw, own, file_name)
+        all_lines.append(lines.assign(sheet=raw.sheet))
+        all_rejects.append(rejects.assign(sheet=raw.sheet))
+        used_all.update(used)
+    lines = pd.concat(all_lines, ignore_index=True)
+    return _note_copies_across_sheets(lines), pd.concat(all_rejects, ignore_index=True), used_all
+
+
+def _note_copies_across_sheets(lines: pd.DataFrame) -> pd.DataFrame:
+    """A line identical (in every canonical column) to a line of an earlier sheet is priced, as within a sheet,
+    and says so: a copied sheet would otherwise double an order without a word."""
+    from costimpact.orders.columns import CANONICAL
+    from costimpact.orders.messages import text
+
+    if not len(lines):
+        return lines
+    cols = [c for c in CANONICAL if c in lines.columns]
+    group = lines.groupby(cols, dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(lines))).groupby(group).transform("first").to_numpy()
+    sheet = lines["sheet"].to_numpy(dtype=object)
+    copy = sheet != sheet[first]
+    if copy.any():
+        where = [f"{lines['row_number'].iloc[i]} ({sheet[i]})" for i in first[copy]]
+        new = pd.Series([text("note.duplicate", value=w) for w in where], dtype=object)
+        old = lines["notes"].to_numpy(dtype=object)[copy]
+        lines.loc[copy, "notes"] = np.where(old == "", new, old + "; " + new)
+    return lines
 
 
 def read_orders_path(path: str | Path, **kw: object) -> ImportResult:
@@ -88,6 +152,7 @@ def normalize_frame(
     mapping: dict[str, str] | None = None,
     file_name: str = "(data frame)",
     first_row: int = 2,
+    catalogue: Catalogue | None = None,
 ) -> ImportResult:
     """:func:`read_orders` for a DataFrame already in memory (the Python API).
 
@@ -98,7 +163,8 @@ def normalize_frame(
     frame = df.reset_index(drop=True).copy()
     frame.columns = headers
     raw = _drop_blank(RawTable(headers, frame, np.arange(len(frame), dtype=np.int64) + first_row))
-    lines, rejects, used = normalize_raw(raw, mapping, file_name)
+    prep = prepare(raw, file_name, mapping, catalogue)
+    lines, rejects, used = normalize_raw(prep.raw, prep.mapping, file_name)
     digest = hashlib.sha256(pd.util.hash_pandas_object(frame.astype("str"), index=False).to_numpy().tobytes()).hexdigest()
-    return ImportResult(lines=lines, rejects=rejects, rows_read=len(raw.frame), file_name=file_name, sha256=digest,
-                        mapping=used, blank_rows=raw.blank_rows)
+    return finish(ImportResult(lines=lines, rejects=rejects, rows_read=len(prep.raw.frame), file_name=file_name,
+                               sha256=digest, mapping=used, blank_rows=raw.blank_rows), prep)

@@ -19,7 +19,7 @@ from costimpact.errors import ArgumentError
 class Column:
     name: str
     required: bool
-    kind: str  # text | hts | country | money | quantity | share | rate | date | mode | currency | method | flag
+    kind: str  # text | hts | country | money | quantity | weight | share | rate | date | mode | currency | method | flag
     default: object
     zh: str  # the header of the Chinese template
     aliases: tuple[str, ...]
@@ -50,9 +50,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("currency", False, "currency", "USD", "币种", (
         "currency", "curr", "ccy", "currency code", "币种", "货币", "币别", "结算币种", "申报币种",
     )),
-    Column("ship_date", False, "date", None, "发货日期", (
-        "date", "ship date", "shipping date", "shipped date", "shipment date", "dispatch date", "entry date",
-        "import date", "发货日期", "发货时间", "出货日期", "发运日期", "发货日", "入境日期", "进口日期",
+    Column("ship_date", False, "date", None, "入境日期", (
+        "date", "ship date", "entry date", "date of entry", "import date", "arrival date", "customs entry date",
+        "入境日期", "进口日期", "入境时间", "到港日期", "清关日期",
+    )),
+    # the day the goods left the seller: the entry date is assumed from it (transit days per mode, an assumption)
+    Column("dispatch_date", False, "date", None, "发货日期", (
+        "dispatch date", "dispatched date", "shipped date", "date shipped", "shipping date", "shipment date",
+        "send date", "发货日期", "发货时间", "出货日期", "发运日期", "发货日",
     )),
     Column("shipping_mode", False, "mode", "express", "运输方式", (
         "mode", "ship mode", "shipping method", "shipping mode", "transport mode", "transport", "shipping", "channel",
@@ -101,9 +106,19 @@ COLUMNS: tuple[Column, ...] = (
     Column("s301_list", False, "text", None, "301清单", (
         "301 list", "section 301 list", "s301", "301清单", "301列表",
     )),
+    Column("unit_weight_kg", False, "weight", None, "单件净重kg", (
+        "unit weight", "unit weight kg", "weight", "weight kg", "net weight", "net weight kg", "unit net weight",
+        "单件净重", "单件重量", "净重", "重量", "单位重量", "单件净重kg", "重量kg",
+    )),
     Column("s301_exclusion", False, "flag", False, "301排除", (
         "301 exclusion", "section 301 exclusion", "s301 exclusion", "exclusion", "301 excluded", "9903.88.69",
         "301排除", "301排除项", "排除", "301豁免",
+    )),
+    Column("civil_aircraft", False, "flag", False, "民用航空器", (
+        "civil aircraft", "civil aircraft part", "9903.03.05", "民用航空器", "民用飞机零件",
+    )),
+    Column("auto_part", False, "flag", False, "汽车零部件", (
+        "auto part", "automobile part", "car part", "vehicle part", "汽车零部件", "汽车配件",
     )),
 )
 
@@ -192,7 +207,7 @@ def resolve_mapping(headers: list[str], explicit: dict[str, str] | None) -> dict
 
 # how a reader that can type columns while it parses (Arrow, for CSV) may read each kind: plain numbers, or
 # dictionary-encoded text for kinds with few distinct values; free text stays text
-_READ_AS = {"money": "number", "quantity": "number", "hts": "category", "country": "category", "date": "category",
+_READ_AS = {"money": "number", "quantity": "number", "weight": "number", "hts": "category", "country": "category", "date": "category",
             "mode": "category", "currency": "category", "method": "category", "share": "category", "rate": "category",
             "flag": "category"}
 

@@ -12,6 +12,7 @@ import datetime as _dt
 import functools
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -141,36 +142,105 @@ def _match(s: pd.Series, pattern: re.Pattern) -> np.ndarray:
     return s.str.fullmatch(pattern).fillna(False).to_numpy(dtype=bool)
 
 
-_NUM_KEEP = re.compile(r"[\s\u3000,]")
 _CURRENCY_MARKS = re.compile(r"^(?:US\$|USD|\$)\s*|\s*(?:USD|US\$|\$)$", re.I)
 
 
-def _parse_numbers(u: pd.Series, decimal_comma: bool = False, percent: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(float values, parse failed) for unique texts; thousands separators, ``$`` and (optionally) ``%`` allowed."""
-    vals = pd.to_numeric(u, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True) if not decimal_comma else np.full(len(u), np.nan)
-    bad = np.isnan(vals) & (u != "").to_numpy()
-    if bad.any():
-        rest = u[bad].map(lambda x: unicodedata.normalize("NFKC", x)).astype("str")
-        rest = rest.str.replace(_CURRENCY_MARKS, "", regex=True).str.strip()
-        pct = rest.str.endswith("%").fillna(False).to_numpy(dtype=bool) if percent else np.zeros(len(rest), dtype=bool)
-        rest = rest.str.rstrip("%") if percent else rest
-        if decimal_comma:
-            rest = rest.str.replace(r"[\s\u3000]|\.(?=\d{3}(?:\D|$))", "", regex=True).str.replace(",", ".", regex=False)
-        else:
-            thousands = rest.str.fullmatch(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?").fillna(False)
-            rest = rest.where(~thousands, rest.str.replace(",", "", regex=False)).str.replace(r"[\s\u3000]", "", regex=True)
-        parsed = pd.to_numeric(rest, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        parsed = np.where(pct, parsed / 100.0, parsed)
-        vals[bad] = parsed
+def _parse_numbers(u: pd.Series, decimal_comma: bool = False, percent: bool = False,
+                   numeric: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(float values, parse failed, problem key or "") for the unique texts of one column.
+
+    Thousands separators, ``$`` and (optionally) ``%`` are allowed. The decimal mark is decided for the whole
+    column from all its cells (:func:`decimal_mark`), never cell by cell: ``2.125`` beside ``0,5`` is 2125, beside
+    ``1.5`` it is 2.125. A cell that reads differently under the two marks while the column does not tell which
+    is meant is refused with the two readings, not guessed. ``numeric`` marks texts that come from number cells
+    (a workbook's): they are numbers already, read as written and left out of the column's decision.
+    """
+    why = np.full(len(u), "", dtype=object)
+    if numeric is not None and numeric.any():
+        vals, failed, why = _parse_numbers(u.where(~numeric, ""), decimal_comma, percent)
+        vals[numeric] = pd.to_numeric(u[numeric], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        failed[numeric] = np.isnan(vals[numeric]) | np.isinf(vals[numeric])
+        return vals, failed, why
+    has_comma = u.str.contains(",", regex=False).fillna(False).to_numpy(dtype=bool)
+    if not decimal_comma and not has_comma.any():  # the usual case: dots only, read as decimal points
+        vals = pd.to_numeric(u, errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+        bad = np.isnan(vals) & (u != "").to_numpy()
+        if bad.any():
+            rest, pct = _number_text(u[bad], percent)
+            vals[bad] = _read_marks(rest, "dot", pct)
+    else:
+        rest, pct = _number_text(u, percent)
+        mark, unsure = decimal_mark(rest, default=None if decimal_comma else "dot")
+        vals = _read_marks(rest, mark if mark in ("dot", "comma") else "dot", pct)
+        if unsure.any():
+            vals[unsure] = np.nan
+            why[unsure] = "number_marks_mixed" if mark == "mixed" else "number_ambiguous"
     failed = (np.isnan(vals) & (u != "").to_numpy()) | np.isinf(vals)
     # "nan" and "inf" typed into a cell are not numbers a seller meant
     failed |= u.str.lower().str.strip("+-").isin(["nan", "inf", "infinity"]).to_numpy()
-    return vals, failed
+    failed &= why == ""
+    return vals, failed, why
+
+
+def _number_text(u: pd.Series, percent: bool) -> tuple[pd.Series, np.ndarray]:
+    """The cells without currency marks, white space (thousands spaces) and, for rates, a trailing ``%``."""
+    rest = u.map(lambda x: unicodedata.normalize("NFKC", x)).astype("str")
+    rest = rest.str.replace(_CURRENCY_MARKS, "", regex=True).str.strip()
+    pct = rest.str.endswith("%").fillna(False).to_numpy(dtype=bool) if percent else np.zeros(len(rest), dtype=bool)
+    rest = rest.str.rstrip("%") if percent else rest
+    return rest.str.replace(r"[\s\u3000]", "", regex=True), pct
+
+
+# a single separator followed by exactly three digits after one to three leading digits ("2.125", "1,250"):
+# a decimal point or a thousands separator, the cell alone cannot tell
+_MARK_AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+_GROUPED = {"dot": re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?"),
+            "comma": re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")}
+_PLAIN = {"dot": re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)"), "comma": re.compile(r"[+-]?(?:\d+(?:,\d*)?|,\d+)")}
+
+
+def decimal_mark(cells: pd.Series, default: str | None) -> tuple[str | None, np.ndarray]:
+    """The decimal mark of a column of number texts, decided from all its cells, and the cells it leaves unsure.
+
+    A cell shows the mark when only one reading fits it: ``1,5``/``0,250``/``1.234,5``/``1.234.567`` say comma,
+    ``1.5``/``0.250``/``1,234.5``/``1,234,567`` say dot. Returns ``("comma" | "dot", none unsure)`` when the cells
+    agree (or none tells and ``default`` is given: the file's convention), ``(None, ambiguous cells)`` when none
+    tells and there is no default (a ``;``-separated file: both conventions are common), and ``("mixed", cells that
+    read differently under the two marks)`` when the cells disagree.
+    """
+    ambiguous = _match(cells, _MARK_AMBIGUOUS)
+    says = {}
+    for mark, other in (("comma", "dot"), ("dot", "comma")):
+        fits = _match(cells, _GROUPED[mark]) | _match(cells, _PLAIN[mark])
+        fits_other = _match(cells, _GROUPED[other]) | _match(cells, _PLAIN[other])
+        says[mark] = fits & ~fits_other & ~ambiguous
+    comma, dot = bool(says["comma"].any()), bool(says["dot"].any())
+    none = np.zeros(len(cells), dtype=bool)
+    if comma and dot:
+        differs = cells.str.contains(r"[.,]", regex=True).fillna(False).to_numpy(dtype=bool)
+        return "mixed", differs
+    if comma or dot:
+        return ("comma" if comma else "dot"), none
+    if default is not None or not ambiguous.any():
+        return default, none
+    return None, ambiguous
+
+
+def _read_marks(rest: pd.Series, mark: str, pct: np.ndarray) -> np.ndarray:
+    """Numbers from cleaned texts under one decimal mark (thousands separators of the other kind removed)."""
+    sep, dec = (",", ".") if mark == "dot" else (".", ",")
+    grouped = _match(rest, _GROUPED[mark])
+    plain = rest.str.replace(dec, ".", regex=False) if mark == "comma" else rest
+    text_ = plain.where(~grouped, rest.str.replace(sep, "", regex=False).str.replace(dec, ".", regex=False))
+    ok = grouped | _match(rest, _PLAIN[mark]) | ~rest.str.contains(r"[.,]", regex=True).fillna(False).to_numpy(dtype=bool)
+    parsed = pd.to_numeric(text_.where(ok, ""), errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
+    parsed[(text_ == "").to_numpy()] = np.nan
+    return np.where(pct, parsed / 100.0, parsed)
 
 
 # problem keys of number cells by a small code (0: fine), so a million cells cost an int8 array, not objects
 _NUMBER_KEYS = np.array(["", "value_not_positive", "too_large", "negative", "quantity_fraction", "quantity_below_one",
-                         "share_range", "rate_range", "number_bad", "missing"], dtype=object)
+                         "share_range", "rate_range", "number_bad", "missing", "weight_not_positive"], dtype=object)
 _NK = {k: np.int8(i) for i, k in enumerate(_NUMBER_KEYS)}
 
 
@@ -184,6 +254,8 @@ def _number_problem_codes(vals: np.ndarray, failed: np.ndarray, kind: str) -> np
         elif kind == "money":
             code[vals < 0] = _NK["negative"]
             code[vals > MAX_AMOUNT] = _NK["too_large"]
+        elif kind == "weight":
+            code[vals <= 0] = _NK["weight_not_positive"]
         elif kind == "quantity":
             code[np.floor(vals) != vals] = _NK["quantity_fraction"]
             code[vals < 1] = _NK["quantity_below_one"]
@@ -196,15 +268,16 @@ def _number_problem_codes(vals: np.ndarray, failed: np.ndarray, kind: str) -> np
     return code
 
 
-def _number_problems(vals: np.ndarray, failed: np.ndarray, kind: str) -> np.ndarray:
-    """Problem keys ("" where fine) of parsed numbers for a column kind."""
-    return _NUMBER_KEYS[_number_problem_codes(vals, failed, kind)]
+def _number_problems(vals: np.ndarray, failed: np.ndarray, kind: str, why: np.ndarray | None = None) -> np.ndarray:
+    """Problem keys ("" where fine) of parsed numbers for a column kind; ``why`` (a reading refused) comes first."""
+    keys = _NUMBER_KEYS[_number_problem_codes(vals, failed, kind)]
+    return keys if why is None else np.where(why != "", why, keys)
 
 
 def _check_number(kind: str):  # noqa: ANN202
-    def check(u: pd.Series, decimal_comma: bool = False, **_: object) -> pd.DataFrame:
-        vals, failed = _parse_numbers(u, decimal_comma, percent=kind in ("share", "rate"))
-        problem = _number_problems(vals, failed, kind)
+    def check(u: pd.Series, decimal_comma: bool = False, numeric: np.ndarray | None = None, **_: object) -> pd.DataFrame:
+        vals, failed, why = _parse_numbers(u, decimal_comma, percent=kind in ("share", "rate"), numeric=numeric)
+        problem = _number_problems(vals, failed, kind, why)
         return _result(np.where(problem == "", vals, np.nan), problem)
 
     return check
@@ -392,8 +465,14 @@ def _check_date(u: pd.Series, **_: object) -> pd.DataFrame:
         a = parts[0][hit].astype(float).to_numpy()
         b = parts[1][hit].astype(float).to_numpy()
         y = parts[2][hit].astype(float).to_numpy()
+        # the order of day and month is the column's, decided from all its cells: one cell with a day past 12
+        # (13/01/2025 or 01/13/2025) settles every cell of the column; cells that cannot tell keep no guess
+        # when the column never tells, or tells both ways
         day_first = a > 12
         month_first = b > 12
+        if day_first.any() != month_first.any():
+            day_first = np.full(len(a), bool(day_first.any())) & ~month_first
+            month_first = ~day_first
         ambiguous = ~day_first & ~month_first & (a != b)
         idx = np.flatnonzero(hit)
         year[idx] = y
@@ -417,6 +496,7 @@ def _check_date(u: pd.Series, **_: object) -> pd.DataFrame:
     bad = dates.isna().to_numpy() & (problem == "")
     problem[bad] = "date_bad"
     years = dates.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    years = np.where(np.isnan(years), year, years)  # a year pandas cannot hold (0001) is still out of range
     out_of_range = ~np.isnan(years) & ((years < DATE_MIN_YEAR) | (years > DATE_MAX_YEAR))
     problem[out_of_range] = "date_range"
     dates[problem != ""] = pd.NaT
@@ -452,6 +532,7 @@ _CHECKS = {
     "hts": _check_hts,
     "country": _check_country,
     "quantity": _check_number("quantity"),
+    "weight": _check_number("weight"),
     "share": _check_number("share"),
     "rate": _check_number("rate"),
     "date": _check_date,
@@ -467,6 +548,134 @@ def _check_for(name: str):  # noqa: ANN202
     if col.kind == "money":
         return _check_number("money_positive" if name == "unit_value" else "money")
     return _CHECKS[col.kind]
+
+
+@dataclass
+class ColumnCheck:
+    """One canonical column checked: its normalised values, its problems (rows, values, keys), the notes it
+    puts on rows, and (for the duplicate-row test) its cells as codes or, for free text, as read."""
+
+    value: object
+    problems: pd.DataFrame | None = None
+    notes: np.ndarray | None = None
+    codes: np.ndarray | None = None
+    text: pd.Series | None = None
+
+
+def check_column(name: str, series: pd.Series, rn: np.ndarray, decimal_comma: bool = False) -> ColumnCheck:
+    """Check and normalise the cells of canonical column ``name`` (one place for files, frames and the engine).
+
+    ``rn`` holds the row number of every cell. Problems come back as a frame of ``row_number, column, value,
+    key`` (``key`` names a message ``orders.problem.<key>``); nothing stops at the first.
+    """
+    col = BY_NAME[name]
+    n = len(series)
+    kind = "money_positive" if col.name == "unit_value" else col.kind
+    if kind == "text":  # ids, SKUs, descriptions: nothing to check but presence, so no detour through uniques
+        raw_text = cell_text(series)[0]
+        stripped = _strip(raw_text)
+        empty = (stripped == "").to_numpy(dtype=bool)
+        problems = None
+        if col.required and empty.any():
+            problems = pd.DataFrame({
+                "row_number": rn[empty], "column": col.name,
+                "value": raw_text[empty].to_numpy(dtype=object), "key": "missing",
+            })
+        return ColumnCheck(stripped.where(~empty), problems, text=raw_text)
+    if kind == "date" and pd.api.types.is_datetime64_any_dtype(series.dtype):
+        return _check_datetimes(col, series, rn)
+    if kind == "flag" and pd.api.types.is_bool_dtype(series.dtype) and not series.isna().any():
+        return ColumnCheck(series.to_numpy(dtype=bool), codes=series.to_numpy(dtype=np.int64))
+    fast, shown = None, None
+    if kind in ("share", "rate"):  # numbers already (a caller's frame, the engine's input): checked whole
+        fast = _typed_numbers(series)
+    elif kind in ("money_positive", "money", "quantity", "weight") and not decimal_comma:
+        fast = _typed_numbers(series)  # a column read as numbers (an Excel number column, Arrow's float64)
+        if fast is None:
+            raw_text = cell_text(series)[0]
+            fast = _fast_numbers(raw_text)
+            shown = raw_text
+    if fast is not None:  # plain numbers (the usual case): checked whole, no detour through unique texts
+        v, empty, failed = fast
+        code = _number_problem_codes(v, failed, kind)
+        code[empty] = _NK["missing"] if col.required else 0
+        bad = code != 0
+        problems = None
+        if bad.any():
+            problems = pd.DataFrame({
+                "row_number": rn[bad], "column": col.name,
+                "value": shown[bad].to_numpy(dtype=object) if shown is not None else _format_numbers(v[bad]),
+                "key": _NUMBER_KEYS[code[bad]],
+            })
+        v[bad | empty] = np.nan
+        return ColumnCheck(v, problems, codes=np.where(np.isnan(v), -1.0, v).view(np.int64))
+    codes, u_raw, is_num = _unique_cells(series)
+    u = u_raw.str.strip()
+    empty_u = (u == "").to_numpy(dtype=bool)
+    numeric_u = np.zeros(len(u), dtype=bool)  # texts of number cells (a workbook's): numbers, whatever the marks
+    numeric_u[codes[is_num]] = True
+    res = _check_for(col.name)(u, decimal_comma=decimal_comma, numeric=numeric_u)
+    problem_u = res["problem"].to_numpy(dtype=object).copy()
+    problem_u[empty_u] = "missing" if col.required else ""
+    bad_u = problem_u != ""
+    bad = bad_u[codes] if n else np.zeros(0, dtype=bool)
+    problems = None
+    if bad.any():
+        key = problem_u[codes[bad]]
+        if col.kind == "hts" and is_num.any():  # a number cell that lost digits after the point
+            shown = u_raw.to_numpy(dtype=object)[codes[bad]]
+            frac = (key == "hts_bad") & is_num[bad] & np.array(["." in str(x) for x in shown], dtype=bool)
+            key = np.where(frac, "hts_number_fraction", key)
+        problems = pd.DataFrame({
+            "row_number": rn[bad], "column": col.name,
+            "value": u_raw.to_numpy(dtype=object)[codes[bad]], "key": key,
+        })
+    value_u = res["value"]
+    ok_u = ~bad_u & ~empty_u
+    if col.kind in _FLOAT_KINDS or col.kind == "quantity":
+        v = np.where(ok_u, value_u.to_numpy(dtype=float, na_value=np.nan), np.nan)
+        value = v[codes]
+    elif col.kind == "flag":
+        v = np.where(ok_u, value_u.to_numpy(dtype=object) == True, False)  # noqa: E712 - objects, not bools
+        value = v[codes]
+    elif col.kind == "date":
+        v = value_u.to_numpy(dtype="datetime64[ns]").copy()
+        v[~ok_u] = np.datetime64("NaT")
+        value = v[codes]
+    else:
+        v = value_u.to_numpy(dtype=object).copy()
+        v[~ok_u] = None
+        value = _take_str(v, codes)
+    note_u = res["note"].to_numpy(dtype=object)
+    has_note_u = (note_u != "") & ok_u
+    notes = None
+    if has_note_u.any():
+        rows = np.flatnonzero(has_note_u[codes])
+        notes = np.full(n, "", dtype=object)
+        notes[rows] = note_u[codes[rows]]
+    return ColumnCheck(value, problems, notes, codes)
+
+
+def _check_datetimes(col, series: pd.Series, rn: np.ndarray) -> ColumnCheck:  # noqa: ANN001
+    """A column that already holds datetimes (a caller's frame): the calendar day as written, also when the
+    values carry a time zone (the local day, not converted to UTC); years outside the range are problems."""
+    s = series
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    days = s.dt.normalize().to_numpy(dtype="datetime64[ns]").copy()
+    years = pd.Series(days).dt.year.to_numpy(dtype=float, na_value=np.nan)
+    bad = ~np.isnan(years) & ((years < DATE_MIN_YEAR) | (years > DATE_MAX_YEAR))
+    problems = None
+    if bad.any():
+        problems = pd.DataFrame({"row_number": rn[bad], "column": col.name,
+                                 "value": pd.Series(days[bad]).dt.strftime("%Y-%m-%d").to_numpy(dtype=object),
+                                 "key": "date_range"})
+    empty = np.isnat(days)
+    if col.required and empty.any():
+        miss = pd.DataFrame({"row_number": rn[empty], "column": col.name, "value": "", "key": "missing"})
+        problems = miss if problems is None else pd.concat([problems, miss], ignore_index=True)
+    days[bad] = np.datetime64("NaT")
+    return ColumnCheck(days, problems, codes=days.view(np.int64))
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -503,84 +712,16 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
         header = by_canonical.get(col.name)
         if header is None:
             continue
-        series = frame[header].reset_index(drop=True)
-        kind = "money_positive" if col.name == "unit_value" else col.kind
-        if kind == "text":  # ids, SKUs, descriptions: nothing to check but presence, so no detour through uniques
-            raw_text = cell_text(series)[0]
-            stripped = _strip(raw_text)
-            empty = (stripped == "").to_numpy(dtype=bool)
-            if col.required and empty.any():
-                problems.append(pd.DataFrame({
-                    "row_number": rn[empty], "column": col.name,
-                    "value": raw_text[empty].to_numpy(dtype=object), "key": "missing",
-                }))
-            values[col.name] = stripped.where(~empty)
-            free_text.append(raw_text)
-            continue
-        fast, shown = None, None
-        if kind in ("money_positive", "money", "quantity") and not raw.decimal_comma:
-            fast = _typed_numbers(series)  # a column read as numbers (an Excel number column, Arrow's float64)
-            if fast is None:
-                raw_text = cell_text(series)[0]
-                fast = _fast_numbers(raw_text)
-                shown = raw_text
-        if fast is not None:  # plain numbers (the usual case): checked whole, no detour through unique texts
-            v, empty, failed = fast
-            code = _number_problem_codes(v, failed, kind)
-            code[empty] = _NK["missing"] if col.required else 0
-            bad = code != 0
-            if bad.any():
-                problems.append(pd.DataFrame({
-                    "row_number": rn[bad], "column": col.name,
-                    "value": shown[bad].to_numpy(dtype=object) if shown is not None else _format_numbers(v[bad]),
-                    "key": _NUMBER_KEYS[code[bad]],
-                }))
-            v[bad | empty] = np.nan
-            values[col.name] = v
-            all_codes.append(np.where(np.isnan(v), -1.0, v).view(np.int64))
-            continue
-        codes, u_raw, is_num = _unique_cells(series)
-        all_codes.append(codes)
-        u = u_raw.str.strip()
-        empty_u = (u == "").to_numpy(dtype=bool)
-        res = _check_for(col.name)(u, decimal_comma=raw.decimal_comma)
-        problem_u = res["problem"].to_numpy(dtype=object).copy()
-        problem_u[empty_u] = "missing" if col.required else ""
-        bad_u = problem_u != ""
-        bad = bad_u[codes] if n else np.zeros(0, dtype=bool)
-        if bad.any():
-            key = problem_u[codes[bad]]
-            if col.kind == "hts" and is_num.any():  # a number cell that lost digits after the point
-                shown = u_raw.to_numpy(dtype=object)[codes[bad]]
-                frac = (key == "hts_bad") & is_num[bad] & np.array(["." in str(x) for x in shown], dtype=bool)
-                key = np.where(frac, "hts_number_fraction", key)
-            problems.append(pd.DataFrame({
-                "row_number": rn[bad], "column": col.name,
-                "value": u_raw.to_numpy(dtype=object)[codes[bad]], "key": key,
-            }))
-        value_u = res["value"]
-        ok_u = ~bad_u & ~empty_u
-        if col.kind in _FLOAT_KINDS or col.kind == "quantity":
-            v = np.where(ok_u, value_u.to_numpy(dtype=float, na_value=np.nan), np.nan)
-            values[col.name] = v[codes]
-        elif col.kind == "flag":
-            v = np.where(ok_u, value_u.to_numpy(dtype=object) == True, False)  # noqa: E712 - objects, not bools
-            values[col.name] = v[codes]
-        elif col.kind == "date":
-            v = value_u.to_numpy(dtype="datetime64[ns]").copy()
-            v[~ok_u] = np.datetime64("NaT")
-            values[col.name] = v[codes]
-        else:
-            v = value_u.to_numpy(dtype=object).copy()
-            v[~ok_u] = None
-            values[col.name] = _take_str(v, codes)
-        note_u = res["note"].to_numpy(dtype=object)
-        has_note_u = (note_u != "") & ok_u
-        if has_note_u.any():
-            rows = np.flatnonzero(has_note_u[codes])
-            new = np.full(n, "", dtype=object)
-            new[rows] = note_u[codes[rows]]
-            notes = _add_note(notes, pd.Series(new, dtype=object))
+        got = check_column(col.name, frame[header].reset_index(drop=True), rn, raw.decimal_comma)
+        values[col.name] = got.value
+        if got.problems is not None:
+            problems.append(got.problems)
+        if got.codes is not None:
+            all_codes.append(got.codes)
+        if got.text is not None:
+            free_text.append(got.text)
+        if got.notes is not None:
+            notes = _add_note(notes, pd.Series(got.notes, dtype=object))
 
     if raw.merged:
         m = pd.DataFrame(raw.merged, columns=["row_number", "header"])
@@ -758,7 +899,7 @@ def empty_rejects() -> pd.DataFrame:
     })
 
 
-_FLOAT_KINDS = ("money", "share", "rate")
+_FLOAT_KINDS = ("money", "share", "rate", "weight")
 
 
 def _assemble(raw: RawTable, used: dict[str, str], values: dict[str, object], rn: np.ndarray,

@@ -13,6 +13,7 @@ import csv
 import gc
 import io
 import re
+import threading
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
@@ -465,10 +466,13 @@ def _gc_paused():  # noqa: ANN202
     """Pause Python's cycle collector while a reader makes millions of short-lived cell objects.
 
     They hold no cycles (reference counting frees them), yet every few thousand allocations the collector
-    would walk every object of the process: a third of the time of a large read in a busy process (the app).
+    would walk every object of the process: a third of the time of a large read in a busy process.
+    The switch is process-wide, so only a process with one thread (the CLI, a script) pauses it: in a
+    server (the app's sessions run in threads) it would stop collection for every session.
     """
-    was_on = gc.isenabled()
-    gc.disable()
+    was_on = gc.isenabled() and threading.active_count() == 1
+    if was_on:
+        gc.disable()
     try:
         yield
     finally:
@@ -478,32 +482,78 @@ def _gc_paused():  # noqa: ANN202
 
 def read_xlsx_bytes(data: bytes, file_name: str, sheet: str | None = None) -> RawTable:
     """Read the order sheet of XLSX bytes (``sheet``, else ``orders``/``订单``, else the first visible one)."""
+    return read_xlsx_sheets(data, file_name, sheet)[0][0]
+
+
+# rows of the k-th order sheet of a workbook (counting from 0) are numbered k x this + their spreadsheet row,
+# so every line keeps one number of its own that still tells its sheet and row (10000005: 2nd sheet, row 5)
+SHEET_ROW_STRIDE = 10_000_000
+
+
+def read_xlsx_sheets(data: bytes, file_name: str, sheet: str | None = None,
+                     is_orders: Callable[[list[str]], bool] | None = None) -> tuple[list[RawTable], list[str]]:
+    """(the order sheets of a workbook, the visible sheets not read).
+
+    ``sheet`` given: that sheet alone. Else every visible worksheet whose header row ``is_orders`` accepts (a
+    workbook of monthly sheets is read whole), in workbook order; when none does, the sheet named
+    ``orders``/``订单`` or else the first visible one (whose missing columns the checks then name).
+    """
     with _gc_paused():
-        return _read_xlsx(data, file_name, sheet)
+        wb = _open_workbook(data, file_name)
+        names = list(wb.sheet_names)
+        if sheet is not None:
+            if sheet not in names:
+                raise OrderFileRefused("no_sheet", file=file_name, sheet=sheet, found=", ".join(names))
+            return [_read_sheet(wb, data, file_name, sheet)], []
+        visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible") and
+                   "Hidden" not in str(m.visible) and str(m.typ).endswith("WorkSheet")]
+        fallback = next((n for n in names if n.strip().lower() in SHEET_NAMES), None)
+        if fallback is None:
+            fallback = visible[0] if visible else (names[0] if names else None)
+        if fallback is None:
+            raise OrderFileRefused("no_header", file=file_name, where=" (the workbook has no sheet)")
+        if is_orders is None or len(visible) < 2:
+            return [_read_sheet(wb, data, file_name, fallback)], [n for n in visible if n != fallback]
+        tables: list[RawTable] = []
+        skipped: list[str] = []
+        for name in visible:
+            try:
+                raw = _read_sheet(wb, data, file_name, name)
+            except OrderFileRefused:
+                skipped.append(name)
+                continue
+            if is_orders(raw.headers):
+                tables.append(_offset_rows(raw, len(tables)))
+            else:
+                skipped.append(name)
+        if not tables:
+            return [_read_sheet(wb, data, file_name, fallback)], [n for n in visible if n != fallback]
+        return tables, skipped
 
 
-def _read_xlsx(data: bytes, file_name: str, sheet: str | None) -> RawTable:
+def _offset_rows(raw: RawTable, k: int) -> RawTable:
+    """Number the rows of the k-th order sheet apart from the others' (see ``SHEET_ROW_STRIDE``)."""
+    if k == 0:
+        return raw
+    off = k * SHEET_ROW_STRIDE
+    raw.row_numbers = raw.row_numbers + off
+    raw.cell_problems = [(r + off, *rest) for r, *rest in raw.cell_problems]
+    raw.merged = [(r + off, h) for r, h in raw.merged]
+    return raw
+
+
+def _open_workbook(data: bytes, file_name: str):  # noqa: ANN202
     from python_calamine import CalamineWorkbook
 
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as err:  # calamine raises its own types and plain ones for damaged parts
         if "password" in str(err).lower() or "encrypt" in str(err).lower():
             raise OrderFileRefused("encrypted", file=file_name) from None
         raise OrderFileRefused("xlsx_unreadable", file=file_name, detail=_short(err)) from None
-    names = list(wb.sheet_names)
-    if sheet is not None:
-        if sheet not in names:
-            raise OrderFileRefused("no_sheet", file=file_name, sheet=sheet, found=", ".join(names))
-        chosen = sheet
-    else:
-        chosen = next((n for n in names if n.strip().lower() in SHEET_NAMES), None)
-        if chosen is None:
-            visible = [m.name for m in wb.sheets_metadata if str(m.visible).endswith("Visible") and
-                       "Hidden" not in str(m.visible) and str(m.typ).endswith("WorkSheet")]
-            chosen = visible[0] if visible else (names[0] if names else None)
-    if chosen is None:
-        raise OrderFileRefused("no_header", file=file_name, where=" (the workbook has no sheet)")
+
+
+def _read_sheet(wb, data: bytes, file_name: str, chosen: str) -> RawTable:  # noqa: ANN001
     # calamine shows a formula without a saved result, or an error value, as an empty cell, and drops such
     # cells from the end of the sheet: a byte search of the sheet XML tells whether a closer look is needed.
     # It runs on another thread while calamine parses (calamine lets go of the GIL)

@@ -17,7 +17,12 @@ _ALLOWED = {
     "unit_value": ("number > 0, customs value of one unit", "大于 0 的数字，单件申报价值"),
     "quantity": ("whole number >= 1 (default 1)", "大于等于 1 的整数（默认 1）"),
     "currency": ("USD (default), CNY, EUR ...", "USD（默认）、CNY、EUR……"),
-    "ship_date": ("date: 2025-09-01, 2025/9/1 (default: the as-of date)", "日期：2025-09-01、2025/9/1（默认：计算基准日）"),
+    "ship_date": ("date of entry into the US: 2025-09-01, 2025/9/1 (default: the as-of date)",
+                  "进入美国的日期：2025-09-01、2025/9/1（默认：计算基准日）"),
+    "dispatch_date": ("date the goods were sent, if the entry date is not known: the entry date is assumed as "
+                      "this date + the transit days of the mode (assumptions/us/entry/transit_days.toml)",
+                      "发货日期（不知道入境日期时填写）：入境日期按此日期加上该运输方式的在途天数估算"
+                      "（assumptions/us/entry/transit_days.toml）"),
     "shipping_mode": ("postal, express (default), air_freight, ocean_freight", "邮政、快递（默认）、空运、海运"),
     "destination_country": ("US (default)", "US（默认）"),
     "shipment_id": ("text; lines with one id travel together (default: order_id)", "文本；同一包裹号的行一起运输（默认：订单号）"),
@@ -31,8 +36,13 @@ _ALLOWED = {
     "postal_duty_method": ("ad_valorem or specific (postal only)", "ad_valorem（从价）或 specific（从量），仅邮政"),
     "mfn_rate": ("0 to 5 as a fraction (0.12 = 12%); only for codes the tables lack", "0 到 5 的小数（0.12 = 12%）；仅用于表中没有的编码"),
     "s301_list": ("Section 301 list, e.g. 1, 3, 4A; only for codes the tables lack", "301 清单，例如 1、3、4A；仅用于表中没有的编码"),
+    "unit_weight_kg": ("number > 0, net weight of one unit in kg (for duties per kg)", "大于 0 的数字，单件净重（千克），用于从量税"),
     "s301_exclusion": ("yes / no (default no): the line claims a USTR Section 301 exclusion (9903.88.69/.70)",
                        "是 / 否（默认否）：该行申报 USTR 301 产品排除（9903.88.69/.70）"),
+    "auto_part": ("yes / no (default no): the goods are parts of passenger cars or light trucks (Section 232 auto parts listed outside chapter 87)",
+                  "是 / 否（默认否）：货物为乘用车或轻型卡车零部件（第 87 章以外列名的 232 汽车零部件）"),
+    "civil_aircraft": ("yes / no (default no): the goods are civil aircraft parts entered under general note 6 (Section 122 list 9903.03.05)",
+                       "是 / 否（默认否）：货物为按总注释 6 申报的民用航空器零部件（122 条款清单 9903.03.05）"),
 }
 _SHEET = {"zh": ("订单", "说明"), "en": ("orders", "instructions")}
 _INFO_HEAD = {"zh": ("列名", "英文列名", "是否必填", "允许的值"), "en": ("column", "canonical name", "required", "allowed values")}

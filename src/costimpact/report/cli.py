@@ -29,6 +29,8 @@ def register(sub) -> None:  # noqa: ANN001 - argparse's private subparsers type
     p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD", help="date for lines without a ship_date (default: today)")
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the workbook (default: en)")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: the built-in set)")
+    p.add_argument("--catalogue", metavar="FILE", help="product catalogue (CSV/XLSX: SKU, HS code, origin, declared value) joined to the lines by SKU")
+    p.add_argument("--outlook", metavar="YYYY-MM-DD", help="add Outlook sheets: the basket under pending policy events up to this horizon")
     p.set_defaults(func=run)
 
 
@@ -46,14 +48,23 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     _check_out(out, args.lang)
     aset = api.assumptions_of(args.assumptions)
-    imported = api.read(args.orders)
+    imported = api.read(args.orders, catalogue=args.catalogue)
+    from costimpact.orders.catalogue import report_problems
+
+    report_problems(imported)
     as_of = api.as_date(args.as_of)
     comparisons = [
         api.compare(imported, scenario=name, baseline=args.baseline, as_of=as_of, assumptions=aset)
         for name in (args.scenarios or ["actual"])
     ]
+    extra = []
+    if args.outlook:
+        from costimpact.scenarios.outlook import outlook, report_sheets
+
+        extra = report_sheets(outlook(imported, horizon=args.outlook, as_of=as_of, assumptions=aset), args.lang)
     data = write_report(
         comparisons,
+        extra_sheets=extra,
         lang=args.lang,
         input_name=getattr(imported, "file_name", "") or Path(args.orders).name,
         input_sha256=getattr(imported, "sha256", ""),
@@ -64,5 +75,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as err:
         raise ReportWriteError(t("report.cli.out_write", args.lang, path=out, why=err.strerror or type(err).__name__)) from None
     print(comparisons[0].scenario.summary(), file=sys.stderr)
+    for cmp in comparisons:
+        print(cmp.summary(), file=sys.stderr)
     print(t("report.cli.written", args.lang, path=out), file=sys.stderr)
     return 0

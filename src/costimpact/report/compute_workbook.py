@@ -19,7 +19,7 @@ from costimpact.i18n import t
 
 SHEETS = ("Routes", "Inputs", "Rules", "Diligence", "About")
 _MONEY = {"cost_usd", "risk_adjusted_cost_usd", "compute_cost_usd", "egress_cost_usd", "fixed_cost_usd",
-          "capex_per_gpu_usd", "delay_cost_usd", "fallback_cost_usd", "risk_delta_usd"}
+          "capex_per_gpu_usd", "delay_cost_usd", "fallback_cost_usd", "fallback_expected_usd", "risk_delta_usd"}
 _RATE = {"cost_per_gpu_hour", "usd_per_m_tokens", "capital_per_gpu_hour", "opex_per_gpu_hour", "energy_per_gpu_hour"}
 _BIG = {"gpu_hours", "train_gpu_hours", "serve_gpu_hours", "tokens_per_s_per_replica"}
 _SCI = {"train_flops", "peak_flops_train", "peak_flops_serve", "t_compute_s", "t_memory_s"}
@@ -75,7 +75,8 @@ def write_compute_workbook(result: ComputeResult, lang: str = "en", assumptions:
     wrap = wb.add_format({"text_wrap": True, "valign": "top"})
     unverified = wb.add_format({"bg_color": "#FCE4D6"})
     formats = {c: money for c in _MONEY} | {c: rate for c in _RATE} | {c: big for c in _BIG} | {c: sci for c in _SCI}
-    formats |= {"wall_days": frac, "p_cut": frac, "crf": frac, "reason": wrap, "notes": wrap}
+    formats |= {"wall_days": frac, "run_days": frac, "p_cut": frac, "crf": frac, "replica_need_gb": frac,
+                "replica_usable_gb": frac, "reason": wrap, "reason_source": wrap, "notes": wrap}
 
     routes = result.routes[OUTPUT_COLUMNS]
     ws = wb.add_worksheet("Routes")
@@ -106,10 +107,13 @@ def write_compute_workbook(result: ComputeResult, lang: str = "en", assumptions:
 
     ws = wb.add_worksheet("About")
     about = pd.DataFrame({
-        "item": ["title", "as_of", "assumptions_version", "customer_hq", "chinese_ownership", "formulas"],
+        "item": ["title", "as_of", "assumptions_version", "customer_hq", "chinese_ownership", "listed_parent_ownership",
+                 "affiliates_rule_in_force (scenario answer)", "formulas"],
         "value": [result.scenario.title or "", result.as_of.isoformat(), result.assumptions_version,
                   result.scenario.customer.hq_country,
                   "" if result.scenario.customer.chinese_ownership is None else result.scenario.customer.chinese_ownership,
+                  "" if result.scenario.customer.listed_parent_ownership is None else result.scenario.customer.listed_parent_ownership,
+                  "" if result.scenario.rules.affiliates_rule_in_force is None else str(result.scenario.rules.affiliates_rule_in_force),
                   t("compute.formulas.body", lang)],
     })
     _write_frame(ws, about, header, {"value": wrap})

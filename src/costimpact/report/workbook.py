@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
@@ -34,15 +35,11 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 import costimpact
 from costimpact.i18n import t
 from costimpact.landed.result import FEE_DETAIL_COLUMNS, MODES, PricedResult
-from costimpact.scenarios.compare import Comparison
+from costimpact.scenarios.compare import BAND_PARAM, DIRECT_MAIL_MODES, Comparison, direct_mail_band
 
 Progress = Callable[[float, str], None]
 ExtraSheet = tuple[str, pd.DataFrame, Mapping[str, str]]
 
-#: The assumption parameter holding the cost rise quoted for direct-mail sellers (value, min, max as fractions).
-BAND_PARAM = "us/benchmarks/direct_mail_cost_rise"
-#: Channels counted as direct mail when placing the seller against that band.
-DIRECT_MAIL_MODES = ("postal", "express")
 #: Excel serial day 0 (the 1900 date system, with its leap-year quirk already accounted for after 1900-03-01).
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "D")
 #: Text that a spreadsheet could run as a formula (OWASP CSV injection): = + - @ tab CR.
@@ -63,6 +60,13 @@ _LINE_TAIL = [
     "rates_user_supplied",
 ]
 _PCT_COLUMNS = {"duty_rate_effective", "delta_pct", "metal_value_share", "mfn_rate"}
+#: Data rows an Excel sheet holds under its header row (1,048,576 rows in all). A longer table goes on over
+#: further sheets ("Lines (2)" ...) and the Summary says so: past it xlsxwriter drops rows without a word.
+EXCEL_MAX_DATA_ROWS = 1_048_575
+#: Excel's default column width, and how many width units a landscape A4 page prints at about 70 % scale: a
+#: sheet wider than that prints over several pages rather than shrink below reading size.
+_DEFAULT_WIDTH = 8.43
+_PRINT_CHARS_PER_PAGE = 220
 _WIDTH = {"text": 16, "money": 13, "pct": 10, "date": 11, "int": 9, "number": 12, "bool": 9}
 
 
@@ -108,6 +112,12 @@ class _Formats:
         self.headline_int = f(num_format=self.INT, bold=True, font_size=12)
         self.unverified = f(bold=True, font_color="#9C0006", bg_color="#FFC7CE")
         self.link = f(font_color="#0563C1", underline=1)
+        self.headline_text = f(bold=True, font_size=12, align="right")
+        self.wrap = f(text_wrap=True)
+        self.wrap_quoted = f(text_wrap=True, quote_prefix=True)
+        # the band's ends as numbers (for the defined names), labelled by their number format
+        self.band_low = {lang: f(num_format=f'"{t("report.kv.band_low", lang)} "0%', font_color="#595959") for lang in ("en", "zh")}
+        self.band_high = {lang: f(num_format=f'"{t("report.kv.band_high", lang)} "0%', font_color="#595959") for lang in ("en", "zh")}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -189,6 +199,16 @@ def _cell(ws, fm: _Formats, row: int, col: int, value: object, kind: str = "text
         ws.write_number(row, col, float(value), fmt or fm.by_kind[kind])
 
 
+def sheets_needed(rows: int) -> int:
+    """How many sheets a table of ``rows`` data rows takes (at least one, even when empty)."""
+    return max(1, math.ceil(rows / EXCEL_MAX_DATA_ROWS))
+
+
+def _text_width(text: str) -> int:
+    """Width of text in column-width units: a CJK character takes two."""
+    return sum(2 if ord(ch) >= 0x2E80 else 1 for ch in text)
+
+
 def _unique_headers(headers: Iterable[str]) -> list[str]:
     """Excel tables need distinct, non-empty header strings."""
     seen: dict[str, int] = {}
@@ -224,6 +244,9 @@ class _Book:
         self.lang = lang
         self.table_names: set[str] = set()
         self.sheet_names: set[str] = set()
+        self.widths: dict[str, dict[int, float]] = {}
+        self.used_cols: dict[str, int] = {}
+        self.prints: list[tuple[Any, bool, int | None, int]] = []
 
     def sheet(self, title: str):  # noqa: ANN201
         name = _SHEET_BAD.sub("_", str(title)).strip("'")[:31] or "Sheet"
@@ -235,6 +258,52 @@ class _Book:
         ws = self.wb.add_worksheet(name)
         ws.hide_gridlines(2)
         return ws
+
+    def set_width(self, ws, first: int, last: int, width: float) -> None:  # noqa: ANN001
+        """Column widths, remembered so that the print layout knows how wide the sheet is."""
+        ws.set_column(first, last, width)
+        widths = self.widths.setdefault(ws.get_name(), {})
+        for c in range(first, last + 1):
+            widths[c] = width
+
+    def print_setup(self, ws, *, one_page: bool = False, header_row: int | None = None, keep_columns: int = 0) -> None:  # noqa: ANN001
+        """How a sheet prints (or turns into a PDF): landscape A4; as wide as one page where its columns fit at a
+        readable size, else a few pages wide (``keep_columns`` repeated on each); the table's header row on every
+        page; the sheet name and page number in the footer. ``one_page`` fits the whole sheet on one page (the
+        Summary). Applied by :meth:`close`, once every column of the sheet is written."""
+        self.prints.append((ws, one_page, header_row, keep_columns))
+
+    def close(self) -> None:
+        for ws, one_page, header_row, keep_columns in self.prints:
+            self._print(ws, one_page, header_row, keep_columns)
+        self.wb.close()
+
+    def _print(self, ws, one_page: bool, header_row: int | None, keep_columns: int) -> None:  # noqa: ANN001
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        widths = self.widths.get(ws.get_name(), {})
+        total = sum(widths.get(c, _DEFAULT_WIDTH) for c in range(self.used_cols.get(ws.get_name(), 1)))
+        wide = 1 if one_page else max(1, math.ceil(total / _PRINT_CHARS_PER_PAGE))
+        ws.fit_to_pages(wide, 1 if one_page else 0)
+        if header_row is not None:
+            ws.repeat_rows(header_row)
+        if wide > 1 and keep_columns:
+            ws.repeat_columns(0, keep_columns - 1)
+        ws.set_footer("&L&A&R&P / &N")
+
+    def long_table(self, title: str, frame: pd.DataFrame, kinds: Mapping[str, str], headers: Sequence[str], name: str, *, freeze: tuple[int, int], keep_columns: int = 0) -> list:
+        """``frame`` as one table per sheet, over as many sheets as Excel's row limit needs (``sheets_needed``);
+        returns the sheets."""
+        out = []
+        for part in range(sheets_needed(len(frame))):
+            ws = self.sheet(title)
+            ws.freeze_panes(*freeze)
+            self.print_setup(ws, header_row=0, keep_columns=keep_columns)
+            chunk = frame.iloc[part * EXCEL_MAX_DATA_ROWS : (part + 1) * EXCEL_MAX_DATA_ROWS]
+            self.table(ws, 0, 0, chunk, kinds, headers, name)
+            out.append(ws)
+        return out
 
     def table_name(self, wanted: str) -> str:
         name = re.sub(r"\W", "_", wanted, flags=re.ASCII) or "Table"
@@ -261,6 +330,7 @@ class _Book:
         n = len(frame)
         heads = _unique_headers(headers)
         last_row = row + max(n, 1)
+        self.used_cols[ws.get_name()] = max(self.used_cols.get(ws.get_name(), 0), col + len(heads))
         ws.add_table(
             row,
             col,
@@ -280,7 +350,12 @@ class _Book:
                 if kind == "text" and n:
                     longest = frame[c].astype(object).head(200).map(lambda v: len(str(v)) if v is not None else 0).max()
                     width = max(width, min(float(longest) + 2, 48))
-                ws.set_column(col + j, col + j, width)
+                self.set_width(ws, col + j, col + j, width)
+        # a header wider than its column wraps: give the header row the lines it needs (up to four)
+        widths = self.widths.get(ws.get_name(), {})
+        lines = max((math.ceil(_text_width(h) / max(widths.get(col + j, _DEFAULT_WIDTH) - 1, 1)) for j, h in enumerate(heads)), default=1)
+        if lines > 1:
+            ws.set_row(row, 13.5 * min(lines, 4) + 2)
         return row + 1, last_row
 
 
@@ -318,30 +393,14 @@ def _column_header(name: str, lang: str, layers: Mapping[str, Any]) -> str:
 
 
 def _baseline_lines(cmp: Comparison) -> pd.DataFrame:
-    """The baseline's lines restricted to the lines the scenario priced (the rows the comparison joins)."""
-    rows = cmp.lines["row_number"]
+    """The baseline's lines restricted to the lines both priced (the rows every total of the comparison reads)."""
+    rows = cmp.compared["row_number"]
     base = cmp.baseline.lines
     return base[base["row_number"].isin(rows)]
 
 
 def _layer_sums(lines: pd.DataFrame, layers) -> dict[str, float]:  # noqa: ANN001
     return {info.column: round(float(lines[info.column].sum()), 2) if info.column in lines else 0.0 for info in layers}
-
-
-def _band(assumptions, as_of: dt.date):  # noqa: ANN001, ANN202
-    """(low, high, source, url, evidence) of the band in force on ``as_of``, or None when the set has none."""
-    if assumptions is None:
-        return None
-    param = getattr(assumptions, "params", {}).get(BAND_PARAM)
-    if param is None:
-        return None
-    current = [p for p in param.values if p.from_ <= as_of and (p.until is None or as_of < p.until)]
-    if not current:
-        return None
-    p = current[-1]
-    low = p.min if p.min is not None else p.value
-    high = p.max if p.max is not None else p.value
-    return low, high, p.source, p.url or (param.references[0].url or ""), p.evidence or param.evidence
 
 
 def _scenario_texts(assumptions, name: str, lang: str) -> tuple[str, str]:  # noqa: ANN001
@@ -436,7 +495,7 @@ def write_report(
     _about(book, comps, assumptions, input_name, input_sha256, generated_at, lines_headers)
     tick("report.progress.saving")
     book.wb.get_worksheet_by_name(t("report.sheet.summary", lang)).activate()
-    book.wb.close()
+    book.close()
     if progress is not None:
         progress(1.0, t("report.progress.done", lang))
     return buf.getvalue()
@@ -452,8 +511,11 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     first = comps[0]
     now, base = first.scenario, first.baseline
     totals = first.totals()
-    ws.set_column(0, 0, 44)
-    ws.set_column(1, 12, 16)
+    book.set_width(ws, 0, 0, 50)  # the headline labels name both scenarios
+    book.set_width(ws, 1, 12, 15)
+    book.print_setup(ws, one_page=True)
+    ws.set_row(0, 26)  # the title's own height: the subtitle below never runs into it
+    ws.set_row(1, 16)
     ws.write_string(0, 0, t("report.title", lang), fm.title)
     subtitle = t(
         "report.subtitle",
@@ -470,7 +532,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     row = 3
     ws.write_string(row, 0, t("report.section.headline", lang), fm.section)
     row += 1
-    lines = first.lines
+    lines = first.compared
     base_lines = _baseline_lines(first)
     orders_priced = int(lines["order_id"].astype(str).nunique()) if "order_id" in lines else 0
     de_min_now = int(lines["de_minimis"].astype(bool).sum()) if "de_minimis" in lines else 0
@@ -480,6 +542,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         ("LinesPriced", t("report.kv.lines_priced", lang), now.rows_priced, fm.headline_int),
         ("OrdersPriced", t("report.kv.orders_priced", lang), orders_priced, fm.headline_int),
         ("RowsRejected", t("report.kv.rows_rejected", lang), now.rows_rejected, fm.headline_int),
+        *([("RowsSkipped", t("report.kv.rows_skipped", lang), now.rows_skipped, fm.headline_int)] if getattr(now, "rows_skipped", 0) else []),
         ("BaselineLandedCost", t("report.kv.baseline_landed", lang, baseline=_label(base, lang)), totals["baseline_landed_cost_usd"], fm.headline_money),
         ("ScenarioLandedCost", t("report.kv.scenario_landed", lang, scenario=_label(now, lang)), totals["landed_cost_usd"], fm.headline_money),
         ("LandedCostChange", t("report.kv.delta_usd", lang), totals["delta_usd"], fm.headline_money),
@@ -487,6 +550,8 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         ("DeMinimisLinesBaseline", t("report.kv.de_minimis_baseline", lang, baseline=_label(base, lang)), de_min_base, fm.headline_int),
         ("DeMinimisLinesScenario", t("report.kv.de_minimis_scenario", lang, scenario=_label(now, lang)), de_min_now, fm.headline_int),
         ("IEEPARefundExposure", t("report.kv.ieepa", lang), totals["ieepa_refund_exposure_usd"], fm.headline_money),
+        ("LinesCompared", t("report.kv.lines_compared", lang), totals["lines_compared"], fm.headline_int),
+        ("LinesLeftOut", t("report.kv.lines_left_out", lang), totals["lines_left_out"], fm.headline_int),
     ]
     for name, label, value, fmt in headline:
         ws.write_string(row, 0, label, fm.label)
@@ -494,25 +559,37 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         _define(book, name, ws, row, 1)
         row += 1
     ws.write_string(row, 0, t("report.kv.ieepa_note", lang), fm.note)
-    row += 2
+    row += 1
+    parts = sheets_needed(len(first.lines))
+    if parts > 1:
+        ws.write_string(row, 0, t("report.kv.lines_split", lang, n=len(first.lines), sheets=parts, limit=EXCEL_MAX_DATA_ROWS), fm.unverified)
+        row += 1
+    if totals["lines_left_out"]:
+        out = first.left_out
+        note = t("report.kv.left_out_note", lang, n=totals["lines_left_out"], base_rej=out["baseline_rejected"], scen_rej=out["scenario_rejected"],
+                 baseline=_label(base, lang), scenario=_label(now, lang))
+        ws.write_string(row, 0, note, fm.note)
+        row += 1
+    row += 1
 
     # --- against the direct-mail band ----------------------------------------------------------------------------
     ws.write_string(row, 0, t("report.section.band", lang), fm.section)
     row += 1
-    band = _band(assumptions, now.as_of)
+    band = direct_mail_band(assumptions, now.as_of)
     if band is None:
         ws.write_string(row, 0, t("report.kv.band_missing", lang, param=BAND_PARAM), fm.note)
         row += 2
     else:
-        low, high, source, url, evidence = band
+        low, high = band.low, band.high
         direct = lines[lines["shipping_mode"].astype(str).isin(DIRECT_MAIL_MODES)] if "shipping_mode" in lines else lines.iloc[:0]
         d_base = float(direct["baseline_landed_cost_usd"].sum())
         d_pct = (float(direct["landed_cost_usd"].sum()) - d_base) / d_base if d_base else None
         ws.write_string(row, 0, t("report.kv.band_range", lang), fm.label)
-        ws.write_number(row, 1, float(low), fm.headline_pct)
-        ws.write_number(row, 2, float(high), fm.headline_pct)
-        _define(book, "DirectMailBandLow", ws, row, 1)
-        _define(book, "DirectMailBandHigh", ws, row, 2)
+        ws.write_string(row, 1, band_text(low, high), fm.headline_text)
+        ws.write_number(row, 2, float(low), fm.band_low[lang])
+        ws.write_number(row, 3, float(high), fm.band_high[lang])
+        _define(book, "DirectMailBandLow", ws, row, 2)
+        _define(book, "DirectMailBandHigh", ws, row, 3)
         row += 1
         ws.write_string(row, 0, t("report.kv.band_overall", lang), fm.label)
         ws.write_number(row, 1, float(totals["delta_pct"]), fm.headline_pct)
@@ -525,12 +602,15 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         ws.write_string(row, 2, _position(d_pct, low, high, lang))
         row += 1
         ws.write_string(row, 0, t("report.kv.band_source", lang), fm.label)
-        _cell(ws, fm, row, 1, f"{source} [{evidence}]" + (f" {url}" if url else ""))
+        source = f"{band.source_in(lang)} [{t(f'common.evidence.{band.evidence}', lang)}]" + (f" {band.url}" if band.url else "")
+        ws.merge_range(row, 1, row, 7, "", fm.wrap)
+        ws.write_string(row, 1, source, fm.wrap_quoted if FORMULA_START.match(source) else fm.wrap)
+        ws.set_row(row, 28)
         row += 2
 
     # --- room for the two charts, drawn from the tables below -------------------------------------------------------
     chart_row = row
-    row += 19
+    row += 18
 
     # --- each scenario against the baseline -------------------------------------------------------------------------
     ws.write_string(row, 0, t("report.section.scenarios", lang), fm.section)
@@ -542,25 +622,27 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
             {
                 "scenario": _label(c.scenario, lang),
                 "baseline": _label(c.baseline, lang),
-                "lines": c.scenario.rows_priced,
+                "lines": tot["lines_compared"],
+                "left_out": tot["lines_left_out"],
                 "rejected": c.scenario.rows_rejected,
                 "base": tot["baseline_landed_cost_usd"],
                 "now": tot["landed_cost_usd"],
                 "delta": tot["delta_usd"],
                 "pct": tot["delta_pct"],
-                "duty": round(float(c.lines["duty_total_usd"].sum()), 2),
-                "fees": round(float(c.lines["fees_total_usd"].sum()), 2),
+                "duty": round(float(c.compared["duty_total_usd"].sum()), 2),
+                "fees": round(float(c.compared["fees_total_usd"].sum()), 2),
                 "ieepa": tot["ieepa_refund_exposure_usd"],
             }
         )
     frame = pd.DataFrame(recs)
-    kinds = {"lines": "int", "rejected": "int", "base": "money", "now": "money", "delta": "money", "pct": "pct", "duty": "money", "fees": "money", "ieepa": "money"}
+    kinds = {"lines": "int", "left_out": "int", "rejected": "int", "base": "money", "now": "money", "delta": "money", "pct": "pct", "duty": "money", "fees": "money", "ieepa": "money"}
     heads = [
-        t("report.col.scenario", lang), t("report.col.baseline", lang), t("report.col.lines", lang), t("report.col.rows_rejected", lang),
+        t("report.col.scenario", lang), t("report.col.baseline", lang), t("report.col.lines_compared", lang), t("report.col.lines_left_out", lang),
+        t("report.col.rows_rejected", lang),
         t("report.col.baseline_landed", lang), t("report.col.landed_of", lang, scenario=""), t("report.col.delta_usd", lang),
         t("report.col.delta_pct", lang), t("report.col.duty_total", lang), t("report.col.fees_total", lang), t("report.col.ieepa", lang),
     ]
-    heads[5] = t("report.col.landed_cost_usd", lang)
+    heads[6] = t("report.col.landed_cost_usd", lang)
     _, last = book.table(ws, row, 0, frame, kinds, heads, "SummaryScenarios", widths=False)
     row = last + 2
 
@@ -573,26 +655,24 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     for c in comps:
         chan_heads += [t("report.col.landed_of", lang, scenario=_label(c.scenario, lang)), t("report.col.pct_of", lang, scenario=_label(c.scenario, lang))]
     top, last = book.table(ws, row, 0, chan, chan_kinds, chan_heads, "SummaryChannels", widths=False)
-    chart = book.wb.add_chart({"type": "column"})
+    # the change in % per channel, as the app draws it: postal and express are read beside ocean freight, not
+    # lost under its dollars (the dollars are in the table)
     sheet = ws.get_name()
-    money_cols = [2] + [3 + 2 * i for i in range(len(comps))]
-    for col in money_cols:
-        chart.add_series({"name": [sheet, row, col], "categories": [sheet, top, 0, last, 0], "values": [sheet, top, col, last, col]})
-    # the change in % on a second axis: postal and express stay readable beside a large ocean bill
-    pct_line = book.wb.add_chart({"type": "line"})
+    chart = book.wb.add_chart({"type": "bar"})
     for i in range(len(comps)):
         col = 4 + 2 * i
-        pct_line.add_series({
+        chart.add_series({
             "name": [sheet, row, col], "categories": [sheet, top, 0, last, 0], "values": [sheet, top, col, last, col],
-            "y2_axis": True, "line": {"none": True}, "marker": {"type": "diamond", "size": 9},
-            "data_labels": {"value": True, "num_format": "0.0%"},
+            "data_labels": {"value": True, "num_format": "0.0%"}, "gap": 60,
         })
-    chart.combine(pct_line)
-    chart.set_y2_axis({"num_format": "0%", "name": t("report.chart.change_axis", lang)})
-    chart.set_title({"name": t("report.chart.channels", lang)})
-    chart.set_y_axis({"num_format": _Formats.INT, "major_gridlines": {"visible": True}})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 640, "height": 360})
+    title = t("report.chart.channels", lang)
+    if band is not None:
+        title += t("report.chart.channels_band", lang, band=band_text(band.low, band.high))
+    chart.set_title({"name": title, "name_font": {"size": 11}})
+    chart.set_x_axis({"num_format": "0%", "major_gridlines": {"visible": True}, "name": t("report.chart.change_axis", lang)})
+    chart.set_y_axis({"reverse": True})
+    chart.set_legend({"position": "bottom"} if len(comps) > 1 else {"none": True})
+    chart.set_size({"width": 560, "height": 340})
     ws.insert_chart(chart_row, 0, chart)
     row = last + 2
 
@@ -601,7 +681,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     row += 1
     layers = list(first.scenario.layers)
     base_sums = _layer_sums(base_lines, layers)
-    scen_sums = [_layer_sums(c.lines, layers) for c in comps]
+    scen_sums = [_layer_sums(c.compared, layers) for c in comps]
     shown = [i for i in layers if base_sums[i.column] or any(s[i.column] for s in scen_sums)] or layers[:1]
     recs = []
     for info in shown:
@@ -611,7 +691,7 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
         recs.append(rec)
     fee_rec = {"component": t("report.col.fees_row", lang), "base": round(float(base_lines["fees_total_usd"].sum()), 2)}
     for k, c in enumerate(comps):
-        fee_rec[f"s{k}"] = round(float(c.lines["fees_total_usd"].sum()), 2)
+        fee_rec[f"s{k}"] = round(float(c.compared["fees_total_usd"].sum()), 2)
     recs.append(fee_rec)
     layer_frame = pd.DataFrame(recs)
     for k in range(len(comps)):
@@ -625,11 +705,11 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     last_layer_row = top + len(shown) - 1
     for r in range(top, last_layer_row + 1):
         chart.add_series({"name": [sheet, r, 0], "categories": [sheet, row, 1, row, 1 + len(comps)], "values": [sheet, r, 1, r, 1 + len(comps)]})
-    chart.set_title({"name": t("report.chart.layers", lang)})
+    chart.set_title({"name": t("report.chart.layers", lang), "name_font": {"size": 11}})
     chart.set_y_axis({"num_format": _Formats.INT})
     chart.set_legend({"position": "right"})
-    chart.set_size({"width": 600, "height": 360})
-    ws.insert_chart(chart_row, 3, chart, {"x_offset": 30})
+    chart.set_size({"width": 560, "height": 340})
+    ws.insert_chart(chart_row, 0, chart, {"x_offset": 580})
     row = last + 2
 
     # --- the ten SKUs hit hardest -----------------------------------------------------------------------------------
@@ -639,6 +719,13 @@ def _summary(book: _Book, comps: list[Comparison], assumptions) -> None:  # noqa
     sku_frame = skus[["sku", "lines", "baseline_landed_cost_usd", "landed_cost_usd", "delta_usd", "delta_pct"]]
     sku_heads = [t("report.col.sku", lang), t("report.col.lines", lang), t("report.col.baseline_landed", lang), t("report.col.landed_cost_usd", lang), t("report.col.delta_usd", lang), t("report.col.delta_pct", lang)]
     book.table(ws, row, 0, sku_frame, {"sku": "text", "lines": "int", "delta_pct": "pct", "baseline_landed_cost_usd": "money", "landed_cost_usd": "money", "delta_usd": "money"}, sku_heads, "SummaryTopSKUs", widths=False)
+
+
+def band_text(low: float, high: float) -> str:
+    """The band as people quote it: 30%-50% (a single value when both ends are equal)."""
+    def one(x: float) -> str:
+        return f"{x * 100:.1f}".rstrip("0").rstrip(".") + "%"
+    return one(low) if low == high else f"{one(low)}-{one(high)}"
 
 
 def _position(pct: float | None, low: float, high: float, lang: str) -> str:
@@ -673,9 +760,10 @@ def _comparison(book: _Book, comps: list[Comparison]) -> None:
     lang, fm = book.lang, book.fm
     ws = book.sheet(t("report.sheet.comparison", lang))
     multi_base = len({c.baseline.scenario for c in comps}) > 1
-    ws.set_column(0, 0, 22)
-    ws.set_column(1, 2 + 5 * len(comps), 15)
+    book.set_width(ws, 0, 0, 22)
+    book.set_width(ws, 1, 2 + 5 * len(comps), 15)
     ws.freeze_panes(0, 1)
+    book.print_setup(ws)
     row = 0
     for grouping, title_key, head_key, table in (
         ("channel", "report.section.by_channel", "report.col.channel", "ByChannel"),
@@ -728,6 +816,7 @@ def _extra(book: _Book, title: str, frame: pd.DataFrame, kinds: dict[str, str]) 
     known = {"money", "pct", "date", "int", "text"}
     resolved = {c: (kinds.get(c) if kinds.get(c) in known else column_kind(c, frame[c])) for c in cols}
     ws.freeze_panes(1, 0)
+    book.print_setup(ws, header_row=0)
     book.table(ws, 0, 0, frame, resolved, cols, "Extra_" + title)
 
 
@@ -755,9 +844,7 @@ def _lines(book: _Book, comps: list[Comparison]) -> list[tuple[str, str]]:
             order.append(f"{col}__{k}")
     if extra_cols:
         frame = pd.concat([frame.reset_index(drop=True), pd.DataFrame(extra_cols)], axis=1)
-    ws = book.sheet(t("report.sheet.lines", lang))
-    ws.freeze_panes(1, 2)
-    book.table(ws, 0, 0, frame, kinds, headers, "Lines")
+    book.long_table(t("report.sheet.lines", lang), frame, kinds, headers, "Lines", freeze=(1, 2), keep_columns=2)
     return list(zip(_unique_headers(headers), order, strict=True))
 
 
@@ -778,11 +865,11 @@ def _rejects(book: _Book, comps: list[Comparison]) -> None:
         rej = rej[cols].drop_duplicates().sort_values("row_number", kind="stable").reset_index(drop=True)
     else:
         rej = pd.DataFrame({c: pd.Series(dtype="int64" if c == "row_number" else object) for c in cols})
-    ws = book.sheet(t("report.sheet.rejects", lang))
-    ws.freeze_panes(1, 0)
     heads = [t(f"report.col.reject_{k}", lang) for k in ("row", "column", "value", "problem")]
-    book.table(ws, 0, 0, rej, {"row_number": "int", "column": "text", "value": "text", "problem": "text"}, heads, "Rejects")
-    ws.set_column(3, 3, 90)
+    sheets = book.long_table(t("report.sheet.rejects", lang), rej, {"row_number": "int", "column": "text", "value": "text", "problem": "text"}, heads, "Rejects", freeze=(1, 0))
+    for ws in sheets:
+        book.set_width(ws, 3, 3, 90)
+    ws = sheets[0]
     if not len(rej):
         ws.write_string(1, 3, t("report.rejects.none", lang), book.fm.note)
 
@@ -831,6 +918,7 @@ def _assumptions(book: _Book, comps: list[Comparison]) -> None:
     value_col = {"value": 4, "min": 5, "max": 6}
     ws = book.sheet(t("report.sheet.assumptions", lang))
     ws.freeze_panes(1, 2)
+    book.print_setup(ws, header_row=0)
     numeric = {c: frame[c] for c in value_col}
     top, _ = book.table(ws, 0, 0, frame.drop(columns=list(value_col)).assign(value=None, min=None, max=None)[cols], kinds, heads, "Assumptions")
     # Values in the unit's own display: a fraction as a percent, money as money, anything else as a number.
@@ -848,18 +936,20 @@ def _assumptions(book: _Book, comps: list[Comparison]) -> None:
     for i, url in enumerate(frame["url"].astype(object).fillna("").astype(str).tolist()):
         if url.startswith(("https://", "http://")) and len(url) < 2000:
             ws.write_url(top + i, 11, url, fm.link, string=url)
-    ws.set_column(2, 2, 48)
-    ws.set_column(10, 10, 48)
-    ws.set_column(11, 11, 36)
+    book.set_width(ws, 2, 2, 48)
+    book.set_width(ws, 10, 10, 48)
+    book.set_width(ws, 11, 11, 36)
 
 
 def _about(book: _Book, comps: list[Comparison], assumptions, input_name: str, input_sha256: str, generated_at: dt.datetime, line_headers: list[tuple[str, str]]) -> None:  # noqa: ANN001
     lang, fm = book.lang, book.fm
     first = comps[0].scenario
     ws = book.sheet(t("report.sheet.about", lang))
-    ws.set_column(0, 0, 36)
-    ws.set_column(1, 1, 70)
-    ws.set_column(2, 3, 60)
+    book.print_setup(ws)
+    book.set_width(ws, 0, 0, 36)
+    book.set_width(ws, 1, 1, 70)
+    book.set_width(ws, 2, 3, 50)
+    ws.set_row(0, 26)
     ws.write_string(0, 0, t("report.title", lang), fm.title)
     ws.write_string(1, 0, t("report.kv.values_note", lang), fm.note)
     row = 3

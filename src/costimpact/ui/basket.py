@@ -14,16 +14,20 @@ from costimpact.ui.state import (
     BASELINE_KEY,
     CUSTOM_KEY,
     CUSTOM_PREFIX,
+    MAPPING_KEY,
     ORDERS_KEY,
     SCENARIO_KEY,
+    UPLOADER_GEN_KEY,
     as_of,
     baseline_key as _baseline_key,
+    labels,
     lang,
     lkey,
     mapping_json,
     orders_source,
     scenario_key as _scenario_key,
     set_mapping,
+    set_orders,
     tr,
 )
 from costimpact.ui.widgets import render_error
@@ -31,12 +35,14 @@ from costimpact.ui.widgets import render_error
 NONE = ""
 
 
-def current() -> tuple[bytes, str, str]:
-    """(bytes, file name, mapping JSON) of the basket: the uploaded file, else the built-in sample."""
-    got, name = orders_source()
-    if got is None:
-        return data.sample_bytes(), data.SAMPLE_NAME, ""
-    return got, name, mapping_json(name)
+def current() -> data.Basket:
+    """The basket: the uploaded file (with its content hash and column mapping), else the built-in sample."""
+    from costimpact.ui.catalogue_widget import with_catalogue
+
+    raw, name, digest = orders_source()
+    if raw is None:
+        return data.sample_basket()
+    return data.Basket(name, digest, with_catalogue(mapping_json(digest)), raw)
 
 
 def scenario_key() -> str:
@@ -51,38 +57,55 @@ def is_sample() -> bool:
     return orders_source()[0] is None
 
 
+def _uploader_key() -> str:
+    return f"uploader_{st.session_state.get(UPLOADER_GEN_KEY, 0)}"
+
+
+def _take_upload() -> None:
+    """The uploader changed (a callback, so the whole run that follows, captions included, sees the new file)."""
+    up = st.session_state.get(_uploader_key())
+    if up is None:
+        st.session_state.pop(ORDERS_KEY, None)  # the seller removed the file: back to the sample
+    else:
+        set_orders(up.getvalue(), up.name)
+
+
+def _back_to_sample() -> None:
+    st.session_state.pop(ORDERS_KEY, None)
+    st.session_state[UPLOADER_GEN_KEY] = st.session_state.get(UPLOADER_GEN_KEY, 0) + 1  # a fresh, empty uploader
+
+
 def render_upload() -> None:
     """Upload a CSV/XLSX (kept for every page) or go back to the sample."""
-    up = st.file_uploader(tr("orders.upload"), type=["csv", "xlsx"], key="uploader", help=tr("orders.upload_help"))
+    st.file_uploader(tr("orders.upload"), type=["csv", "xlsx"], key=_uploader_key(), on_change=_take_upload, help=tr("orders.upload_help"))
     st.caption(tr("orders.big_files"))
-    if up is not None:
-        got = (up.getvalue(), up.name)
-        if st.session_state.get(ORDERS_KEY) is None or st.session_state[ORDERS_KEY][1] != up.name or st.session_state[ORDERS_KEY][0] != got[0]:
-            st.session_state[ORDERS_KEY] = got
     if is_sample():
         st.caption(tr("orders.using_sample", file=data.SAMPLE_NAME))
     else:
         c1, c2 = st.columns([3, 1])
         c1.caption(tr("orders.using_file", file=orders_source()[1]))
-        if c2.button(tr("orders.back_to_sample"), key="back_to_sample"):
-            st.session_state.pop(ORDERS_KEY, None)
-            st.rerun()
+        c2.button(tr("orders.back_to_sample"), key="back_to_sample", on_click=_back_to_sample)
 
 
 def load_basket():  # noqa: ANN201 - ImportResult, or None when the page must stop (error or mapping step shown)
     """Import the basket; on a refused file show the friendly message (and the mapping step for missing columns)."""
-    raw, name, mapping = current()
+    b = current()
     try:
-        return data.import_orders(raw, name, mapping)
+        return data.imported(b)
     except CostImpactError as err:
         if getattr(err, "key", None) == "missing_columns":
-            render_mapping_step(name, err)
+            from costimpact.ui.catalogue_widget import recall
+
+            found = str(getattr(err, "fields", {}).get("found", "")).split(", ")
+            if not is_sample() and recall(b.digest, found):  # a mapping saved for these headers: no clicks
+                st.rerun()
+            render_mapping_step(b.digest, err)
         else:
             render_error(err)
         return None
 
 
-def render_mapping_step(file_name: str, err: CostImpactError) -> None:
+def render_mapping_step(digest: str, err: CostImpactError) -> None:
     """The file's headers are unknown: let the seller say which header holds which column, then read again."""
     render_error(err)
     found = str(getattr(err, "fields", {}).get("found", ""))
@@ -92,6 +115,9 @@ def render_mapping_step(file_name: str, err: CostImpactError) -> None:
     st.subheader(tr("mapping.title"))
     st.caption(tr("mapping.intro"))
     suggested = {v: k for k, v in data.suggest(headers).items()}
+    for earlier in st.session_state.get(MAPPING_KEY, {}).values():  # a corrected file: offer the choices made before
+        if set(earlier) <= set(headers):
+            suggested.update({column: header for header, column in earlier.items()})
     choices = [NONE, *headers]
     chosen: dict[str, str] = {}
     with st.form("mapping_form"):
@@ -99,7 +125,7 @@ def render_mapping_step(file_name: str, err: CostImpactError) -> None:
         for i, (name, required) in enumerate(data.canonical_columns()):
             default = suggested.get(name, NONE)
             label = f"{tr('col_name.' + name)} ({name})" + (" *" if required else "")
-            pick = cols[i % 2].selectbox(label, choices, index=choices.index(default), key=lkey(f"map_{name}"), format_func=lambda h: h or tr("mapping.none"))
+            pick = cols[i % 2].selectbox(label, choices, index=choices.index(default), key=lkey(f"map_{name}"), format_func=labels(lambda h: h or tr("mapping.none")))
             if pick:
                 chosen[pick] = name
         submitted = st.form_submit_button(tr("mapping.apply"), type="primary")
@@ -112,7 +138,7 @@ def render_mapping_step(file_name: str, err: CostImpactError) -> None:
         if dupes:
             st.warning(tr("mapping.duplicate", headers=", ".join(sorted(dupes))))
             return
-        set_mapping(file_name, chosen)
+        set_mapping(digest, chosen)
         st.rerun()
 
 
@@ -133,7 +159,7 @@ def _store(widget: str, target: str) -> None:
 def render_scenario_pickers(prefix: str, with_date: bool = True) -> tuple[str, str, str]:
     """Scenario and baseline (kept across pages) and the as-of date; returns (scenario, baseline, as_of)."""
     opts = _options()
-    fmt = lambda k: data.scenario_label(k, lang())  # noqa: E731
+    fmt = labels(lambda k: data.scenario_label(k, lang()))
     scen, base = _scenario_key(), _baseline_key()
     scen = scen if scen in opts else "actual"
     base = base if base in opts else "pre-2025"

@@ -133,3 +133,51 @@ def timeline_chart(frame: pd.DataFrame, events: pd.DataFrame, value_col: str, ti
     )
     chart = alt.layer(rules, lines, marks).resolve_scale(y="independent").properties(title=title, height=380)
     return _config(chart)
+
+
+def fan_chart(path: pd.DataFrame, title: str, y_title: str, band_label: str, expected_label: str, median_label: str) -> alt.Chart:
+    """The month-by-month distribution: a P10-P90 band, the median and the expectation (``path``: date,
+    expected_landed_cost_usd, p10/p50/p90_landed_cost_usd for one group)."""
+    df = path.copy()
+    df["date"] = pd.to_datetime(df["date"])
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%Y-%m"))
+    fmt = "$,.0f"
+    band = alt.Chart(df).mark_area(opacity=0.25, color=BASE_COLOR, interpolate="step-after").encode(
+        x=x, y=alt.Y("p10_landed_cost_usd:Q", title=y_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt)), y2="p90_landed_cost_usd:Q",
+        tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("p10_landed_cost_usd:Q", title="P10", format=fmt), alt.Tooltip("p90_landed_cost_usd:Q", title="P90", format=fmt)],
+    )
+    long = df.melt(id_vars=["date"], value_vars=["expected_landed_cost_usd", "p50_landed_cost_usd"], var_name="measure", value_name="usd")
+    long["measure"] = long["measure"].map({"expected_landed_cost_usd": expected_label, "p50_landed_cost_usd": median_label})
+    lines = alt.Chart(long).mark_line(interpolate="step-after", point=True).encode(
+        x=x, y=alt.Y("usd:Q", scale=alt.Scale(zero=False)),
+        color=alt.Color("measure:N", title=None, scale=alt.Scale(domain=[expected_label, median_label], range=[NOW_COLOR, "#2c3e50"]), legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("measure:N", legend=None, scale=alt.Scale(domain=[expected_label, median_label], range=[[1, 0], [5, 3]])),
+        tooltip=[alt.Tooltip("date:T", format="%Y-%m-%d"), alt.Tooltip("measure:N", title=" "), alt.Tooltip("usd:Q", format=fmt)],
+    )
+    chart = alt.layer(band, lines).properties(title=alt.TitleParams(title, subtitle=band_label), height=340)
+    return _config(chart)
+
+
+def tornado_chart(table: pd.DataFrame, base: float, title: str, x_title: str, low_label: str, high_label: str) -> alt.Chart:
+    """Horizontal bars from the base total to each driver's low and high totals, largest swing on top
+    (``table``: name, low_landed_cost_usd, high_landed_cost_usd, swing_usd)."""
+    df = table.reset_index(drop=True).copy()
+    df["order"] = range(len(df))
+    long = pd.concat(
+        [
+            pd.DataFrame({"name": df["name"], "order": df["order"], "end": df["low_landed_cost_usd"], "side": low_label}),
+            pd.DataFrame({"name": df["name"], "order": df["order"], "end": df["high_landed_cost_usd"], "side": high_label}),
+        ]
+    )
+    long["start"] = base
+    long["delta"] = long["end"] - base
+    fmt = "$,.0f"
+    bars = alt.Chart(long).mark_bar(height=14).encode(
+        y=alt.Y("name:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelLimit=320)),
+        x=alt.X("start:Q", title=x_title, scale=alt.Scale(zero=False), axis=alt.Axis(format=fmt)),
+        x2="end:Q",
+        color=alt.Color("side:N", title=None, scale=alt.Scale(domain=[low_label, high_label], range=[BASE_COLOR, NOW_COLOR]), legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("name:N", title=" "), alt.Tooltip("side:N", title=" "), alt.Tooltip("end:Q", format=fmt), alt.Tooltip("delta:Q", format="+$,.2f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [base]})).mark_rule(color="#555").encode(x="x:Q")
+    return _config(alt.layer(bars, rule).properties(title=title, height=max(120, 26 * len(df))))

@@ -1,14 +1,22 @@
-"""Cached calls into the package, keyed on primitive values (file bytes, scenario name or JSON, dates).
+"""The one data layer of the app: every page gets its orders, prices and models through here.
 
-No pricing happens here: each function calls the engine, the comparison or the timeline and keeps the result
-(``st.cache_data``) so that a widget change that does not change the inputs reruns in milliseconds. The results
-that pages show are reduced to small frames here, so a cache hit unpickles kilobytes, not the 10k-line tables.
+No pricing happens here: each function calls the engine, the comparison, the timeline or a decision model. Two
+kinds of memory, kept apart:
+
+- the cache all sessions share (``st.cache_data``) holds only small views (totals, per channel / SKU, the
+  timeline, the decision tables), keyed on the order file's content hash, its name, its column mapping and the
+  assumption set's content hash, never on the file's bytes (hashing a large upload on every call is what made a
+  cache hit slow);
+- the order lines themselves (the file read, the priced lines) stay in the session that uploaded them
+  (``st.session_state``), a few at a time, and go when the session ends.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import importlib.resources
 import json
 from typing import Any
@@ -17,22 +25,42 @@ import pandas as pd
 import streamlit as st
 
 from costimpact.api import price_orders
-from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, periods_frame, value_at
+from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, periods_frame
+from costimpact.assumptions.lookup import postal_periods
 from costimpact.assumptions.models import EVIDENCE_MARK
 from costimpact import orders
+from costimpact.decide.fulfilment import FulfilmentOptions, compare_fulfilment
+from costimpact.decide.origin import compare_origins
+from costimpact.decide.pricing import price_for_margin
 from costimpact.errors import AssumptionError
-from costimpact.landed.hts import search_hts
+from costimpact.hts_search import search_hts, suggest_for_rejects
 from costimpact.report.workbook import write_report
-from costimpact.scenarios.compare import compare_results
+from costimpact.scenarios.compare import Band, compare_results, direct_mail_band
 from costimpact.scenarios.timeline import policy_events
 from costimpact.scenarios.timeline import timeline as policy_timeline
-from costimpact.ui.state import CUSTOM_PREFIX
+from costimpact.ui.state import CUSTOM_PREFIX, IMPORTED_KEY, PRICED_KEY
 
 SAMPLE_NAME = "sample_orders.csv"
 
 #: The "30-50 %" rise in cost the source report quotes for direct-mail sellers (not law: an analyst yardstick),
 #: the same parameter the report reads.
-BAND_PARAM = "us/benchmarks/direct_mail_cost_rise"
+
+
+@dataclasses.dataclass(frozen=True)
+class Basket:
+    """The order file the pages work on: its name, the sha-256 of its bytes and the column mapping chosen for it
+    (JSON, "" for none). Caches key on :meth:`key`; the bytes are read only when a view is not cached yet."""
+
+    name: str
+    digest: str
+    mapping: str = ""
+    raw: bytes = dataclasses.field(default=b"", repr=False, compare=False)
+
+    def key(self) -> tuple[str, str, str]:
+        return (self.digest, self.name, self.mapping)
+
+
+_HASH_FUNCS = {Basket: Basket.key}
 
 
 @st.cache_resource(ttl=2, show_spinner=False)
@@ -51,7 +79,7 @@ def cached(max_entries: int | None = None):  # noqa: ANN201
         def keyed(*args, assumptions_hash: str, **kw):  # noqa: ANN002, ANN003, ANN202, ARG001
             return fn(*args, **kw)
 
-        inner = st.cache_data(max_entries=max_entries, show_spinner=False)(keyed)
+        inner = st.cache_data(max_entries=max_entries, show_spinner=False, hash_funcs=_HASH_FUNCS)(keyed)
 
         @functools.wraps(fn)
         def call(*args, **kw):  # noqa: ANN002, ANN003, ANN202
@@ -62,9 +90,24 @@ def cached(max_entries: int | None = None):  # noqa: ANN201
     return wrap
 
 
-@st.cache_data(show_spinner=False)
-def sample_bytes() -> bytes:
-    return importlib.resources.files("costimpact").joinpath("data", SAMPLE_NAME).read_bytes()
+@functools.cache
+def sample_basket() -> Basket:
+    """The built-in sample orders (read and hashed once per process: they are part of the package)."""
+    raw = importlib.resources.files("costimpact").joinpath("data", SAMPLE_NAME).read_bytes()
+    return Basket(SAMPLE_NAME, hashlib.sha256(raw).hexdigest(), "", raw)
+
+
+def _session_memo(slot: str, key: tuple, make, keep: int):  # noqa: ANN001, ANN202
+    """``make()`` kept in this session's state under ``key``, the ``keep`` most recently used at most."""
+    memo: dict = st.session_state.setdefault(slot, {})
+    if key in memo:
+        memo[key] = memo.pop(key)  # now the most recent
+        return memo[key]
+    value = make()
+    memo[key] = value
+    while len(memo) > keep:
+        memo.pop(next(iter(memo)))
+    return value
 
 
 def resolve_scenario(key: str) -> str | Scenario:
@@ -86,10 +129,12 @@ def scenario_label(key: str, lang: str) -> str:
 # ---- orders ---------------------------------------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def import_orders(data: bytes, file_name: str, mapping: str):  # noqa: ANN201 - orders.ImportResult
-    """Read the file (raises FileRefused for a file that cannot be read at all)."""
-    return orders.read_orders(data, file_name, mapping=json.loads(mapping) if mapping else None)
+def imported(basket: Basket):  # noqa: ANN201 - orders.ImportResult
+    """The basket read, once per file and mapping in this session (raises FileRefused for an unreadable file)."""
+    from costimpact.ui.catalogue_widget import take  # the product catalogue rides in the mapping key
+
+    mapping, catalogue = take(json.loads(basket.mapping) if basket.mapping else None)
+    return _session_memo(IMPORTED_KEY, basket.key(), lambda: orders.read_orders(basket.raw, basket.name, mapping=mapping, catalogue=catalogue), keep=1)
 
 
 def suggest(headers: list[str]) -> dict[str, str]:
@@ -101,15 +146,15 @@ def canonical_columns() -> list[tuple[str, bool]]:
     return [(c.name, c.required) for c in orders.COLUMNS]
 
 
-@cached(max_entries=16)
-def priced(data: bytes, file_name: str, mapping: str, scenario: str, as_of: str):  # noqa: ANN201
-    imported = import_orders(data, file_name, mapping)
-    return price_orders(imported, scenario=resolve_scenario(scenario), as_of=as_of, assumptions=assumption_set())
+def priced(basket: Basket, scenario: str, as_of: str):  # noqa: ANN201 - PricedResult
+    """The basket priced under a scenario, kept in this session (the last two: a scenario and its baseline)."""
+    aset = assumption_set()
+    key = (basket.key(), scenario, as_of, aset.content_hash)
+    return _session_memo(PRICED_KEY, key, lambda: price_orders(imported(basket), scenario=resolve_scenario(scenario), as_of=as_of, assumptions=aset), keep=2)
 
 
-@cached(max_entries=16)
-def comparison(data: bytes, file_name: str, mapping: str, scenario: str, baseline: str, as_of: str):  # noqa: ANN201
-    return compare_results(priced(data, file_name, mapping, scenario, as_of), priced(data, file_name, mapping, baseline, as_of))
+def comparison(basket: Basket, scenario: str, baseline: str, as_of: str):  # noqa: ANN201
+    return compare_results(priced(basket, scenario, as_of), priced(basket, baseline, as_of))
 
 
 def _rejects_csv(rejects: pd.DataFrame) -> bytes:
@@ -117,9 +162,9 @@ def _rejects_csv(rejects: pd.DataFrame) -> bytes:
 
 
 @cached(max_entries=32)
-def portfolio(data: bytes, file_name: str, mapping: str, scenario: str, baseline: str, as_of: str) -> dict[str, Any]:
+def portfolio(basket: Basket, scenario: str, baseline: str, as_of: str) -> dict[str, Any]:
     """What the orders page shows, small: totals, per channel / origin / SKU, rejects, the sources used."""
-    cmp = comparison(data, file_name, mapping, scenario, baseline, as_of)
+    cmp = comparison(basket, scenario, baseline, as_of)
     now, base = cmp.scenario, cmp.baseline
     skus = cmp.by("sku")
     skus = skus[skus["sku"] != ""].sort_values(["delta_usd", "sku"], ascending=[False, True]).head(15)
@@ -180,6 +225,12 @@ def hts_search(query: str, limit: int = 30) -> pd.DataFrame:
     return search_hts(assumption_set(), query, limit=limit)
 
 
+@cached(max_entries=16)
+def code_suggestions(rejects: pd.DataFrame, described: pd.DataFrame | None) -> pd.DataFrame:
+    """Codes to offer beside each line rejected for its HTS code (searched from the line's own description)."""
+    return suggest_for_rejects(assumption_set(), rejects, described)
+
+
 @cached()
 def known_origins() -> list[str]:
     """Every origin the assumptions name a value for (origin-keyed layers), China first."""
@@ -201,10 +252,9 @@ def known_origins() -> list[str]:
 
 
 @cached(max_entries=8)
-def timeline(data: bytes, file_name: str, mapping: str, scenario: str, start: str, end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    imported = import_orders(data, file_name, mapping)
+def timeline(basket: Basket, scenario: str, start: str, end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     aset = assumption_set()
-    frame = policy_timeline(imported, scenario=resolve_scenario(scenario), assumptions=aset, start=start, end=end)
+    frame = policy_timeline(imported(basket), scenario=resolve_scenario(scenario), assumptions=aset, start=start, end=end)
     events = policy_events(aset)
     return frame, events
 
@@ -226,48 +276,56 @@ def assumption_periods() -> pd.DataFrame:
         f["url"] = f["url"].where(f["url"] != "", p.references[0].url or "")
         parts.append(f)
     for pid, reg in aset.postal.items():
-        rows = [
-            {
-                "parameter": pid,
-                "label": reg.label,
-                "label_zh": reg.label_zh,
-                "unit": per.treatment,
-                "key": ",".join(per.origins),
-                "from": pd.Timestamp(per.from_),
-                "until": pd.Timestamp(per.until) if per.until else pd.NaT,
-                "value": per.ad_valorem,
-                "evidence": per.evidence or reg.evidence,
-                "source": per.source,
-                "url": per.url or reg.references[0].url or "",
-            }
-            for per in reg.periods
-        ]
-        parts.append(pd.DataFrame(rows))
+        f = postal_periods(reg).rename(columns={"ad_valorem": "value", "treatment": "unit"})
+        parts.append(f.assign(parameter=pid, label=reg.label, label_zh=reg.label_zh, min=float("nan"), max=float("nan")))
     out = pd.concat(parts, ignore_index=True)
     out["layer"] = out["parameter"].str.rsplit("/", n=1).str[0]
     out["grade"] = out["evidence"].map(EVIDENCE_MARK).fillna("")
     return out[["layer", "parameter", "label", "label_zh", "unit", "key", "from", "until", "value", "min", "max", "grade", "evidence", "source", "url"]]
 
 
-def band(lang: str) -> tuple[float, float, str]:
-    """The analysts' band of cost rise for direct-mail sellers in force today: (low, high, evidence)."""
-    aset = assumption_set()
-    period = value_at(aset.param(BAND_PARAM), dt.date.today())
-    if period is None:
-        raise AssumptionError(f"{BAND_PARAM}: no value in force today; add one to assumptions/{BAND_PARAM}.toml")
-    low = period.min if period.min is not None else period.value
-    high = period.max if period.max is not None else period.value
-    return low, high, period.evidence or aset.param(BAND_PARAM).evidence
+def band(day: str) -> Band | None:
+    """The analysts' band of cost rise for direct-mail sellers on the comparison's as-of ``day`` (as the report
+    reads it), or None when none is in force then."""
+    return direct_mail_band(assumption_set(), dt.date.fromisoformat(day))
 
 
 # ---- the Excel report -----------------------------------------------------------------------------------------
 
 
-@cached(max_entries=4)
-def report_bytes(data: bytes, file_name: str, mapping: str, scenario: str, baseline: str, as_of: str, lang: str, _progress=None) -> bytes:  # noqa: ANN001
-    """The Excel report of the comparison (``_progress(fraction, message)`` is called while it builds)."""
-    cmp = comparison(data, file_name, mapping, scenario, baseline, as_of)
-    return write_report([cmp], lang=lang, input_name=file_name, progress=_progress, assumptions=assumption_set())
+def report_bytes(basket: Basket, scenario: str, baseline: str, as_of: str, lang: str, progress=None) -> bytes:  # noqa: ANN001
+    """The Excel report of the comparison (``progress(fraction, message)`` is called while it builds). Not in the
+    shared cache: the page keeps the one a session built, with the key of what it was built from."""
+    cmp = comparison(basket, scenario, baseline, as_of)
+    return write_report([cmp], lang=lang, input_name=basket.name, progress=progress, assumptions=assumption_set())
+
+
+def report_key(basket: Basket, scenario: str, baseline: str, as_of: str, lang: str) -> tuple:
+    """Everything a report depends on: a report built for another key must not be served."""
+    return (basket.key(), scenario, baseline, as_of, lang, assumption_set().content_hash)
+
+
+# ---- decisions ------------------------------------------------------------------------------------------------
+
+
+@cached(max_entries=24)
+def fulfilment(basket: Basket, scenario: str, day: dt.date, options: dict[str, object]):  # noqa: ANN201
+    """Direct parcels vs a US warehouse for the basket (small tables: per SKU, the portfolio, the presets)."""
+    return compare_fulfilment(imported(basket).lines, scenario=scenario, as_of=day, options=FulfilmentOptions(**options), assumptions=assumption_set())
+
+
+@cached(max_entries=24)
+def origins(basket: Basket, candidates: tuple[str, ...], scenario: str, day: dt.date):  # noqa: ANN201
+    """The basket's landed cost from each candidate origin (the per-line table is dropped: the page never shows it)."""
+    res = compare_origins(imported(basket).lines, origins=candidates, scenario=scenario, as_of=day, assumptions=assumption_set())
+    return dataclasses.replace(res, lines=res.lines.head(0))
+
+
+@cached(max_entries=24)
+def pricing(basket: Basket, scenario: str, baseline: str, day: dt.date, elasticity: float, hurdle: float, follows: bool):  # noqa: ANN201
+    """The price per SKU that holds the margin."""
+    return price_for_margin(imported(basket).lines, scenario=scenario, baseline=baseline, as_of=day, elasticity=elasticity,
+                            hurdle_margin=hurdle, value_follows_price=follows, assumptions=assumption_set())
 
 
 def today_iso() -> str:
@@ -284,3 +342,37 @@ def values_in_force(day: str) -> pd.DataFrame:
     last = started.groupby(["parameter", "key"], sort=False).tail(1)
     live = last[last["until"].isna() | (ts < last["until"])]
     return live.sort_values(["parameter", "key"], kind="stable").reset_index(drop=True)
+
+
+# ---- outlook --------------------------------------------------------------------------------------------------
+
+
+@cached(max_entries=8)
+def outlook_view(basket: Basket, horizon: str, as_of: str, probabilities_json: str) -> dict[str, Any]:
+    """The outlook of the basket (small frames only): groups by SKU and by channel, the path, events, refund."""
+    from costimpact.scenarios.outlook import outlook
+
+    lines = imported(basket)
+    probs = json.loads(probabilities_json)
+    aset = assumption_set()
+    by_sku = outlook(lines, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="sku")
+    by_channel = outlook(lines, horizon=horizon, as_of=as_of, assumptions=aset, probabilities=probs, by="channel")
+    return {
+        "sku": by_sku.groups,
+        "channel": by_channel.groups,
+        "path": by_sku.path,
+        "events": by_sku.events,
+        "refund": by_sku.refund,
+        "method": by_sku.method,
+        "outcomes": by_sku.outcomes,
+        "lines": by_sku.lines_priced,
+        "left_out": by_sku.lines_left_out + len(lines.rejects),
+        "rows_read": lines.rows_read,
+    }
+
+
+@cached(max_entries=8)
+def sensitivity_view(basket: Basket, as_of: str) -> pd.DataFrame:
+    from costimpact.scenarios.sensitivity import sensitivity
+
+    return sensitivity(imported(basket), as_of=as_of, assumptions=assumption_set())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 import streamlit as st
@@ -15,6 +16,9 @@ from costimpact.ui.state import LANG_KEY, carry_choices, init_lang, lang, tr
 
 LANG_NAMES = {"zh": "简体中文", "en": "English"}
 PAGES_DIR = Path(__file__).with_name("app_pages")  # one small script per page, so AppTest can switch to it
+#: Set (to anything but "" or "0") to let an unexpected exception out of a page: the tests and the browser test
+#: run so, where Streamlit then shows it (``AppTest.exception``, the exception box). Sellers never set it.
+RAISE_ENV = "COSTIMPACT_UI_RAISE"
 
 
 def _page(script: str, **kw: object) -> st.Page:
@@ -22,12 +26,15 @@ def _page(script: str, **kw: object) -> st.Page:
 
 
 def run_page(render) -> None:  # noqa: ANN001
-    """Run a page; anything unexpected becomes one friendly line, never a Streamlit exception box."""
+    """Run a page; anything unexpected becomes one friendly line, never a Streamlit exception box (unless
+    :data:`RAISE_ENV` is set, so that a test sees the exception instead of a line it cannot tell from a message)."""
     try:
         render()
     except ScriptControlException:
         raise  # st.rerun / st.stop
     except Exception as err:  # noqa: BLE001 - the last guard before the user
+        if os.environ.get(RAISE_ENV, "") not in ("", "0"):
+            raise
         render_error(err)
 
 
@@ -72,6 +79,7 @@ def pages() -> dict[str, list]:
             _page("quick", title=tr("nav.quick"), icon=":material/calculate:", url_path="quick"),
             _page("scenarios", title=tr("nav.scenarios"), icon=":material/compare_arrows:", url_path="scenarios"),
             _page("timeline", title=tr("nav.timeline"), icon=":material/timeline:", url_path="timeline"),
+            _page("outlook", title=tr("nav.outlook"), icon=":material/insights:", url_path="outlook"),
             _page("assumptions_page", title=tr("nav.assumptions"), icon=":material/menu_book:", url_path="assumptions"),
         ],
         tr("nav.section_more"): [

@@ -1,13 +1,16 @@
 """Session state shared by the pages: the language (kept in the URL), the order file, the chosen scenarios.
 
-Everything here is plain values (bytes, strings, dates) so that the cached functions in :mod:`costimpact.ui.data`
-can key on them.
+All of it is per session: nothing here lives at module level, so two sellers on one server never see each other's
+language, file or choices. The order file is kept with its content hash, the key of every cached view.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import hashlib
 import json
+from collections.abc import Callable
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -15,8 +18,11 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from costimpact.i18n import DEFAULT_LANG, LANGS, t
 
 LANG_KEY = "lang"
-ORDERS_KEY = "orders_file"  # (bytes, file name) of an uploaded file; absent = the built-in sample
-MAPPING_KEY = "orders_mapping"  # {header: canonical} chosen in the mapping step, per file
+ORDERS_KEY = "orders_file"  # (bytes, file name, sha-256) of an uploaded file; absent = the built-in sample
+MAPPING_KEY = "orders_mapping"  # {header: canonical} chosen in the mapping step, per file content (sha-256)
+IMPORTED_KEY = "orders_imported"  # {basket key: ImportResult}: the file read, this session only
+PRICED_KEY = "orders_priced"  # {(basket key, scenario, date, assumptions): PricedResult}: this session only
+UPLOADER_GEN_KEY = "uploader_gen"  # bumped to empty the uploader when the seller goes back to the sample
 SCENARIO_KEY = "scenario_key"
 BASELINE_KEY = "baseline_key"
 CUSTOM_KEY = "custom_scenario_json"  # the scenario built on the Scenarios page, as JSON
@@ -41,15 +47,33 @@ def init_lang() -> str:
     return lang
 
 
-_LAST_LANG = [DEFAULT_LANG]  # only for format functions called outside a script run (AppTest reads widgets so)
+#: The language a format function was drawn in (see :func:`labels`); unset during a script run.
+_BOUND_LANG: contextvars.ContextVar[str | None] = contextvars.ContextVar("costimpact_lang", default=None)
 
 
 def lang() -> str:
+    """The session's language. Outside a script run (AppTest formats widget values so) only a format function made
+    by :func:`labels` knows it; anything else gets the default. No module state: sessions never share a language."""
+    bound = _BOUND_LANG.get()
+    if bound is not None:
+        return bound
     if get_script_run_ctx() is None:
-        return _LAST_LANG[0]
-    current = st.session_state.get(LANG_KEY, DEFAULT_LANG)
-    _LAST_LANG[0] = current
-    return current
+        return DEFAULT_LANG
+    return st.session_state.get(LANG_KEY, DEFAULT_LANG)
+
+
+def labels(fmt: Callable[[object], str]) -> Callable[[object], str]:
+    """A widget's ``format_func`` that keeps the language of the run that drew the widget, whoever calls it later."""
+    drawn_in = lang()
+
+    def call(value: object) -> str:
+        token = _BOUND_LANG.set(drawn_in)
+        try:
+            return fmt(value)
+        finally:
+            _BOUND_LANG.reset(token)
+
+    return call
 
 
 def tr(key: str, **fmt: object) -> str:
@@ -57,22 +81,26 @@ def tr(key: str, **fmt: object) -> str:
     return t(f"ui.{key}", lang(), **fmt)
 
 
-def orders_source() -> tuple[bytes | None, str]:
-    """(bytes, file name) of the uploaded order file, or (None, "") for the built-in sample."""
+def orders_source() -> tuple[bytes | None, str, str]:
+    """(bytes, file name, sha-256) of the uploaded order file, or (None, "", "") for the built-in sample."""
     got = st.session_state.get(ORDERS_KEY)
-    return (got[0], got[1]) if got else (None, "")
+    return got if got else (None, "", "")
 
 
-def mapping_json(file_name: str) -> str:
-    """The column mapping chosen for this file, as canonical JSON ("" when none)."""
-    maps = st.session_state.get(MAPPING_KEY, {})
-    m = maps.get(file_name)
+def set_orders(raw: bytes, name: str) -> None:
+    """Keep an uploaded file for every page, with its content hash (computed once here, never per rerun)."""
+    st.session_state[ORDERS_KEY] = (raw, name, hashlib.sha256(raw).hexdigest())
+
+
+def mapping_json(digest: str) -> str:
+    """The column mapping chosen for the file with this content hash, as canonical JSON ("" when none)."""
+    m = st.session_state.get(MAPPING_KEY, {}).get(digest)
     return json.dumps(m, sort_keys=True, ensure_ascii=False) if m else ""
 
 
-def set_mapping(file_name: str, mapping: dict[str, str]) -> None:
+def set_mapping(digest: str, mapping: dict[str, str]) -> None:
     maps = dict(st.session_state.get(MAPPING_KEY, {}))
-    maps[file_name] = mapping
+    maps[digest] = mapping
     st.session_state[MAPPING_KEY] = maps
 
 

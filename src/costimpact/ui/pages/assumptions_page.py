@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from costimpact.ui import data
-from costimpact.ui.state import lang, lkey, tr
+from costimpact.ui.state import lang, labels, lkey, tr
 from costimpact.ui.widgets import evidence_text
 
 GRADE_ICON = {"C": "C", "C2": "C2", "U": "⚠ U"}
@@ -31,8 +31,8 @@ def render() -> None:
     default_layers = [x for x in layers if x.startswith("us/")] or layers
     f1, f2, f3 = st.columns([3, 2, 2])
     chosen = f1.multiselect(tr("asm.layers"), layers, default=default_layers, key="asm_layers")
-    grades = f2.multiselect(tr("asm.grades"), GRADES, default=list(GRADES), format_func=evidence_text, key=lkey("asm_grades"))
-    mode = f3.radio(tr("asm.when_label"), ("all", "on_date"), format_func=lambda m: tr(f"asm.when.{m}"), key=lkey("asm_when"), horizontal=True)
+    grades = f2.multiselect(tr("asm.grades"), GRADES, default=list(GRADES), format_func=labels(evidence_text), key=lkey("asm_grades"))
+    mode = f3.radio(tr("asm.when_label"), ("all", "on_date"), format_func=labels(lambda m: tr(f"asm.when.{m}")), key=lkey("asm_when"), horizontal=True)
     g1, g2 = st.columns([2, 3])
     day = g1.date_input(tr("asm.date"), value=dt.date.today(), min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31), key="asm_date", disabled=mode != "on_date")
     query = g2.text_input(tr("asm.search"), key="asm_search", placeholder=tr("asm.search_placeholder"))

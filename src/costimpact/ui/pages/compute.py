@@ -24,7 +24,10 @@ from costimpact.errors import CostImpactError
 from costimpact.i18n import t
 
 TABLE_COLUMNS = ["route_id", "kind", "accelerator", "available", "rank", "cost_per_gpu_hour", "gpu_hours", "wall_days",
-                 "cost_usd", "risk_adjusted_cost_usd", "usd_per_m_tokens", "tokens_per_s_per_replica", "notes"]
+                 "cost_usd", "risk_adjusted_cost_usd", "usd_per_m_tokens", "usd_per_m_tokens_basis",
+                 "tokens_per_s_per_replica", "reason", "notes"]
+#: Route kinds whose cut-off hazard has a slider (owned routes in China carry one only when the file gives it).
+HAZARD_KINDS = ("hyperscaler_abroad", "operator_abroad", "offshore_purchase")
 
 
 def _value(inputs: pd.DataFrame, route_id: str, name: str, fallback: float) -> float:
@@ -56,15 +59,23 @@ def render_workload(sc: ComputeScenario, lang: str, sid: str) -> tuple[dict, dic
                             key=f"compute_b_{sid}")
     ctx = c5.number_input(t("compute.workload.context", lang), min_value=0, value=int(wl.context_tokens or 2048),
                           step=256, key=f"compute_ctx_{sid}")
+    e1, e2, _ = st.columns(3)
+    prompt = e1.number_input(t("compute.workload.prompt_tokens", lang), min_value=0, value=int(wl.prompt_tokens or 0),
+                             step=128, key=f"compute_prompt_{sid}", help=t("compute.workload.prompt_help", lang))
+    sdays = e2.number_input(t("compute.workload.serving_days", lang), min_value=0, value=int(wl.serving_days or 0),
+                            step=30, key=f"compute_sdays_{sid}", help=t("compute.workload.serving_days_help", lang))
     st.subheader(t("compute.customer.header", lang))
-    k1, k2 = st.columns(2)
-    hq = k1.text_input(t("compute.customer.hq", lang), value=sc.customer.hq_country, max_chars=3,
-                       key=f"compute_hq_{sid}").strip().upper() or sc.customer.hq_country
+    k1, k2, k3 = st.columns(3)
+    hq = k1.text_input(t("compute.customer.hq", lang), value=sc.customer.hq_country, max_chars=40,
+                       key=f"compute_hq_{sid}").strip() or sc.customer.hq_country
     own_default = sc.customer.chinese_ownership or 0.0
     own = k2.slider(t("compute.customer.ownership", lang), 0.0, 1.0, float(own_default), 0.05, key=f"compute_own_{sid}")
+    listed = k3.slider(t("compute.customer.listed", lang), 0.0, 1.0, float(sc.customer.listed_parent_ownership or 0.0),
+                       0.05, key=f"compute_listed_{sid}", help=t("compute.customer.listed_help", lang))
     workload = {"active_params": n_b * 1e9, "train_tokens": d_t * 1e12, "serve_tokens": s_b * 1e9, "batch": float(batch),
-                "context_tokens": float(ctx)}
-    return workload, {"hq_country": hq, "chinese_ownership": own}
+                "context_tokens": float(ctx), "prompt_tokens": float(prompt) if prompt else None,
+                "serving_days": float(sdays) if sdays else None}
+    return workload, {"hq_country": hq, "chinese_ownership": own, "listed_parent_ownership": listed}
 
 
 def render_risk_sliders(sc: ComputeScenario, base_inputs: pd.DataFrame, lang: str, sid: str) -> tuple[dict, dict]:
@@ -84,7 +95,7 @@ def render_risk_sliders(sc: ComputeScenario, base_inputs: pd.DataFrame, lang: st
                                            key=f"compute_p_{sid}_{r.id}")
             overrides.setdefault(r.id, {})["p_approve"] = p
             i += 1
-        elif r.kind in ("hyperscaler_abroad", "operator_abroad"):
+        elif r.kind in HAZARD_KINDS:
             h0 = _value(base_inputs, r.id, "hazard_per_year", 0.0)
             h = cols[i % len(cols)].slider(t("compute.risk.hazard", lang, route=r.id), 0.0, 3.0, h0, 0.05,
                                            key=f"compute_h_{sid}_{r.id}")
@@ -136,14 +147,17 @@ def render_chart(routes: pd.DataFrame, lang: str) -> None:
 
 
 def render_unavailable(routes: pd.DataFrame, sc: ComputeScenario, lang: str, hq: str) -> None:
+    """Every unavailable route, and every route whose serving does not fit, with its reason, date and source."""
     st.subheader(t("compute.unavailable.header", lang))
-    off = routes[~routes["available"]]
+    off = routes[~routes["available"] | (routes["reason"] != "")]
     if off.empty:
         st.success(t("compute.unavailable.none", lang))
-    for row in off.itertuples():  # display only: one message per unavailable route
-        key = f"compute.reason.{row.reason_code}"
-        msg = t(key, lang, acc=row.accelerator, since=row.chip_status_from, hq=hq)
-        st.warning(f"**{row.route_id}** — {msg}")
+    for row in off.itertuples():  # display only: one message per route
+        code = row.reason_code or "memory"
+        msg = t(f"compute.reason.{code}", lang, acc=row.accelerator, since=row.reason_date or row.chip_status_from, hq=hq)
+        detail = t("compute.reason.detail", lang, reason=row.reason, date=row.reason_date or "—",
+                   source=row.reason_source or "—")
+        st.warning(f"**{row.route_id}** — {msg}  \n{detail}")
 
 
 def render_inputs(routes: pd.DataFrame, inputs: pd.DataFrame, lang: str) -> None:
@@ -186,7 +200,8 @@ def render_rules(aset, lang: str) -> None:
             t("compute.col.status", lang): rules["status"],
             "licensed_purchase": rules["licensed_purchase"], "domestic": rules["domestic"],
             "hyperscaler_abroad": rules["hyperscaler_abroad"], "operator_abroad": rules["operator_abroad"],
-            "us_api": rules["us_api"], t("compute.col.source", lang): rules["source"],
+            "us_api": rules["us_api"], "offshore_purchase": rules["offshore_purchase"],
+            t("compute.col.source", lang): rules["source"],
             t("compute.col.grade", lang): rules["evidence"].map(EVIDENCE_MARK),
         })
         st.dataframe(view, hide_index=True, width="stretch")
@@ -229,7 +244,7 @@ def render(lang: str) -> None:
         c3.metric(t("compute.col.wall_days", lang), f"{best['wall_days']:,.1f}")
     render_table(routes, lang)
     render_chart(routes, lang)
-    render_unavailable(routes, sc, lang, customer["hq_country"])
+    render_unavailable(routes, sc, lang, sc.customer.hq_country)
     render_inputs(routes, result.inputs, lang)
     render_diligence(sc, aset, lang)
     render_rules(aset, lang)

@@ -1,43 +1,47 @@
 """Decisions: direct parcels vs a US warehouse, sourcing origin, the price that holds the margin.
 
-Lays out only; the numbers come from :mod:`costimpact.decide`. The orders are, in order of preference: a file the
-shell put in ``st.session_state["orders_bytes"]``/``["orders_name"]`` (bytes, or a DataFrame of order lines), the
-file uploaded on the orders page, else the built-in sample.
+Lays out only; the numbers come from :mod:`costimpact.decide` through the app's data layer (:mod:`costimpact.ui.data`),
+on the same basket as every other page: the file uploaded on the orders page, read through its column mapping, else
+the built-in sample.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib.resources
 import math
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from costimpact.assumptions import load_assumptions
 from costimpact.decide import common
-from costimpact.decide.fulfilment import FulfilmentOptions, compare_fulfilment, cost_curve
-from costimpact.decide.origin import DEFAULT_ORIGINS, compare_origins
-from costimpact.decide.pricing import price_for_margin
+from costimpact.decide.fulfilment import cost_curve
+from costimpact.decide.origin import DEFAULT_ORIGINS
 from costimpact.errors import CostImpactError
 from costimpact.i18n import t
+from costimpact.ui import basket, data
 from costimpact.ui.state import lkey
 
-SAMPLE = "sample_orders.csv"
 PRESET_FIELDS = {
     "bulk_value_ratio": common.P_BULK_VALUE_RATIO,
-    "bulk_freight_usd_per_unit": common.P_BULK_FREIGHT,
+    "air_usd_per_kg": common.P_AIR_RATE,
+    "container_usd": common.P_CONTAINER,
+    "lcl_usd_per_cbm": common.P_LCL,
     "capacity_cbm": common.P_CAPACITY,
     "shipment_charges_usd": common.P_SHIPMENT_CHARGES,
+    "lcl_charges_usd": common.P_SHIPMENT_CHARGES,
+    "shipments_per_month": common.P_SHIPMENTS,
     "storage_usd_per_cbm_month": common.P_STORAGE,
     "unit_volume_cbm": common.P_UNIT_VOLUME,
+    "unit_weight_kg": common.P_UNIT_WEIGHT,
     "stock_months": common.P_STOCK_MONTHS,
-    "pick_pack_usd_per_unit": common.P_PICK_PACK,
-    "last_mile_usd_per_unit": common.P_LAST_MILE,
+    "pick_pack_usd_per_parcel": common.P_PICK_PACK,
+    "last_mile_usd_per_parcel": common.P_LAST_MILE,
     "warehouse_usd_per_month": common.P_WAREHOUSE_MIN,
+    "continuous_bond_usd_per_year": common.P_CONTINUOUS_BOND,
 }
-KEYED = {"bulk_freight_usd_per_unit", "capacity_cbm", "shipment_charges_usd"}
+KEYED = {"capacity_cbm", "shipment_charges_usd"}  # keyed by the bulk mode
+ONLY = {"air_usd_per_kg": "air_freight", "container_usd": "ocean_freight", "lcl_usd_per_cbm": "ocean_freight", "lcl_charges_usd": "ocean_freight"}
 
 
 def _usd(x: float) -> str:
@@ -48,55 +52,8 @@ def _pct(x: float) -> str:
     return "–" if pd.isna(x) else f"{x:+.1%}"
 
 
-@st.cache_data(show_spinner=False)
-def _import(data: bytes, name: str):  # noqa: ANN202 - orders.ImportResult
-    from costimpact.orders import read_orders
-
-    return read_orders(data, name)
-
-
-# The three models, cached on their inputs: a rerun that changes one tab's inputs recomputes that tab only
-# (Streamlit hashes the order lines by content; the models use the default assumption set)
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def _fulfilment(lines: pd.DataFrame, scenario: str, day: dt.date, options: dict[str, object]):  # noqa: ANN202
-    return compare_fulfilment(lines, scenario=scenario, as_of=day, options=FulfilmentOptions(**options),
-                              assumptions=load_assumptions())
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def _origins(lines: pd.DataFrame, origins: tuple[str, ...], scenario: str, day: dt.date):  # noqa: ANN202
-    return compare_origins(lines, origins=origins, scenario=scenario, as_of=day, assumptions=load_assumptions())
-
-
-@st.cache_data(show_spinner=False, max_entries=24)
-def _pricing(lines: pd.DataFrame, scenario: str, baseline: str, day: dt.date, elasticity: float, hurdle: float,
-             follows: bool):  # noqa: ANN202
-    return price_for_margin(lines, scenario=scenario, baseline=baseline, as_of=day, elasticity=elasticity,
-                            hurdle_margin=hurdle, value_follows_price=follows, assumptions=load_assumptions())
-
-
-def _orders() -> tuple[pd.DataFrame | None, str]:
-    """The order lines and their file name (see the module text)."""
-    got, name = st.session_state.get("orders_bytes"), st.session_state.get("orders_name") or "orders.csv"
-    if isinstance(got, pd.DataFrame):
-        from costimpact.orders import normalize_frame
-
-        return normalize_frame(got, file_name=name).lines, name
-    if isinstance(got, (bytes, bytearray)):
-        return _import(bytes(got), name).lines, name
-    shell = st.session_state.get("orders_file")
-    if shell:
-        return _import(shell[0], shell[1]).lines, shell[1]
-    path = importlib.resources.files("costimpact").joinpath("data", SAMPLE)
-    if path.is_file():
-        return _import(path.read_bytes(), SAMPLE).lines, SAMPLE
-    return None, ""
-
-
 def _pickers(lang: str) -> tuple[str, str, dt.date]:
-    aset = load_assumptions()
+    aset = data.assumption_set()
     names = sorted(aset.scenarios)
     label = {n: (s.label_zh if lang == "zh" else s.label) for n, s in aset.scenarios.items()}
     c1, c2, c3 = st.columns(3)
@@ -109,12 +66,11 @@ def _pickers(lang: str) -> tuple[str, str, dt.date]:
 def render(lang: str) -> None:
     st.title(t("decide.title", lang))
     st.caption(t("decide.intro", lang))
-    try:
-        lines, name = _orders()
-    except CostImpactError as err:
-        st.error(str(err))
+    imported = basket.load_basket()  # the friendly message, or the column-mapping step, when the file is refused
+    if imported is None:
         return
-    if lines is None or lines.empty:
+    lines, name = imported.lines, basket.current().name
+    if lines.empty:
         st.info(t("decide.no_orders", lang))
         return
     st.caption(t("decide.basket", lang, file=name, n=len(lines)))
@@ -145,23 +101,27 @@ def _table(frame: pd.DataFrame, cols: list[str], lang: str, digits: int = 2) -> 
 
 def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.date) -> None:
     st.caption(t("decide.ful.intro", lang))
-    aset = load_assumptions()
+    aset = data.assumption_set()
     c1, c2 = st.columns(2)
     bulk = c1.radio(t("decide.ful.bulk_mode", lang), common.BULK_MODES, format_func=lambda m: t(f"ui.mode.{m}", lang), horizontal=True, key=lkey("decide_bulk"))
     direct = c2.radio(t("decide.ful.direct_mode", lang), ("as_is", *common.DIRECT_MODES), format_func=lambda m: t("decide.ful.as_is", lang) if m == "as_is" else t(f"ui.mode.{m}", lang), horizontal=True, key=lkey("decide_direct"))
+    load = "auto"
+    if bulk == "ocean_freight":
+        load = st.radio(t("decide.ful.load", lang), ("auto", "fcl", "lcl"), format_func=lambda v: t(f"decide.load.{v}", lang), horizontal=True, key=lkey("decide_load"))
     overrides: dict[str, float] = {}
     with st.expander(t("decide.ful.presets", lang)):
         cols = st.columns(2)
-        for i, (field, pid) in enumerate(PRESET_FIELDS.items()):
-            got = common.preset(aset, pid, day, bulk if field in KEYED else "*")
+        fields = [(f, pid) for f, pid in PRESET_FIELDS.items() if ONLY.get(f, bulk) == bulk]
+        for i, (field, pid) in enumerate(fields):
+            got = common.preset(aset, pid, day, "ocean_lcl" if field == "lcl_charges_usd" else bulk if field in KEYED else "*")
             typed = cols[i % 2].number_input(
                 t(f"decide.ful.field.{field}", lang), value=float(got.value), min_value=0.0, format="%.4f" if got.value < 1 else "%.2f",
                 help=f"{got.source} · {t(f'common.evidence.{got.evidence}', lang)}", key=f"decide_{field}_{bulk}",
             )
             if not math.isclose(typed, got.value, rel_tol=1e-9, abs_tol=1e-12):
                 overrides[field] = typed  # only a number the seller changed is theirs; the rest keep source and grade
-    options = {"bulk_mode": bulk, "direct_mode": direct, **overrides}
-    res = _fulfilment(lines, scen, day, options)
+    options = {"bulk_mode": bulk, "direct_mode": direct, "ocean_load": load, **overrides}
+    res = data.fulfilment(basket.current(), scen, day, options)
     port = res.portfolio.iloc[0]
     m = st.columns(4)
     m[0].metric(t("decide.ful.direct_cost", lang), _usd(port["direct_cost_per_unit_usd"]))
@@ -170,7 +130,12 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     be = port["break_even_units_per_month"]
     m[3].metric(t("decide.ful.break_even", lang), t("decide.ful.never", lang) if pd.isna(be) else f"{be:,.0f}", None if pd.isna(be) else t("decide.ful.multiple", lang, x=port["break_even_multiple_of_demand"]), delta_color="off")
     saving = port["saving_per_month_usd"]
-    st.write(t("decide.ful.verdict_wh", lang, usd=_usd(saving)) if saving > 0 else t("decide.ful.verdict_direct", lang, usd=_usd(-saving)))
+    st.write(t("decide.ful.verdict_wh", lang, usd=_usd(saving)) if port["warehouse_pays_now"] else t("decide.ful.verdict_direct", lang, usd=_usd(-saving)))
+    st.caption(t(
+        "decide.ful.month", lang, ships=port["shipments_per_month"], load=t(f"decide.load.{port['freight_load']}", lang),
+        entry=t(f"decide.entry.{port['warehouse_entry_type']}", lang), cbm=port["cbm_per_month"],
+        be_entry=t(f"decide.entry.{port['break_even_entry_type']}", lang) if port["break_even_entry_type"] else "–",
+    ))
     curve = cost_curve(res)
     curve["model"] = curve["model"].map(lambda v: t(f"decide.model.{v}", lang))
     chart = alt.Chart(curve).mark_line().encode(
@@ -181,12 +146,13 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     st.altair_chart(chart, width="stretch")
     st.caption(t("decide.ful.closed_form", lang))
     st.subheader(t("decide.ful.per_sku", lang))
-    show = ["sku", "origin_country", "units_per_month", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "saving_per_unit_usd", "break_even_units_per_month", "cheaper"]
+    st.caption(t("decide.ful.per_sku_note", lang))
+    show = ["sku", "origin_country", "units_per_month", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "saving_per_unit_usd", "break_even_units_per_month", "cheaper", "warehouse_shared_cost_per_unit_usd"]
     _table(res.per_sku, show, lang)
     with st.expander(t("decide.ful.grid", lang)):
         rows = []
         for s in dict.fromkeys([base, scen]):
-            r = _fulfilment(lines, s, day, options).portfolio
+            r = data.fulfilment(basket.current(), s, day, options).portfolio
             rows.append(r)
         _table(pd.concat(rows, ignore_index=True), ["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"], lang)
     presets = res.presets.copy()
@@ -199,7 +165,7 @@ def render_origin(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt.
     picked = st.multiselect(t("decide.org.origins", lang), list(DEFAULT_ORIGINS) + ["CA", "CA-USMCA", "HK", "DE", "GB", "BR"], default=list(DEFAULT_ORIGINS), key="decide_origins")
     if not picked:
         return
-    res = _origins(lines, tuple(picked), scen, day)
+    res = data.origins(basket.current(), tuple(picked), scen, day)
     top = res.ranking.iloc[0]
     st.write(t("decide.org.cheapest", lang, origin=top["origin"], delta=_pct(top["delta_vs_current_pct"])))
     long = res.ranking.melt(id_vars=["origin"], value_vars=[c for c in res.duty_columns if res.ranking[c].abs().sum() > 0], var_name="layer", value_name="usd")
@@ -221,18 +187,26 @@ def render_pricing(lang: str, lines: pd.DataFrame, scen: str, base: str, day: dt
     if "unit_price" not in lines or "unit_cost" not in lines or lines[["unit_price", "unit_cost"]].isna().all().all():
         st.info(t("decide.prc.no_prices", lang))
         return
-    aset = load_assumptions()
+    aset = data.assumption_set()
     c1, c2, c3 = st.columns(3)
-    e = c1.number_input(t("decide.prc.elasticity", lang), value=common.preset(aset, common.P_ELASTICITY, day).value, max_value=0.0, step=0.1, key="decide_elasticity")
-    h = c2.number_input(t("decide.prc.hurdle", lang), value=common.preset(aset, common.P_HURDLE, day).value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle")
+    e_p, h_p = common.preset(aset, common.P_ELASTICITY, day), common.preset(aset, common.P_HURDLE, day)
+    e = c1.number_input(t("decide.prc.elasticity", lang), value=e_p.value, step=0.1, key="decide_elasticity", help=f"{e_p.source} · {t(f'common.evidence.{e_p.evidence}', lang)}")
+    h = c2.number_input(t("decide.prc.hurdle", lang), value=h_p.value, min_value=0.0, max_value=0.99, step=0.01, key="decide_hurdle", help=f"{h_p.source} · {t(f'common.evidence.{h_p.evidence}', lang)}")
     follows = c3.checkbox(t("decide.prc.follows", lang), key="decide_follows")
-    res = _pricing(lines, scen, base, day, float(e), float(h), bool(follows))
+    res = data.pricing(basket.current(), scen, base, day, float(e), float(h), bool(follows))
     port = res.portfolio.iloc[0]
-    st.write(t("decide.prc.counts", lang, keep=port["skus_keep"], raise_price=port["skus_raise_price"], stop=port["skus_stop"], missing=port["skus_without_price"]))
-    st.write(t("decide.prc.profit", lang, before=_usd(port["profit_before_usd"]), absorb=_usd(port["profit_absorb_usd"]), hold_usd=_usd(port["profit_hold_usd_usd"]), hold_pct=_usd(port["profit_hold_pct_usd"])))
+    for warning in res.warnings:
+        st.warning(t(f"decide.prc.warn.{warning}", lang, e=res.elasticity))
+    st.write(t(
+        "decide.prc.counts", lang, keep=port["skus_keep"], raise_price=port["skus_raise_price"], lower_price=port["skus_lower_price"],
+        stop=port["skus_stop"], before=port["skus_below_hurdle_before"], missing=port["skus_without_price"],
+    ))
+    st.write(t("decide.prc.profit", lang, before=_usd(port["profit_before_usd"]), absorb=_usd(port["profit_absorb_usd"]), hold_usd=_usd(port["profit_hold_usd_usd"]), hold_pct=_usd(port["profit_hold_pct_usd"]), chosen=_usd(port["profit_chosen_usd"])))
     table = res.per_sku.copy()
     table["verdict"] = table["verdict"].map(lambda v: t(f"decide.prc.{v}", lang))
-    show = ["sku", "verdict", "unit_price_usd", "margin_before_pct", "margin_after_pct", "price_hold_usd_usd", "price_hold_pct_usd", "units_change_hold_pct_pct", "profit_change_hold_pct_usd", "price_best_usd"]
+    table["chosen_option"] = table["chosen_option"].map(lambda v: t(f"decide.option.{v}", lang))
+    show = ["sku", "verdict", "chosen_option", "unit_price_usd", "price_chosen_usd", "profit_before_usd", "profit_chosen_usd", "margin_before_pct", "margin_after_pct", "price_hold_usd_usd", "price_hold_pct_usd", "price_best_usd"]
     _table(table, show, lang, digits=4)
-    st.caption(t("decide.prc.best_note", lang))
+    used = res.presets.set_index("param")["value"]
+    st.caption(t("decide.prc.best_note", lang, limit=used[common.P_PRICE_LIMIT], step=used[common.P_PRICE_STEP]))
 

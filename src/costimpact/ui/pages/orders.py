@@ -7,7 +7,7 @@ import streamlit as st
 
 from costimpact.errors import CostImpactError
 from costimpact.i18n import t
-from costimpact.ui import basket, charts, data
+from costimpact.ui import basket, catalogue_widget, charts, data
 from costimpact.ui.state import lang, tr
 from costimpact.ui.widgets import pct, render_error, render_sources, usd
 
@@ -18,40 +18,44 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def render() -> None:
     st.title(tr("orders.title"))
     st.caption(tr("orders.intro"))
-    raw, name, mapping = basket.current()
-    label = tr("orders.data_box", file=name, now=data.scenario_label(basket.scenario_key(), lang()), before=data.scenario_label(basket.baseline_key(), lang()))
-    with st.expander(label, icon=":material/tune:"):
+    label = tr("orders.data_box", file=basket.current().name, now=data.scenario_label(basket.scenario_key(), lang()), before=data.scenario_label(basket.baseline_key(), lang()))
+    with st.expander(label, icon=":material/tune:", key="orders_data_box"):  # a key: a new file name keeps it open
         basket.render_upload()
+        catalogue_widget.render_catalogue_upload()
+        catalogue_widget.render_mapping_memory()
         scen, base, day = basket.render_scenario_pickers("orders")
     head = st.container()
     imported = basket.load_basket()
     if imported is None:
         return
-    raw, name, mapping = basket.current()
+    b = basket.current()
     try:
-        view = data.portfolio(raw, name, mapping, scen, base, day)
+        view = data.portfolio(b, scen, base, day)
     except CostImpactError as err:
         render_error(err)
         return
     with head:
         render_kpis(view, scen, base)
         render_import_summary(view, imported)
-        render_channels(view)
+        render_channels(view, day)
     render_origins_and_skus(view)
-    render_rejects(view)
-    render_report(raw, name, mapping, scen, base, day)
+    render_rejects(view, imported)
+    render_report(b, scen, base, day)
     render_sources(view["used"], "sources.title_now")
     st.caption(tr("orders.assumptions_version", version=view["version"], hash=view["hash"]))
 
 
 def render_import_summary(view: dict, imported) -> None:  # noqa: ANN001
     read, priced, rejected = view["rows_read"], view["rows_priced"], view["rows_rejected"]
-    ok = read == priced + rejected
+    skipped = int(getattr(imported, "rows_skipped", 0))  # cancelled marketplace orders: read, not priced
+    ok = read == priced + rejected + skipped
     st.markdown(
         f":blue-badge[{tr('orders.rows_read')} {read:,}] = :green-badge[{tr('orders.rows_priced')} {priced:,}] + "
         f":{'red' if rejected else 'gray'}-badge[{tr('orders.rows_rejected')} {rejected:,}]  "
+        + (f"+ :gray-badge[{tr('catalogue.rows_skipped')} {skipped:,}]  " if skipped else "")
         + ("" if ok else tr("orders.conservation_bad", read=read, priced=priced, rejected=rejected))
     )
+    catalogue_widget.render_import_note(imported)
     if getattr(imported, "mapping", None) and not basket.is_sample():
         with st.expander(tr("orders.mapping_used"), icon=":material/link:"):
             st.dataframe(pd.DataFrame({tr("mapping.header"): list(imported.mapping), tr("mapping.column"): list(imported.mapping.values())}), hide_index=True)
@@ -68,16 +72,19 @@ def render_kpis(view: dict, scen: str, base: str) -> None:
     c4.metric(tr("orders.refund"), usd(tot["ieepa_refund_exposure_usd"], 0), help=tr("orders.refund_help"))
 
 
-def render_channels(view: dict) -> None:
-    lo, hi, grade = data.band(lang())
+def render_channels(view: dict, day: str) -> None:
+    band = data.band(day)  # on the as-of date, as the report reads it
+    lo, hi = (band.low, band.high) if band is not None else (float("-inf"), float("inf"))
     by = view["by_channel"].copy()
     by["channel"] = by["shipping_mode"].map(lambda m: tr(f"mode.{m}"))
     st.subheader(tr("orders.by_channel"))
-    st.caption(tr("orders.band_caption", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False), grade=t(f"common.evidence.{grade}", lang())))
+    band_label = ""
+    if band is not None:
+        st.caption(tr("orders.band_caption", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False), grade=t(f"common.evidence.{band.evidence}", lang())))
+        band_label = tr("orders.band_label", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False))
     c1, c2 = st.columns(2)
-    band_label = tr("orders.band_label", lo=pct(lo, 0, sign=False), hi=pct(hi, 0, sign=False))
     c1.altair_chart(
-        charts.change_by_group(by, "channel", tr("orders.channel"), tr("orders.chart_change_channel"), (lo, hi), band_label, tr("orders.axis_change")),
+        charts.change_by_group(by, "channel", tr("orders.channel"), tr("orders.chart_change_channel"), (lo, hi) if band is not None else None, band_label, tr("orders.axis_change")),
         width="stretch",
     )
     c2.altair_chart(
@@ -91,7 +98,7 @@ def render_channels(view: dict) -> None:
             tr("orders.before"): by["baseline_landed_cost_usd"].map(lambda x: usd(x, 0)),
             tr("orders.now"): by["landed_cost_usd"].map(lambda x: usd(x, 0)),
             tr("orders.change"): by["delta_pct"].map(pct),
-            tr("orders.vs_band"): by["delta_pct"].map(lambda x: tr("orders.band_below") if x < lo else tr("orders.band_above") if x > hi else tr("orders.band_in")),
+            tr("orders.vs_band"): by["delta_pct"].map(lambda x: "" if band is None else tr("orders.band_below") if x < lo else tr("orders.band_above") if x > hi else tr("orders.band_in")),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")
@@ -155,13 +162,22 @@ def render_origins_and_skus(view: dict) -> None:
         st.dataframe(et.rename(columns={"shipping_mode": tr("orders.channel"), "entry_type": tr("orders.entry_type"), "lines": tr("orders.lines")}), hide_index=True)
 
 
-def render_rejects(view: dict) -> None:
+def render_rejects(view: dict, imported=None) -> None:  # noqa: ANN001 - orders.ImportResult
     rej = view["rejects"]
     if rej.empty:
         st.success(tr("orders.no_rejects"), icon=":material/check_circle:")
         return
     with st.expander(tr("orders.rejects_title", n=view["rows_rejected"]), expanded=False, icon=":material/block:"):
         zh = lang() == "zh"
+        lines = getattr(imported, "lines", None)
+        described = None
+        if lines is not None and "description" in lines:
+            described = lines.loc[lines["row_number"].isin(rej["row_number"]), ["row_number", "description"]]
+        try:
+            hints = data.code_suggestions(rej[["row_number", "column", "value"]], described)
+        except CostImpactError:  # an assumptions copy without the search tables: the rejects still show
+            hints = pd.DataFrame()
+        hint = rej["row_number"].map(hints.set_index("row_number")["suggested_zh" if zh else "suggested_en"]) if len(hints) else None
         st.dataframe(
             pd.DataFrame(
                 {
@@ -169,23 +185,26 @@ def render_rejects(view: dict) -> None:
                     tr("col.column"): rej["column"],
                     tr("col.value"): rej["value"].astype(str),
                     tr("col.problem"): rej["problem_zh" if zh else "problem"],
+                    tr("orders.suggested_codes"): (hint.where(rej["column"] == "hts_code") if hint is not None else pd.Series("", index=rej.index)).fillna(""),
                 }
             ),
             hide_index=True,
             width="stretch",
         )
+        if hint is not None and (rej["column"] == "hts_code").any():
+            st.caption(tr("orders.suggested_codes_help"))
     st.download_button(tr("orders.download_rejects"), data=view["rejects_csv"], file_name="rejects.csv", mime="text/csv", key="dl_rejects", icon=":material/download:")
 
 
-def render_report(raw: bytes, name: str, mapping: str, scen: str, base: str, day: str) -> None:
+def render_report(b: data.Basket, scen: str, base: str, day: str) -> None:
     st.subheader(tr("orders.report"))
-    key = (name, mapping, scen, base, day, lang())
+    key = data.report_key(b, scen, base, day, lang())  # a file's content, not its name: a corrected file is new
     ready = st.session_state.get(REPORT_KEY)
     if ready is None or ready[0] != key:
         if st.button(tr("orders.report_build"), key="report_build", type="primary", icon=":material/table_view:"):
             bar = st.progress(0.0, text=tr("orders.report_building"))
             try:
-                blob = data.report_bytes(raw, name, mapping, scen, base, day, lang(), _progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
+                blob = data.report_bytes(b, scen, base, day, lang(), progress=lambda f, msg: bar.progress(min(max(float(f), 0.0), 1.0), text=msg))
             except CostImpactError as err:
                 bar.empty()
                 render_error(err)

@@ -13,7 +13,7 @@ from costimpact.errors import CostImpactError
 from costimpact.landed.result import MODES
 from costimpact.ui import charts, data
 from costimpact.ui.sources import render_number_sources
-from costimpact.ui.state import DEFAULT_BASELINE, DEFAULT_SCENARIO, lang, lkey, tr
+from costimpact.ui.state import DEFAULT_BASELINE, DEFAULT_SCENARIO, lang, labels, lkey, tr
 from costimpact.ui.widgets import pct, render_error, render_sources, usd
 
 DEFAULT_QUERY = "6109.10"
@@ -33,16 +33,23 @@ def render_hts_picker() -> tuple[str, dict | None]:
         code = st.text_input(tr("quick.hts_code"), value="", key="q_hts_manual", help=tr("quick.hts_code_help")).strip()
         return code, None
     zh = lang() == "zh"
+    if "in_schedule" in hits:  # lines the loaded schedule can price first, each group in search order
+        hits = hits.sort_values("in_schedule", ascending=False, kind="stable")
     rows = hits.reset_index(drop=True).to_dict("records")
 
     def show(i: int) -> str:
         r = rows[i]
-        desc = (r.get("description_zh") if zh else None) or r.get("description") or ""
+        desc = (r.get("description_zh") if zh else None) or str(r.get("description") or "").split(" > ")[-1]
+        names = str(r.get("seller_names") or "").split("; ")[0]
         rate = r.get("mfn_text") or ""
-        return f"{r['hts']} · {desc[:70]}" + (f" · {rate}" if rate else "")
+        return f"{r['hts']} · " + (f"{names} (U) · " if names else "") + desc[:60] + (f" · {rate}" if rate else "")
 
-    i = st.selectbox(tr("quick.hts_pick", n=len(rows)), range(len(rows)), format_func=show, key=lkey("q_hts_pick"))
-    return str(rows[i]["hts"]), rows[i]
+    i = st.selectbox(tr("quick.hts_pick", n=len(rows)), range(len(rows)), format_func=labels(show), key=lkey("q_hts_pick"))
+    row = rows[i]
+    st.caption(tr("quick.hts_found", description=row.get("description", "")))
+    if not row.get("in_schedule", True):
+        st.warning(tr("quick.hts_not_in_schedule", hts=row["hts"]), icon=":material/info:")
+    return str(row["hts"]), row
 
 
 def render_inputs() -> tuple[str, dict | None, dict, str, str]:
@@ -50,7 +57,7 @@ def render_inputs() -> tuple[str, dict | None, dict, str, str]:
     code, hts_row = render_hts_picker()
     c1, c2 = st.columns(2)
     origin = c1.selectbox(tr("quick.origin"), origins, index=0, key="q_origin", help=tr("quick.origin_help"))
-    mode = c2.selectbox(tr("quick.mode"), MODES, index=MODES.index("postal"), format_func=lambda m: tr(f"mode.{m}"), key=lkey("q_mode"), help=tr("quick.mode_help"))
+    mode = c2.selectbox(tr("quick.mode"), MODES, index=MODES.index("postal"), format_func=labels(lambda m: tr(f"mode.{m}")), key=lkey("q_mode"), help=tr("quick.mode_help"))
     c3, c4, c5 = st.columns(3)
     value = c3.number_input(tr("quick.unit_value"), min_value=0.01, value=12.0, step=1.0, format="%.2f", key="q_value", help=tr("quick.unit_value_help"))
     qty = c4.number_input(tr("quick.quantity"), min_value=1, value=1, step=1, key="q_qty")
@@ -60,15 +67,15 @@ def render_inputs() -> tuple[str, dict | None, dict, str, str]:
     method = c7.selectbox(
         tr("quick.postal_method"),
         METHODS,
-        format_func=lambda m: tr(f"method.{m or 'default'}"),
+        format_func=labels(lambda m: tr(f"method.{m or 'default'}")),
         key=lkey("q_method"),
         disabled=mode != "postal",
         help=tr("quick.postal_method_help"),
     )
     names = sorted(data.assumption_set().scenarios)
     c8, c9 = st.columns(2)
-    scen = c8.selectbox(tr("quick.scenario"), names, index=names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0, format_func=lambda k: data.scenario_label(k, lang()), key=lkey("q_scenario"))
-    base = c9.selectbox(tr("quick.baseline"), names, index=names.index(DEFAULT_BASELINE) if DEFAULT_BASELINE in names else 0, format_func=lambda k: data.scenario_label(k, lang()), key=lkey("q_baseline"))
+    scen = c8.selectbox(tr("quick.scenario"), names, index=names.index(DEFAULT_SCENARIO) if DEFAULT_SCENARIO in names else 0, format_func=labels(lambda k: data.scenario_label(k, lang())), key=lkey("q_scenario"))
+    base = c9.selectbox(tr("quick.baseline"), names, index=names.index(DEFAULT_BASELINE) if DEFAULT_BASELINE in names else 0, format_func=labels(lambda k: data.scenario_label(k, lang())), key=lkey("q_baseline"))
     excl = st.checkbox(tr("quick.s301_exclusion"), key="q_excl", help=tr("quick.s301_exclusion_help"))
     line = {
         "order_id": "Q1",

@@ -12,7 +12,7 @@ from costimpact.assumptions.models import Override
 from costimpact.errors import CostImpactError
 from costimpact.ui import basket, data
 from costimpact.assumptions import scenario_toml
-from costimpact.ui.state import CUSTOM_KEY, CUSTOM_PREFIX, SCENARIO_KEY, lang, lkey, tr
+from costimpact.ui.state import CUSTOM_KEY, CUSTOM_PREFIX, SCENARIO_KEY, lang, labels, lkey, tr
 from costimpact.ui.widgets import pct, render_error, usd, used_table
 
 UPLOADED_KEY = "uploaded_scenario_json"
@@ -26,13 +26,13 @@ def render() -> None:
     imported = basket.load_basket()
     if imported is None:
         return
-    raw, name, mapping = basket.current()
-    st.caption(tr("scen.basket", file=name, n=len(imported.lines)))
+    b = basket.current()
+    st.caption(tr("scen.basket", file=b.name, n=len(imported.lines)))
     custom = render_editor()
     st.divider()
     scen, base, day = basket.render_scenario_pickers("scen")
-    render_all_scenarios(raw, name, mapping, base, day, custom)
-    render_changed(raw, name, mapping, scen, base, day)
+    render_all_scenarios(b, base, day, custom)
+    render_changed(b, scen, base, day)
 
 
 def _display(value: float, unit: str) -> float:
@@ -53,7 +53,7 @@ def render_editor() -> str | None:
     if uploaded:
         bases.append(CUSTOM_PREFIX + uploaded)
     c1, c2, c3 = st.columns([3, 2, 3])
-    base_key = c1.selectbox(tr("scen.edit_base"), bases, index=bases.index("actual") if "actual" in bases else 0, format_func=lambda k: data.scenario_label(k, lang()), key=lkey("edit_base"))
+    base_key = c1.selectbox(tr("scen.edit_base"), bases, index=bases.index("actual") if "actual" in bases else 0, format_func=labels(lambda k: data.scenario_label(k, lang())), key=lkey("edit_base"))
     eff = c2.date_input(tr("scen.edit_from"), value=dt.date(2025, 1, 1), min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31), key="edit_from", help=tr("scen.edit_from_help"))
     with c3:
         up = st.file_uploader(tr("scen.upload"), type=["toml"], key="scen_upload", help=tr("scen.upload_help"))
@@ -149,7 +149,7 @@ def render_editor() -> str | None:
     return CUSTOM_PREFIX + js
 
 
-def render_all_scenarios(raw: bytes, name: str, mapping: str, base: str, day: str, custom: str | None) -> None:
+def render_all_scenarios(b: data.Basket, base: str, day: str, custom: str | None) -> None:
     """Every scenario priced on the basket against the chosen baseline."""
     st.subheader(tr("scen.all_title"))
     keys = sorted(data.assumption_set().scenarios) + ([custom] if custom else [])
@@ -157,7 +157,7 @@ def render_all_scenarios(raw: bytes, name: str, mapping: str, base: str, day: st
     with st.spinner(tr("scen.pricing")):
         for k in keys:
             try:
-                tot = data.portfolio(raw, name, mapping, k, base, day)["totals"]
+                tot = data.portfolio(b, k, base, day)["totals"]
             except CostImpactError as err:
                 render_error(err)
                 continue
@@ -169,16 +169,17 @@ def render_all_scenarios(raw: bytes, name: str, mapping: str, base: str, day: st
                     tr("orders.delta"): usd(tot["delta_usd"], 0),
                     tr("orders.change"): pct(tot["delta_pct"]),
                     tr("orders.refund"): usd(tot["ieepa_refund_exposure_usd"], 0),
+                    tr("scen.col_left_out"): tot["lines_left_out"],
                 }
             )
     st.caption(tr("scen.all_caption", baseline=data.scenario_label(base, lang())))
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
-def render_changed(raw: bytes, name: str, mapping: str, scen: str, base: str, day: str) -> None:
+def render_changed(b: data.Basket, scen: str, base: str, day: str) -> None:
     """The chosen scenario against the baseline, and which assumption values the scenario changed."""
     try:
-        view = data.portfolio(raw, name, mapping, scen, base, day)
+        view = data.portfolio(b, scen, base, day)
     except CostImpactError as err:
         render_error(err)
         return
@@ -187,6 +188,8 @@ def render_changed(raw: bytes, name: str, mapping: str, scen: str, base: str, da
     c1.metric(tr("orders.landed_before"), usd(tot["baseline_landed_cost_usd"], 0))
     c2.metric(tr("scen.landed_scenario"), usd(tot["landed_cost_usd"], 0), delta=usd(tot["delta_usd"], 0), delta_color="inverse")
     c3.metric(tr("orders.change"), pct(tot["delta_pct"]))
+    if tot["lines_left_out"]:
+        st.caption(tr("scen.left_out", n=tot["lines_left_out"]))
     st.subheader(tr("scen.changed_title"))
     scen_obj = data.resolve_scenario(scen)
     scen_obj = data.assumption_set().scenarios.get(scen_obj, None) if isinstance(scen_obj, str) else scen_obj

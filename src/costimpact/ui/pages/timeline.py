@@ -7,7 +7,7 @@ import streamlit as st
 
 from costimpact.errors import CostImpactError
 from costimpact.ui import basket, charts, data
-from costimpact.ui.state import lang, lkey, tr
+from costimpact.ui.state import lang, labels, lkey, tr
 from costimpact.ui.widgets import evidence_text, pct, render_error, usd
 
 START, END = "2024-01-01", "2027-12-31"
@@ -20,15 +20,15 @@ def render() -> None:
     imported = basket.load_basket()
     if imported is None:
         return
-    raw, name, mapping = basket.current()
+    b = basket.current()
     names = sorted(data.assumption_set().scenarios)
     line_names = [n for n in names if data.assumption_set().scenarios[n].date_mode == "line"]
     c1, c2 = st.columns([3, 2])
-    scen = c1.selectbox(tr("time.scenario"), line_names, index=line_names.index("actual") if "actual" in line_names else 0, format_func=lambda k: data.scenario_label(k, lang()), key=lkey("time_scen"), help=tr("time.scenario_help"))
-    measure = c2.radio(tr("time.measure_label"), MEASURES, format_func=lambda m: tr(f"time.measure.{m}"), key=lkey("time_measure"), horizontal=True)
+    scen = c1.selectbox(tr("time.scenario"), line_names, index=line_names.index("actual") if "actual" in line_names else 0, format_func=labels(lambda k: data.scenario_label(k, lang())), key=lkey("time_scen"), help=tr("time.scenario_help"))
+    measure = c2.radio(tr("time.measure_label"), MEASURES, format_func=labels(lambda m: tr(f"time.measure.{m}")), key=lkey("time_measure"), horizontal=True)
     try:
         with st.spinner(tr("time.pricing")):
-            frame, events = data.timeline(raw, name, mapping, scen, START, END)
+            frame, events = data.timeline(b, scen, START, END)
     except CostImpactError as err:
         render_error(err)
         return
@@ -42,7 +42,7 @@ def render() -> None:
     ev = events.copy()
     ev["event"] = ev["label_zh" if zh else "label"]
     st.altair_chart(
-        charts.timeline_chart(frame, ev, measure, tr("time.chart_title", file=name), tr(f"time.measure.{measure}"), tr("orders.channel"), "event"),
+        charts.timeline_chart(frame, ev, measure, tr("time.chart_title", file=b.name), tr(f"time.measure.{measure}"), tr("orders.channel"), "event"),
         width="stretch",
     )
     st.caption(tr("time.chart_caption", n=len(imported.lines)))

@@ -1,0 +1,54 @@
+"""The timeline prices the basket as of each date, while every line keeps its own ship date for what is
+physical: which lines share a shipment and what one buyer receives in a day (issue 12, finding 3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import costimpact
+from costimpact.api import read
+from costimpact.scenarios.timeline import timeline
+
+SAMPLE = Path(costimpact.__file__).parent / "data" / "sample_orders.csv"
+COLS = ["lines", "customs_value_usd", "duty_total_usd", "fees_total_usd", "landed_cost_usd"]
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return read(SAMPLE)
+
+
+def test_timeline_on_2024_12_31_is_the_pre_2025_scenario(sample, aset):
+    """Same basket, same law (everything as of 2024-12-31): the same numbers per channel, to the cent."""
+    both = timeline(sample, assumptions=aset, dates=["2024-06-01", "2024-12-31"])  # copies of the basket never pool
+    tl = both[both["date"] == pd.Timestamp("2024-12-31")].set_index("shipping_mode")[COLS]
+    pre = costimpact.price_orders(sample, scenario="pre-2025", assumptions=aset, as_of="2026-11-26")
+    by = pre.lines.groupby("shipping_mode", observed=True).agg(
+        lines=("landed_cost_usd", "size"), customs_value_usd=("customs_value_usd", "sum"), duty_total_usd=("duty_total_usd", "sum"),
+        fees_total_usd=("fees_total_usd", "sum"), landed_cost_usd=("landed_cost_usd", "sum"),
+    ).round(2)
+    pd.testing.assert_frame_equal(tl.sort_index(), by[COLS].sort_index(), check_dtype=False, check_names=False)
+
+
+def test_sample_postal_lines_in_2024_are_de_minimis(sample, aset):
+    """In 2024 every postal parcel of the sample is under $800 per buyer-day: duty-free, $0 duty on all 164."""
+    tl = timeline(sample, assumptions=aset, dates=["2024-01-01"]).set_index("shipping_mode")
+    assert tl.loc["postal", "lines"] == 164
+    assert tl.loc["postal", "duty_total_usd"] == 0.0
+    assert tl.loc["postal", "fees_total_usd"] == 0.0
+
+
+def test_a_buyer_s_orders_on_two_days_are_two_buyer_days(aset):
+    """One consignee, two $500 express orders on different days: each day is $500 <= $800, so on 2024-06-01's
+    law both are de minimis ($0 duty). Priced on one shared day they would pool to $1,000 and pay duty."""
+    orders = pd.DataFrame(
+        [
+            {"order_id": "A", "consignee_id": "buyer-1", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 500, "ship_date": "2025-09-02", "shipping_mode": "express"},
+            {"order_id": "B", "consignee_id": "buyer-1", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 500, "ship_date": "2025-09-03", "shipping_mode": "express"},
+        ]
+    )
+    tl = timeline(read(orders), assumptions=aset, dates=["2024-06-01"])
+    assert tl["duty_total_usd"].sum() == 0.0 and tl["landed_cost_usd"].sum() == 1000.0
