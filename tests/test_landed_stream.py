@@ -101,11 +101,14 @@ def test_stream_is_byte_identical_to_memory(orders_csv, memory, tmp_path):
     assert res.totals.totals()["landed_cost_usd"] == round(float(mem["landed_cost_usd"].sum()), 2)
 
 
-def test_stream_with_baseline_matches_memory(orders_csv, tmp_path):
+def test_stream_with_baseline_matches_memory(orders_csv, tmp_path, capsys):
     lines, _ = memory_run(orders_csv, tmp_path, "--baseline", "pre-2025")
+    memory_summary = capsys.readouterr().err.strip().splitlines()[-2:]
     aset = api.assumptions_of(None)
-    stream.stream_landed(orders_csv, tmp_path / "out.csv", aset=aset, as_of=api.as_date(AS_OF), baseline="pre-2025", quiet=True, **SMALL)
+    res = stream.stream_landed(orders_csv, tmp_path / "out.csv", aset=aset, as_of=api.as_date(AS_OF), baseline="pre-2025", quiet=True, **SMALL)
     assert (tmp_path / "out.csv").read_bytes() == lines
+    assert res.summary().splitlines() == memory_summary
+    assert memory_summary[1].startswith("compared ")
 
 
 def test_parquet_folder_in_dataset_out(tmp_path):

@@ -25,13 +25,13 @@ from costimpact.landed.engine import resolve_scenario
 
 
 def _price_to_buckets(lines: pd.DataFrame, i: int, aset, scenario, baseline, as_of, protect: bool,  # noqa: ANN001
-                      part_rows: int, bucket_dir: str) -> pd.DataFrame:
-    """Task: price one partition; write its lines into row buckets; return the engine's rejects."""
+                      part_rows: int, bucket_dir: str) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Task: price one partition; write its lines into row buckets; return the engine's rejects (and counts)."""
     import pyarrow.parquet as pq
 
     from costimpact.csvout import _arrow_table
 
-    priced, rejects = stream.price_partition(lines, aset, scenario, as_of, baseline)
+    priced, rejects, counts = stream.price_partition(lines, aset, scenario, as_of, baseline)
     if protect:
         from costimpact.report.safe_csv import protect_frame
 
@@ -43,7 +43,7 @@ def _price_to_buckets(lines: pd.DataFrame, i: int, aset, scenario, baseline, as_
         folder = Path(bucket_dir) / f"b-{int(bucket[idx[0]]):06d}"
         folder.mkdir(parents=True, exist_ok=True)
         pq.write_table(_arrow_table(priced.iloc[idx]), folder / f"p-{i:06d}.parquet")
-    return rejects
+    return rejects, counts
 
 
 def _merge_bucket(folder: str, target: str) -> stream.Totals:
@@ -111,10 +111,11 @@ def dask_landed(source: str | os.PathLike[str], out: Path, *, aset, scenario="ac
             n_lines = rows_read - (import_rej["row_number"].nunique() if len(import_rej) else 0)
             progress.start("pricing", n_lines)
             futures = client.compute(tasks)
-            engine_rej = []
+            engine_rej, counts = [], {}
             for fut in as_completed(futures):
-                rej = fut.result()
+                rej, got = fut.result()
                 engine_rej.append(rej)
+                stream.add_counts(counts, got)
                 progress.add(n_lines / max(len(tasks), 1))
             progress.close()
 
@@ -139,4 +140,5 @@ def dask_landed(source: str | os.PathLike[str], out: Path, *, aset, scenario="ac
             own_client.close()
         if own_cluster is not None:
             own_cluster.close()
-    return stream.StreamResult(rows_read, totals.lines, int(rejects["row_number"].nunique()) if len(rejects) else 0, blank, totals, k)
+    return stream.StreamResult(rows_read, totals.lines, int(rejects["row_number"].nunique()) if len(rejects) else 0, blank, totals, k,
+                               stream.comparison_summary(counts, scen, base) if base is not None else "")

@@ -519,9 +519,11 @@ class StreamResult:
     blank_rows: int
     totals: Totals
     partitions: int
+    comparison: str = ""  # with a baseline: the in-memory run's ``compared ...`` line
 
     def summary(self) -> str:
-        return f"read {self.rows_read} rows: {self.rows_priced} priced, {self.rows_rejected} rejected"
+        line = f"read {self.rows_read} rows: {self.rows_priced} priced, {self.rows_rejected} rejected"
+        return f"{line}\n{self.comparison}" if self.comparison else line
 
 
 def partition_input(source: Path, work: Path, *, as_of, mapping=None, chunk_bytes: int = CHUNK_BYTES,  # noqa: ANN001
@@ -563,18 +565,39 @@ def partition_input(source: Path, work: Path, *, as_of, mapping=None, chunk_byte
     return k, rows_read, blank, rej, empty if empty is not None else pd.DataFrame()
 
 
-def price_partition(lines: pd.DataFrame, aset, scenario, as_of, baseline=None) -> tuple[pd.DataFrame, pd.DataFrame]:  # noqa: ANN001
-    """One partition (whole groups) through the pure engine: (priced lines in row order, engine rejects)."""
+def price_partition(lines: pd.DataFrame, aset, scenario, as_of, baseline=None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:  # noqa: ANN001
+    """One partition (whole groups) through the pure engine: (priced lines in row order, engine rejects, and
+    with a baseline the comparison's counts: compared, baseline_rejected, scenario_rejected)."""
     lines = lines.sort_values("row_number", kind="stable").reset_index(drop=True)
     lines = renote_duplicates(lines).drop(columns=[_CHUNK], errors="ignore")
     priced, rejects, _ = price_lines(lines, aset, scenario, as_of)
+    counts: dict[str, int] = {}
     if baseline is not None:
         from costimpact.scenarios.compare import compare_results
 
         base, _, _ = price_lines(lines, aset, baseline, as_of)
-        # compare_results reads only the two results' lines
-        priced = compare_results(types.SimpleNamespace(lines=priced), types.SimpleNamespace(lines=base)).lines
-    return priced, rejects
+        # compare_results and the counts read only the two results' lines
+        cmp = compare_results(types.SimpleNamespace(lines=priced, scenario=scenario.name),
+                              types.SimpleNamespace(lines=base, scenario=baseline.name))
+        priced = cmp.lines
+        counts = {"compared": len(cmp.compared), **cmp.left_out}
+    return priced, rejects, counts
+
+
+def add_counts(total: dict[str, int], counts: dict[str, int]) -> None:
+    for k, v in counts.items():
+        total[k] = total.get(k, 0) + int(v)
+
+
+def comparison_summary(counts: dict[str, int], scenario, baseline) -> str:  # noqa: ANN001
+    """The in-memory run's ``compared ...`` line, from counts summed over the partitions."""
+    from costimpact.scenarios.compare import Comparison
+
+    stand_in = types.SimpleNamespace(
+        compared=range(counts.get("compared", 0)), scenario=types.SimpleNamespace(scenario=scenario.name),
+        baseline=types.SimpleNamespace(scenario=baseline.name),
+        left_out={"baseline_rejected": counts.get("baseline_rejected", 0), "scenario_rejected": counts.get("scenario_rejected", 0)})
+    return Comparison.summary(stand_in)
 
 
 def sorted_rejects(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -609,9 +632,11 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
         progress.start("pricing", n_lines)
         engine_rej: list[pd.DataFrame] = []
         n_priced = 0
+        counts: dict[str, int] = {}
         for p in parts.keys():
-            priced, rej = price_partition(parts.load(p), aset, scen, as_of, base)
+            priced, rej, got = price_partition(parts.load(p), aset, scen, as_of, base)
             engine_rej.append(rej)
+            add_counts(counts, got)
             if protect:
                 from costimpact.report.safe_csv import protect_frame
 
@@ -636,7 +661,7 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
                 totals.add(frame)
                 progress.add(len(frame))
             if writer.n_parts == 0:  # no line priced: the header alone, as the in-memory run writes it
-                priced, _ = price_partition(empty.assign(**{_CHUNK: np.int64(0)}), aset, scen, as_of, base)
+                priced, _, _ = price_partition(empty.assign(**{_CHUNK: np.int64(0)}), aset, scen, as_of, base)
                 writer.write(priced)
             writer.close()
             progress.close()
@@ -648,7 +673,8 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
                 rejects = protect_frame(rejects)
             with staged(Path(rejects_path)) as tmp_rej:
                 write_csv(rejects, tmp_rej)
-    return StreamResult(rows_read, totals.lines, int(rejects["row_number"].nunique()) if len(rejects) else 0, blank, totals, k)
+    return StreamResult(rows_read, totals.lines, int(rejects["row_number"].nunique()) if len(rejects) else 0, blank, totals, k,
+                        comparison_summary(counts, scen, base) if base is not None else "")
 
 
 def needs_memory(args, out: Path | None) -> bool:  # noqa: ANN001
