@@ -212,3 +212,16 @@ def test_xlsx_in_chunks_matches_memory(tmp_path):
     assert (tmp_path / "out.csv").read_bytes() == lines
     assert (tmp_path / "rej.csv").read_bytes() == rejects
     assert res.rows_read == 1705
+
+
+def test_marketplace_exports_xlsx_and_catalogue_go_to_the_in_memory_engine(orders_csv, tmp_path):
+    import argparse
+
+    examples = sorted((Path(__file__).resolve().parents[1] / "examples" / "marketplace").glob("*_orders*.*"))
+    assert examples
+    args = lambda path, **kw: argparse.Namespace(orders=str(path), catalogue=kw.get("catalogue"), skipped=None)  # noqa: E731
+    for path in examples:  # their presets read whole orders: never streamed
+        assert stream.needs_memory(args(path), None), path.name
+    assert not stream.needs_memory(args(orders_csv), tmp_path / "out.csv")
+    assert stream.needs_memory(args(orders_csv, catalogue="c.csv"), None)
+    assert stream.needs_memory(args(orders_csv), tmp_path / "out.xlsx")

@@ -701,22 +701,16 @@ def _is_marketplace(path: Path) -> bool:
 
         headers = list(pq.ParquetFile(path).schema_arrow.names)
     else:
+        from costimpact.orders.readers import read_csv_bytes
+
         with open(path, "rb") as fh:
-            head = fh.read(65536)
-        try:
-            prefix = _header_prefix(head, path.name).decode("utf-8", "replace").removeprefix("\ufeff")
-        except OrderFileRefused:
+            head = fh.read(1 << 20)
+        cut = head.rfind(b"\n") + 1 if len(head) == 1 << 20 else len(head)
+        try:  # the file's head through the same reader (encoding, delimiter, header row)
+            headers = read_csv_bytes(head[:cut] or head, path.name).headers
+        except Exception:  # noqa: BLE001 - the streamed run reports what is wrong with the file
             return False
-        lines = prefix.splitlines()
-        delim = _sniff_delimiter_of(lines)
-        headers = next(csv.reader(lines[-1:], delimiter=delim), [])
     return detect(headers) is not None
-
-
-def _sniff_delimiter_of(lines: list[str]) -> str:
-    from costimpact.orders.readers import _sniff_delimiter
-
-    return _sniff_delimiter(lines)
 
 
 def run_cli(args, aset, scenario, baseline) -> int:  # noqa: ANN001
