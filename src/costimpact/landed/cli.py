@@ -11,16 +11,22 @@ from costimpact.errors import ArgumentError
 
 def register(sub) -> None:  # noqa: ANN001
     p = sub.add_parser("landed", help="price every order line under the US rules of its date")
-    p.add_argument("orders", help="order file: CSV or XLSX")
+    p.add_argument("orders", help="order file (CSV, XLSX or Parquet) or a folder of CSV/Parquet parts")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="price lines without a ship_date (and the 'today' scenario) as of this date")
     p.add_argument("--scenario", default="actual", help="built-in scenario name or a scenario .toml file (default: actual)")
     p.add_argument("--baseline", help="also price this scenario and add baseline_landed_cost_usd, delta_usd, delta_pct")
-    p.add_argument("--out", metavar="FILE.csv|FILE.xlsx", help="write priced lines here (default: CSV to stdout)")
+    p.add_argument("--out", metavar="FILE.csv|FILE.xlsx|FILE.parquet|DIR", help="write priced lines here: CSV, XLSX, Parquet, or a folder (partitioned Parquet dataset); default: CSV to stdout")
     p.add_argument("--rejects", metavar="FILE.csv", help="write rejected rows here")
     p.add_argument("--skipped", metavar="FILE.csv", help="write the rows skipped (cancelled marketplace orders) here")
     p.add_argument("--catalogue", metavar="FILE", help="product catalogue (CSV/XLSX: SKU, HS code, origin, declared value) joined to the lines by SKU")
     p.add_argument("--assumptions", metavar="DIR", help="assumptions folder (default: built-in)")
     p.add_argument("--no-protect", action="store_true", help="do not guard text cells that start with = + - @ against spreadsheet formula injection")
+    p.add_argument("--engine", choices=("stream", "memory", "dask"), default="stream",
+                   help="stream (default): any file size in bounded memory; memory: all lines at once; dask: a Dask cluster (needs --out DIR)")
+    p.add_argument("--workers", type=int, metavar="N", help="--engine dask: start N local worker processes (default 2)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="--engine dask: a running Dask scheduler, e.g. tcp://10.0.0.5:8786")
+    p.add_argument("--spill-dir", metavar="DIR", help="temporary files of a streamed run go here (default: the system temp folder)")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
@@ -43,8 +49,12 @@ def run(args: argparse.Namespace) -> int:
     aset = load_assumptions(args.assumptions)
     scenario = scenario_arg(args.scenario, aset)
     out_path = Path(args.out) if args.out else None
+    from costimpact.landed.stream import needs_memory, run_cli
+
+    if args.engine == "dask" or args.engine == "stream" and not needs_memory(args, out_path):
+        return run_cli(args, aset, scenario, scenario_arg(args.baseline, aset) if args.baseline else None)
     if out_path is not None and out_path.suffix.lower() not in (".csv", ".xlsx"):
-        raise ArgumentError(f"--out {args.out}: write .csv or .xlsx")
+        raise ArgumentError(f"--out {args.out}: --engine memory writes .csv or .xlsx")
     imported = api.read(args.orders, catalogue=args.catalogue)
     from costimpact.orders.catalogue import report_problems
 

@@ -78,6 +78,7 @@ def _back_to_sample() -> None:
 def render_upload() -> None:
     """Upload a CSV/XLSX (kept for every page) or go back to the sample."""
     st.file_uploader(tr("orders.upload"), type=["csv", "xlsx"], key=_uploader_key(), on_change=_take_upload, help=tr("orders.upload_help"))
+    st.caption(tr("orders.big_files"))
     if is_sample():
         st.caption(tr("orders.using_sample", file=data.SAMPLE_NAME))
     else:

@@ -1,0 +1,129 @@
+"""Any volume: peak memory and speed of ``costimpact landed`` on big files, one run each.
+
+    .venv/bin/python bench/bench_scale.py [--sizes 2000000 20000000] [--ratio-rows 500000] [--dir /tmp/scale]
+
+1. Peak RSS and time of the streamed run (``--engine stream``, the default) at each size: the input is written to
+   disk by ``costimpact.orders.synthetic`` in chunks of 500k lines (each chunk its own order, shipment and buyer
+   ids), so the generator never holds the whole file either. Goal: <= 1.5 GB at 2M lines, flat up to 20M.
+2. Single process vs 2 local Dask workers (``--engine dask --workers 2``) on the first size. Goal: >= 1.5x.
+3. 500k lines CSV to CSV: the streamed run vs a bare pandas ``read_csv`` + ``to_csv`` of the same file, in this
+   process. Goal: <= 3x.
+
+Every run is a fresh ``python -m costimpact.cli`` process; its peak RSS (and its children's, the Dask workers')
+comes from ``getrusage``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from costimpact.orders.synthetic import synthetic_orders
+
+AS_OF = "2026-11-01"
+_RUNNER = """
+import json, resource, sys, time
+from costimpact.cli import main
+t0 = time.perf_counter()
+rc = main(sys.argv[1:])
+dt = time.perf_counter() - t0
+ru = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"rc": rc, "seconds": dt, "cpu": ru.ru_utime + ru.ru_stime,
+                  "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+"""
+
+
+def write_orders(path: Path, n: int, chunk: int = 500_000) -> None:
+    """``n`` synthetic lines written chunk by chunk; ids made unique per chunk."""
+    if path.exists() and path.stat().st_size > 0:
+        return
+    tmp = path.with_suffix(".part")
+    done, k = 0, 0
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        while done < n:
+            m = min(chunk, n - done)
+            df = synthetic_orders(m, seed=1000 + k)
+            for col in ("order_id", "shipment_id"):
+                df[col] = f"K{k}-" + df[col]
+            df["consignee_id"] = df["consignee_id"].where(df["consignee_id"] == "", f"K{k}-" + df["consignee_id"])
+            df.to_csv(fh, index=False, header=k == 0)
+            done += m
+            k += 1
+    tmp.rename(path)
+
+
+def run(*args: str) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.run([sys.executable, "-c", _RUNNER, "landed", *args, "--as-of", AS_OF, "--quiet"],
+                          env=env, capture_output=True, text=True)
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else "{}"
+    out = json.loads(last)
+    if proc.returncode or out.get("rc"):
+        raise SystemExit(f"run failed: {args}\n{proc.stderr[-2000:]}")
+    out["summary"] = proc.stderr.strip().splitlines()[-1]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", type=int, nargs="+", default=[2_000_000, 20_000_000])
+    ap.add_argument("--ratio-rows", type=int, default=500_000)
+    ap.add_argument("--dir", default="/tmp/costimpact-scale")
+    ap.add_argument("--skip-dask", action="store_true")
+    args = ap.parse_args()
+    work = Path(args.dir)
+    work.mkdir(parents=True, exist_ok=True)
+
+    print("1. streamed run (--engine stream), peak RSS")
+    first = None
+    for n in args.sizes:
+        src = work / f"orders_{n}.csv"
+        t0 = time.perf_counter()
+        write_orders(src, n)
+        gen = time.perf_counter() - t0
+        out = work / f"priced_{n}.csv"
+        r = run(str(src), "--out", str(out))
+        print(f"   {n:>11,} lines: {r['seconds']:7.1f} s, {n / r['seconds']:8,.0f} lines/s ({n / r['cpu']:,.0f} per CPU second),"
+              f" peak RSS {r['self_mb']:7.0f} MB"
+              f"   ({r['summary']}; input {src.stat().st_size / 1e9:.2f} GB written in {gen:.0f} s)")
+        out.unlink()
+        if first is None:
+            first = (n, src, r)
+
+    if not args.skip_dask and first is not None:
+        n, src, single = first
+        print(f"2. {n:,} lines: single process vs 2 local Dask workers (Parquet folder out)")
+        out = work / "priced_dask"
+        r = run(str(src), "--engine", "dask", "--workers", "2", "--out", str(out))
+        shutil.rmtree(out, ignore_errors=True)
+        one = run(str(src), "--out", str(work / "priced_single"))
+        shutil.rmtree(work / "priced_single", ignore_errors=True)
+        print(f"   single process, Parquet folder out: {one['seconds']:.1f} s; 2 workers: {r['seconds']:.1f} s"
+              f" -> {one['seconds'] / r['seconds']:.2f}x (goal >= 1.5x); peak RSS client {r['self_mb']:.0f} MB,"
+              f" largest worker {r['children_mb']:.0f} MB")
+
+    n = args.ratio_rows
+    src = work / f"orders_{n}.csv"
+    write_orders(src, n)
+    print(f"3. {n:,} lines CSV to CSV vs a bare pandas read + write")
+    t0 = time.perf_counter()
+    pd.read_csv(src, low_memory=False).to_csv(work / "bare.csv", index=False)
+    bare = time.perf_counter() - t0
+    ours = run(str(src), "--out", str(work / "ours.csv"))
+    mem = run(str(src), "--engine", "memory", "--out", str(work / "ours.csv"))
+    print(f"   pandas read_csv + to_csv: {bare:.1f} s; streamed: {ours['seconds']:.1f} s -> {ours['seconds'] / bare:.2f}x"
+          f" (goal <= 3x); in memory: {mem['seconds']:.1f} s -> {mem['seconds'] / bare:.2f}x, peak RSS {mem['self_mb']:.0f} MB"
+          f" vs streamed {ours['self_mb']:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

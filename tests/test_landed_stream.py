@@ -1,0 +1,227 @@
+"""Streaming and distributed ``costimpact landed``: the same bytes as the in-memory run, whatever the chunking.
+
+The order file is built so that shipments and buyers' days straddle every chunk boundary (its rows are
+shuffled), with identical rows in different chunks, rejected rows, blank ship dates, a quoted cell holding a
+comma and a line break, and a formula-like cell. Chunks are a few kilobytes, partitions a few hundred lines.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.csv as pacsv
+import pyarrow.dataset as pads
+import pytest
+
+from costimpact import api
+from costimpact.cli import main
+from costimpact.csvout import write_csv
+from costimpact.landed import stream
+from costimpact.orders.synthetic import synthetic_orders
+from costimpact.report.safe_csv import protect_frame
+
+AS_OF = "2026-11-01"
+SMALL = dict(chunk_bytes=4096, chunk_rows=97, part_rows=300)
+
+
+def awkward_orders(n: int = 2400) -> pd.DataFrame:
+    df = synthetic_orders(n, seed=11)
+    rng = np.random.default_rng(5)
+    df = df.iloc[rng.permutation(len(df))].reset_index(drop=True)  # every group scattered through the file
+    df = df.astype({"unit_value": object, "destination_country": object, "ship_date": object, "description": object})
+    df.loc[[3, 700, 1500], "unit_value"] = "abc"  # rejected on import
+    df.loc[[10, 900], "destination_country"] = "CA"  # rejected by the engine
+    df.loc[[20, 21, 1200], "ship_date"] = ""  # travel on the as-of date
+    df.loc[5, "description"] = 'Mug, "big"\nsecond line'
+    df.loc[6, "description"] = "=HYPERLINK(1)"
+    twins = df.iloc[[1, 1, 1, 2, 40]].copy()  # identical rows far apart (other chunks), two of them side by side
+    return pd.concat([df.iloc[:1800], twins.iloc[:1], df.iloc[1800:], twins.iloc[1:]], ignore_index=True)
+
+
+def memory_run(path: Path, tmp: Path, *extra: str) -> tuple[bytes, bytes]:
+    out, rej = tmp / "mem.csv", tmp / "mem_rejects.csv"
+    assert main(["landed", str(path), "--engine", "memory", "--as-of", AS_OF, "--out", str(out), "--rejects", str(rej), *extra]) == 0
+    return out.read_bytes(), rej.read_bytes()
+
+
+def dataset_csv(folder: Path) -> bytes:
+    """A Parquet output folder, in file order, written as the CSV writer writes it (BOM first)."""
+    buf = io.BytesIO()
+    pacsv.write_csv(pads.dataset(folder, format="parquet").to_table(), buf, write_options=pacsv.WriteOptions(quoting_style="needed"))
+    return b"\xef\xbb\xbf" + buf.getvalue()
+
+
+@pytest.fixture(scope="module")
+def orders_csv(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("stream") / "orders.csv"
+    awkward_orders().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def memory(orders_csv, tmp_path_factory) -> tuple[bytes, bytes]:
+    return memory_run(orders_csv, tmp_path_factory.mktemp("mem"))
+
+
+def test_groups_straddle_every_chunk_boundary(orders_csv):
+    chunks = list(stream.read_chunks(orders_csv, chunk_bytes=SMALL["chunk_bytes"]))
+    assert len(chunks) > 20
+    ship = []
+    for i, c in enumerate(chunks):
+        key = c.lines["shipment_id"].astype(str) + "|" + c.lines["shipping_mode"].astype(str) + "|" + c.lines["ship_date"].astype(str)
+        ship.append(pd.DataFrame({"key": key, "chunk": i}))
+    ship = pd.concat(ship)
+    span = ship.groupby("key")["chunk"].agg(["min", "max"])
+    for b in range(len(chunks) - 1):  # between chunk b and b + 1 some shipment has lines on both sides
+        assert ((span["min"] <= b) & (span["max"] > b)).any(), b
+
+
+def test_stream_is_byte_identical_to_memory(orders_csv, memory, tmp_path):
+    aset = api.assumptions_of(None)
+    res = stream.stream_landed(orders_csv, tmp_path / "out.csv", aset=aset, as_of=api.as_date(AS_OF),
+                               rejects_path=tmp_path / "rej.csv", quiet=True, **SMALL)
+    lines, rejects = memory
+    assert (tmp_path / "out.csv").read_bytes() == lines
+    assert (tmp_path / "rej.csv").read_bytes() == rejects
+    assert res.partitions > 5
+    text = lines.decode("utf-8-sig")
+    assert "'=HYPERLINK(1)" in text  # the guard is in play
+    twin_of_row_3 = [line for line in text.splitlines() if "same as row 3" in line]
+    assert len(twin_of_row_3) == 3  # row 3's three copies, two of them in one later chunk, all name row 3
+    mem = pd.read_csv(io.BytesIO(lines), encoding="utf-8-sig")
+    assert res.rows_read == 2405 and res.rows_priced == len(mem) == 2405 - 5
+    assert res.totals.totals()["landed_cost_usd"] == round(float(mem["landed_cost_usd"].sum()), 2)
+
+
+def test_stream_with_baseline_matches_memory(orders_csv, tmp_path, capsys):
+    lines, _ = memory_run(orders_csv, tmp_path, "--baseline", "pre-2025")
+    memory_summary = capsys.readouterr().err.strip().splitlines()[-2:]
+    aset = api.assumptions_of(None)
+    res = stream.stream_landed(orders_csv, tmp_path / "out.csv", aset=aset, as_of=api.as_date(AS_OF), baseline="pre-2025", quiet=True, **SMALL)
+    assert (tmp_path / "out.csv").read_bytes() == lines
+    assert res.summary().splitlines() == memory_summary
+    assert memory_summary[1].startswith("compared ")
+
+
+def test_parquet_folder_in_dataset_out(tmp_path):
+    df = awkward_orders(1700)
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    for i, part in enumerate(np.array_split(np.arange(len(df)), 3)):
+        df.iloc[part].astype(str).to_parquet(folder / f"part-{i}.parquet", index=False)
+    aset = api.assumptions_of(None)
+    res = stream.stream_landed(folder, tmp_path / "out", aset=aset, as_of=api.as_date(AS_OF), quiet=True, **SMALL)
+    whole = api.price_orders(df.astype(str), as_of=AS_OF, assumptions=aset)
+    buf = io.BytesIO()
+    write_csv(protect_frame(whole.lines), buf)
+    assert dataset_csv(tmp_path / "out") == buf.getvalue()
+    assert len(list((tmp_path / "out").glob("part-*.parquet"))) > 1
+    # totals and channels from the output, read in batches
+    tot = stream.summarize(tmp_path / "out", batch_rows=200)
+    assert tot.totals()["landed_cost_usd"] == whole.totals()["landed_cost_usd"] == res.totals.totals()["landed_cost_usd"]
+    by = tot.channels().set_index("shipping_mode")["lines"]
+    assert by.to_dict() == whole.lines["shipping_mode"].value_counts().to_dict()
+
+
+def test_dask_local_cluster_matches_memory(orders_csv, memory, tmp_path):
+    from distributed import Client, LocalCluster
+
+    from costimpact.landed.distributed import dask_landed
+
+    aset = api.assumptions_of(None)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        res = dask_landed(orders_csv, tmp_path / "out", aset=aset, as_of=api.as_date(AS_OF), client=client,
+                          rejects_path=tmp_path / "rej.csv", quiet=True, **SMALL)
+    lines, rejects = memory
+    assert dataset_csv(tmp_path / "out") == lines
+    assert (tmp_path / "rej.csv").read_bytes() == rejects
+    assert res.partitions > 5 and res.rows_priced == 2405 - 5
+
+
+def test_interrupted_write_leaves_nothing_under_the_final_name(orders_csv, tmp_path, monkeypatch):
+    calls = []
+    real = stream.LineWriter.write
+
+    def flaky(self, frame):  # noqa: ANN001
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        real(self, frame)
+
+    monkeypatch.setattr(stream.LineWriter, "write", flaky)
+    out = tmp_path / "out.csv"
+    with pytest.raises(KeyboardInterrupt):
+        stream.stream_landed(orders_csv, out, aset=api.assumptions_of(None), as_of=api.as_date(AS_OF), quiet=True, **SMALL)
+    assert len(calls) == 3
+    assert list(tmp_path.iterdir()) == []  # neither the final name nor a partial file
+
+
+def test_ctrl_c_on_the_command_line(tmp_path):
+    path = tmp_path / "big.csv"
+    synthetic_orders(150_000, seed=3).to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    proc = subprocess.Popen([sys.executable, "-m", "costimpact.cli", "landed", str(path), "--out", str(out), "--as-of", AS_OF],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    partial = stream.staged_name(out).name.replace(str(os.getpid()), str(proc.pid))
+    deadline = time.monotonic() + 240
+    while not (tmp_path / partial).exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert (tmp_path / partial).exists(), "the run never started writing"
+    proc.send_signal(signal.SIGINT)
+    proc.wait(60)
+    assert proc.returncode == 130
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
+
+
+def test_progress_on_stderr_and_quiet(orders_csv, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    cmd = [sys.executable, "-m", "costimpact.cli", "landed", str(orders_csv), "--out", str(tmp_path / "o.csv"), "--as-of", AS_OF]
+    loud = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    quiet = subprocess.run([*cmd, "--quiet"], env=env, capture_output=True, text=True, timeout=300)
+    assert loud.returncode == quiet.returncode == 0
+    assert "pricing: 2,402 of ~2,402 lines" in loud.stderr and "writing: 2,400 of ~2,400 lines" in loud.stderr and "lines/s" in loud.stderr and "s left" in loud.stderr
+    assert quiet.stderr.strip() == "read 2405 rows: 2400 priced, 5 rejected"
+
+
+def test_orders_page_says_what_it_takes_and_shows_the_command():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception
+    captions = " ".join(c.value for c in at.caption)
+    assert "up to 200 MB" in captions and "costimpact landed orders.csv --out priced.parquet" in captions
+
+
+def test_xlsx_in_chunks_matches_memory(tmp_path):
+    path = tmp_path / "orders.xlsx"
+    awkward_orders(1700).to_excel(path, index=False, sheet_name="orders")
+    lines, rejects = memory_run(path, tmp_path)
+    res = stream.stream_landed(path, tmp_path / "out.csv", aset=api.assumptions_of(None), as_of=api.as_date(AS_OF),
+                               rejects_path=tmp_path / "rej.csv", quiet=True, **SMALL)
+    assert (tmp_path / "out.csv").read_bytes() == lines
+    assert (tmp_path / "rej.csv").read_bytes() == rejects
+    assert res.rows_read == 1705
+
+
+def test_marketplace_exports_xlsx_and_catalogue_go_to_the_in_memory_engine(orders_csv, tmp_path):
+    import argparse
+
+    examples = sorted((Path(__file__).resolve().parents[1] / "examples" / "marketplace").glob("*_orders*.*"))
+    assert examples
+    args = lambda path, **kw: argparse.Namespace(orders=str(path), catalogue=kw.get("catalogue"), skipped=None)  # noqa: E731
+    for path in examples:  # their presets read whole orders: never streamed
+        assert stream.needs_memory(args(path), None), path.name
+    assert not stream.needs_memory(args(orders_csv), tmp_path / "out.csv")
+    assert stream.needs_memory(args(orders_csv, catalogue="c.csv"), None)
+    assert stream.needs_memory(args(orders_csv), tmp_path / "out.xlsx")
