@@ -7,7 +7,7 @@ Three passes over disk, each holding one slice of the file at a time:
    numbers. Every normalised line goes to a partition chosen by the day its goods travelled. Both groupings
    the rules need (a shipment: id, mode and travel day; a buyer's day for de minimis) lie inside one travel
    day, so no group is ever split between partitions, however the file is ordered.
-2. **Price**: each partition is priced whole by the pure engine (:func:`costimpact.landed.engine.price_lines`);
+2. **Price**: each partition is priced whole by the pure engine (:func:`costimpact.landed.markets.price_any`);
    its priced lines are cut into buckets of consecutive row numbers.
 3. **Write**: bucket by bucket, in row order, the lines are sorted and appended to the output.
 
@@ -35,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from costimpact.errors import ArgumentError
-from costimpact.landed.engine import price_lines, resolve_scenario
+from costimpact.landed.engine import resolve_scenario
+from costimpact.landed.markets import price_any
 from costimpact.landed.result import REJECT_COLUMNS
 from costimpact.orders.messages import OrderFileRefused, per_row
 
@@ -570,12 +571,12 @@ def price_partition(lines: pd.DataFrame, aset, scenario, as_of, baseline=None) -
     with a baseline the comparison's counts: compared, baseline_rejected, scenario_rejected)."""
     lines = lines.sort_values("row_number", kind="stable").reset_index(drop=True)
     lines = renote_duplicates(lines).drop(columns=[_CHUNK], errors="ignore")
-    priced, rejects, _ = price_lines(lines, aset, scenario, as_of)
+    priced, rejects, _ = price_any(lines, aset, scenario, as_of)  # the same router as the in-memory run
     counts: dict[str, int] = {}
     if baseline is not None:
         from costimpact.scenarios.compare import compare_results
 
-        base, _, _ = price_lines(lines, aset, baseline, as_of)
+        base, _, _ = price_any(lines, aset, baseline, as_of)
         # compare_results and the counts read only the two results' lines
         cmp = compare_results(types.SimpleNamespace(lines=priced, scenario=scenario.name),
                               types.SimpleNamespace(lines=base, scenario=baseline.name))
