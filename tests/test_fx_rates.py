@@ -41,7 +41,8 @@ def test_monthly_rates_convert_on_the_line_date(currency, value, day, usd) -> No
 
 
 def test_a_currency_outside_its_published_months_is_refused_not_guessed() -> None:
-    res = api.price_orders(_line("AUD", 150.0, "2025-06-10"), as_of="2025-06-10")
+    # KRW has monthly G.5 figures for April-June 2024 only, and no yearly approximation
+    res = api.price_orders(_line("KRW", 150000.0, "2025-06-10"), as_of="2025-06-10")
     assert len(res.lines) == 0 and res.rows_rejected == 1
 
 

@@ -38,7 +38,7 @@ def awkward_orders(n: int = 2400) -> pd.DataFrame:
     df = df.iloc[rng.permutation(len(df))].reset_index(drop=True)  # every group scattered through the file
     df = df.astype({"unit_value": object, "destination_country": object, "ship_date": object, "description": object})
     df.loc[[3, 700, 1500], "unit_value"] = "abc"  # rejected on import
-    df.loc[[10, 900], "destination_country"] = "CA"  # rejected by the engine
+    df.loc[[10, 900], "destination_country"] = "ZZ"  # no such destination: rejected
     df.loc[[20, 21, 1200], "ship_date"] = ""  # travel on the as-of date
     df.loc[5, "description"] = 'Mug, "big"\nsecond line'
     df.loc[6, "description"] = "=HYPERLINK(1)"
@@ -188,7 +188,7 @@ def test_progress_on_stderr_and_quiet(orders_csv, tmp_path):
     loud = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     quiet = subprocess.run([*cmd, "--quiet"], env=env, capture_output=True, text=True, timeout=300)
     assert loud.returncode == quiet.returncode == 0
-    assert "pricing: 2,402 of ~2,402 lines" in loud.stderr and "writing: 2,400 of ~2,400 lines" in loud.stderr and "lines/s" in loud.stderr and "s left" in loud.stderr
+    assert "pricing: 2,400 of ~2,400 lines" in loud.stderr and "writing: 2,400 of ~2,400 lines" in loud.stderr and "lines/s" in loud.stderr and "s left" in loud.stderr
     assert quiet.stderr.strip() == "read 2405 rows: 2400 priced, 5 rejected"
 
 
@@ -225,3 +225,31 @@ def test_marketplace_exports_xlsx_and_catalogue_go_to_the_in_memory_engine(order
     assert not stream.needs_memory(args(orders_csv), tmp_path / "out.csv")
     assert stream.needs_memory(args(orders_csv, catalogue="c.csv"), None)
     assert stream.needs_memory(args(orders_csv), tmp_path / "out.xlsx")
+
+
+def test_a_file_with_other_destinations_falls_back_to_memory(tmp_path):
+    """Each destination adds its own columns: the default streamed run hands such a file to the in-memory engine,
+    says so, and writes what the in-memory engine writes."""
+    df = pd.DataFrame(
+        {
+            "order_id": ["A", "B", "C"],
+            "hts_code": ["6109.10.00", "6109.10.00", "6109.10.00"],
+            "origin_country": ["CN", "CN", "CN"],
+            "unit_value": [20.0, 30.0, 40.0],
+            "currency": ["USD", "USD", "USD"],
+            "ship_date": ["2026-09-01"] * 3,
+            "destination_country": ["US", "DE", "US"],
+        }
+    )
+    path = tmp_path / "mixed.csv"
+    df.to_csv(path, index=False)
+    runs = {}
+    for engine in ("stream", "memory"):
+        out = tmp_path / f"{engine}.csv"
+        proc = subprocess.run([sys.executable, "-m", "costimpact.cli", "landed", str(path), "--out", str(out), "--as-of", AS_OF, "--engine", engine],
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        runs[engine] = (out.read_bytes(), proc.stderr)
+    assert runs["stream"][0] == runs["memory"][0]
+    assert "pricing in memory" in runs["stream"][1] and "DE" in runs["stream"][1]
+    assert "Traceback" not in runs["stream"][1]

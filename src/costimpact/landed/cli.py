@@ -52,7 +52,14 @@ def run(args: argparse.Namespace) -> int:
     from costimpact.landed.stream import needs_memory, run_cli
 
     if args.engine == "dask" or args.engine == "stream" and not needs_memory(args, out_path):
-        return run_cli(args, aset, scenario, scenario_arg(args.baseline, aset) if args.baseline else None)
+        from costimpact.landed.stream import OtherDestinations
+
+        try:
+            return run_cli(args, aset, scenario, scenario_arg(args.baseline, aset) if args.baseline else None)
+        except OtherDestinations as err:
+            if args.engine == "dask":
+                raise
+            print(f"costimpact: {err}; pricing in memory", file=sys.stderr)
     if out_path is not None and out_path.suffix.lower() not in (".csv", ".xlsx"):
         raise ArgumentError(f"--out {args.out}: --engine memory writes .csv or .xlsx")
     imported = api.read(args.orders, catalogue=args.catalogue)

@@ -566,9 +566,22 @@ def partition_input(source: Path, work: Path, *, as_of, mapping=None, chunk_byte
     return k, rows_read, blank, rej, empty if empty is not None else pd.DataFrame()
 
 
+class OtherDestinations(ArgumentError):
+    """A streamed file has lines bound for a destination other than the US: each destination adds its own output
+    columns, so partitions would not share one layout. The command line then prices the file in memory."""
+
+
 def price_partition(lines: pd.DataFrame, aset, scenario, as_of, baseline=None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:  # noqa: ANN001
     """One partition (whole groups) through the pure engine: (priced lines in row order, engine rejects, and
     with a baseline the comparison's counts: compared, baseline_rejected, scenario_rejected)."""
+    from costimpact.landed.markets import BY_COUNTRY, destination_of
+
+    other = sorted(set(destination_of(lines).unique()) & set(BY_COUNTRY))
+    if other:
+        raise OtherDestinations(
+            f"lines bound for {', '.join(other)}: streaming prices US-bound files only in this version; "
+            "run `costimpact landed FILE --engine memory` (the default falls back to it by itself)"
+        )
     lines = lines.sort_values("row_number", kind="stable").reset_index(drop=True)
     lines = renote_duplicates(lines).drop(columns=[_CHUNK], errors="ignore")
     priced, rejects, _ = price_any(lines, aset, scenario, as_of)  # the same router as the in-memory run
