@@ -191,6 +191,9 @@ def _lookup_dated(table: pd.DataFrame, left: pd.DataFrame, by: list[str], value_
     right = right.sort_values("_date", kind="stable")
     pend = left[by + ["_date"]].assign(_pos=np.arange(len(left)), _date=pd.to_datetime(left["_date"]).astype("datetime64[ns]"))
     pend = pend.sort_values("_date", kind="stable")
+    for c in by:  # one key dtype on both sides (tables may load as the string dtype, routes as objects)
+        right[c] = right[c].astype(str)
+        pend[c] = pend[c].astype(str)
     m = pd.merge_asof(pend, right, on="_date", by=by, direction="backward")
     return m.sort_values("_pos").set_index(left.index)[["from"] + value_cols]
 

@@ -217,6 +217,21 @@ def price_lines(
     return out, rejects, _used_periods(aset, w.used)
 
 
+def line_dates(src: pd.DataFrame, scenario: Scenario, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
+    """(the date whose law prices each line, the day it travelled). The scenario's date mode picks the first: the
+    line's own ``ship_date`` (``line``; lines without one take the as-of date), one fixed date (``fixed``) or the
+    as-of date (``as_of``); the travel day is always the line's own (shipments and buyers' days are physical)."""
+    ship_date = pd.to_datetime(_col(src, "ship_date", None), errors="coerce")
+    as_of_ts = pd.Timestamp(as_of)
+    if scenario.date_mode == "line":
+        price_date = ship_date.fillna(as_of_ts)
+    elif scenario.date_mode == "fixed":
+        price_date = pd.Series(pd.Timestamp(scenario.fixed_date), index=src.index)
+    else:
+        price_date = pd.Series(as_of_ts, index=src.index)
+    return price_date.astype("datetime64[ns]"), ship_date.fillna(as_of_ts).astype("datetime64[ns]")
+
+
 def _read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Rejects) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     """The columns the rules read, with the spec's defaults, and the date each line is priced at.
 
@@ -227,14 +242,7 @@ def _read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Rej
     n = len(src)
     rows = _col(src, "row_number", None)
     rows = pd.Series(np.arange(2, n + 2), index=src.index) if rows.isna().all() else rows.astype("int64")
-    ship_date = pd.to_datetime(_col(src, "ship_date", None), errors="coerce")
-    as_of_ts = pd.Timestamp(as_of)
-    if scenario.date_mode == "line":
-        price_date = ship_date.fillna(as_of_ts)
-    elif scenario.date_mode == "fixed":
-        price_date = pd.Series(pd.Timestamp(scenario.fixed_date), index=src.index)
-    else:
-        price_date = pd.Series(as_of_ts, index=src.index)
+    price_date, travel_date = line_dates(src, scenario, as_of)
     order_id = _text(_col(src, "order_id", ""))
     base = pd.DataFrame(
         {
@@ -245,10 +253,10 @@ def _read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Rej
             "currency": _text(_col(src, "currency", "USD")).str.upper().replace("", "USD"),
             "qty": pd.to_numeric(_col(src, "quantity", 1.0), errors="coerce").fillna(1.0).astype(float),
             "code": _text(_col(src, "hts_code", "")).str.replace(r"[^0-9]", "", regex=True),
-            "date": price_date.astype("datetime64[ns]"),
+            "date": price_date,
             # shipments and a buyer's day are physical facts: grouped by the day the goods travelled, even
             # when a scenario prices every line as of another date
-            "travel_date": ship_date.fillna(as_of_ts).astype("datetime64[ns]"),
+            "travel_date": travel_date,
             "shipment": _text(_col(src, "shipment_id", "")).where(lambda s: s != "", order_id),
             "consignee": _text(_col(src, "consignee_id", "")),
             "metal_share": pd.to_numeric(_col(src, "metal_value_share", np.nan), errors="coerce"),

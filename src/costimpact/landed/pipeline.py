@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario, attach, with_scenario
-from costimpact.landed.engine import GRADE_MARK, _col, _combine_codes, _grade_rank, _Rejects, _text, _used_periods
+from costimpact.landed.engine import GRADE_MARK, _col, _combine_codes, _grade_rank, _Rejects, _text, _used_periods, line_dates
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.result import MODES
 from costimpact.orders.columns import header_key
@@ -110,17 +110,7 @@ def find_column(src: pd.DataFrame, name: str) -> pd.Series | None:
     return None
 
 
-def price_dates(src: pd.DataFrame, scenario: Scenario, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
-    """(the date each line is priced at, the day it travelled): the scenario's date mode, as in the US engine."""
-    ship_date = pd.to_datetime(_col(src, "ship_date", None), errors="coerce")
-    as_of_ts = pd.Timestamp(as_of)
-    if scenario.date_mode == "line":
-        price_date = ship_date.fillna(as_of_ts)
-    elif scenario.date_mode == "fixed":
-        price_date = pd.Series(pd.Timestamp(scenario.fixed_date), index=src.index)
-    else:
-        price_date = pd.Series(as_of_ts, index=src.index)
-    return price_date.astype("datetime64[ns]"), ship_date.fillna(as_of_ts).astype("datetime64[ns]")
+price_dates = line_dates  # the US engine's rule, shared
 
 
 def read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Rejects) -> pd.DataFrame:
