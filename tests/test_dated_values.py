@@ -3,7 +3,7 @@
 Each row is one change: the parameter, the key (origin, list, carrier...; ``*`` is the default), the day it
 takes effect, the value expected the day before and on the day (empty: nothing in force), the minimum, maximum and
 all-in flag on the day where the source gives them, and the source (the section of
-/work/shared/facts/us-tariffs-de-minimis-fees.md or the notice it cites; U marks a modelling default pinned here).
+../shared/facts/us-tariffs-de-minimis-fees.md or the notice it cites; U marks a modelling default pinned here).
 The lookup is the vectorised :func:`attach` the engine prices with, one call per parameter for all its rows.
 A wrong rate or date in an assumption file fails here; so does a dated change the table does not know about.
 """
