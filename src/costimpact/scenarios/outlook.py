@@ -287,7 +287,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
         if not len(rows):
             continue
         all_on = price(sum(1 << j for j in act), rows)[rows]
-        composed = base_cost[rows] + _component_changes(comp[rows], sig[rows], lambda m, r: price(m, rows[r])[rows[r]], base_cost[rows], single, rows)
+        composed = base_cost[rows] + _component_changes(comp[rows], lambda m, r: price(m, rows[r])[rows[r]], base_cost[rows], single, rows)
         wrong = np.abs(all_on - composed) > CENT
         if wrong.any():  # these groups depend on events jointly beyond pairs: one component of all their events
             bad = groups_of(rows[wrong])
@@ -334,9 +334,8 @@ def _merge(comp: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
         comp[rows, b] = np.where(in_it, merged, comp[rows, b])
 
 
-def _component_changes(comp: np.ndarray, sig: np.ndarray, price_rows, base: np.ndarray, single: dict[int, np.ndarray], rows: np.ndarray) -> np.ndarray:  # noqa: ANN001
+def _component_changes(comp: np.ndarray, price_rows, base: np.ndarray, single: dict[int, np.ndarray], rows: np.ndarray) -> np.ndarray:  # noqa: ANN001
     """Per row: the sum over its components of the component's change with all its events on."""
-    del sig
     out = np.zeros(len(rows))
     for mask in np.unique(comp[comp > 0]):
         mask = int(mask)
