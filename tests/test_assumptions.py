@@ -156,3 +156,15 @@ def test_a_users_scenario_file_is_checked_strictly():
 
     with pytest.raises(AssumptionError, match=r"my.toml: overrides.0.valu: unknown key"):
         load_scenario_text('kind = "scenario"\nname = "x"\nlabel = "x"\nlabel_zh = "x"\ndescription = "x"\ndescription_zh = "x"\n[[overrides]]\nparam = "us/fees/hmf"\nfrom = 2025-01-01\nvalue = 0\nvalu = 1\n', "my.toml")
+
+
+def test_compiled_caches_are_kept_apart_per_pandas_and_numpy(monkeypatch, tmp_path):
+    """Pickled frames written by one pandas are never read by another (CI runs pandas 3 and the 2.2.3 floor)."""
+    import numpy as np
+    import pandas as pd
+
+    from costimpact.assumptions.loader import cache_dir
+
+    monkeypatch.setenv("COSTIMPACT_CACHE", str(tmp_path))
+    assert cache_dir().parent == tmp_path
+    assert f"pandas{pd.__version__}" in cache_dir().name and f"numpy{np.__version__}" in cache_dir().name

@@ -12,6 +12,7 @@ import hashlib
 import io
 import os
 import pickle
+import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -316,9 +317,9 @@ def cache_dir() -> Path:
     """Where compiled forms are kept between runs: ``$COSTIMPACT_CACHE``, else ``$XDG_CACHE_HOME/costimpact``,
     else ``~/.cache/costimpact`` (outside the repository; safe to delete)."""
     env = os.environ.get("COSTIMPACT_CACHE")
-    if env:
-        return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "costimpact"
+    root = Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "costimpact"
+    # pickled frames are only read back by the versions that wrote them (pandas 2 and 3 can share one home)
+    return root / f"py{sys.version_info[0]}{sys.version_info[1]}-pandas{pd.__version__}-numpy{np.__version__}"
 
 
 _CODE_HASH = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]

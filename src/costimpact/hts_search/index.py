@@ -226,12 +226,14 @@ def _seller_text(names: pd.DataFrame, hts: pd.Series) -> pd.DataFrame:
 
 
 def _cache_dir() -> Path | None:
-    root = os.environ.get("COSTIMPACT_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "costimpact")
+    from costimpact.assumptions.loader import cache_dir
+
+    root = cache_dir()  # one folder per Python/pandas/numpy, like the compiled tables
     try:
-        Path(root).mkdir(parents=True, exist_ok=True)
+        root.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return Path(root)
+    return root
 
 
 _INDEXES: dict[tuple[str, str], Index] = {}
