@@ -329,23 +329,33 @@ def _load_tables(headers: dict[str, tuple[TableHeader, Path, str]], content_hash
     """Every table, strictly checked; the checked frames are kept per content hash (and this module's code) in
     :func:`cache_dir`, so a cold start reads one pickle instead of parsing the 11,000-line schedule again."""
     path = cache_dir() / f"tables-{content_hash[:40]}-{_CODE_HASH}.pkl"
+    return pickle_cache(
+        path,
+        lambda: {tid: _load_table(h, folder, rel) for tid, (h, folder, rel) in headers.items()},
+        lambda frames: isinstance(frames, dict) and set(frames) == set(headers),
+    )
+
+
+def pickle_cache(path: Path, build, valid):  # noqa: ANN001, ANN201
+    """``build()``'s result, kept as a pickle at ``path``: read back when ``valid`` accepts it (a stale or broken
+    file is rebuilt, never trusted), written atomically; a read-only home still works, only slower."""
     if path.is_file():
         try:
             with path.open("rb") as fh:
-                frames = pickle.load(fh)
-            if isinstance(frames, dict) and set(frames) == set(headers):
-                return frames
-        except Exception:  # a stale or broken cache file is rebuilt, never trusted
+                value = pickle.load(fh)
+            if valid(value):
+                return value
+        except Exception:  # noqa: BLE001 - any unreadable cache file is rebuilt
             pass
-    frames = {tid: _load_table(h, folder, rel) for tid, (h, folder, rel) in headers.items()}
+    value = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as fh:
-            pickle.dump(frames, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(fh.name, path)
-    except OSError:  # a read-only home still loads, only slower
+    except OSError:
         pass
-    return frames
+    return value
 
 
 def _check_references(aset: AssumptionSet) -> None:

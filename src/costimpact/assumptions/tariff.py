@@ -12,15 +12,12 @@ one file instead of joining the tables again.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions.loader import AssumptionSet, cache_dir
+from costimpact.assumptions.loader import AssumptionSet, cache_dir, pickle_cache
 
 SCHEDULE = "us/hts/schedule"
 OVERLAY = "us/hts/hts_us"
@@ -45,22 +42,7 @@ def tariff_lines(aset: AssumptionSet) -> pd.DataFrame:
     if hit is not None:
         return hit
     path = cache_dir() / f"tariff-lines-{key[:52]}.pkl"
-    frame = None
-    if path.is_file():
-        try:
-            with path.open("rb") as fh:
-                frame = pickle.load(fh)
-        except Exception:  # a stale or broken cache file is rebuilt, never trusted
-            frame = None
-    if not isinstance(frame, pd.DataFrame):
-        frame = compile_lines(aset)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as fh:
-                pickle.dump(frame, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(fh.name, path)
-        except OSError:  # a read-only home still prices, only slower
-            pass
+    frame = pickle_cache(path, lambda: compile_lines(aset), lambda f: isinstance(f, pd.DataFrame))
     if len(_MEMO) > 8:
         _MEMO.clear()
     _MEMO[key] = frame

@@ -36,13 +36,10 @@ def _price_to_buckets(lines: pd.DataFrame, i: int, aset, scenario, baseline, as_
         from costimpact.report.safe_csv import protect_frame
 
         priced = protect_frame(priced)
-    bucket = (priced["row_number"].to_numpy() - 2) // part_rows
-    order = np.argsort(bucket, kind="stable")
-    cuts = np.flatnonzero(np.diff(bucket[order])) + 1
-    for idx in np.split(order, cuts) if len(order) else []:
-        folder = Path(bucket_dir) / f"b-{int(bucket[idx[0]]):06d}"
+    for b, piece in stream.bucket_slices(priced, part_rows):
+        folder = Path(bucket_dir) / f"b-{b:06d}"
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(_arrow_table(priced.iloc[idx]), folder / f"p-{i:06d}.parquet")
+        pq.write_table(_arrow_table(piece), folder / f"p-{i:06d}.parquet")
     return rejects, counts
 
 

@@ -566,6 +566,15 @@ def partition_input(source: Path, work: Path, *, as_of, mapping=None, chunk_byte
     return k, rows_read, blank, rej, empty if empty is not None else pd.DataFrame()
 
 
+def bucket_slices(priced: pd.DataFrame, part_rows: int):  # noqa: ANN201
+    """(bucket, lines) for each bucket of ``part_rows`` consecutive row numbers the priced lines fall in."""
+    bucket = (priced["row_number"].to_numpy() - 2) // part_rows
+    order = np.argsort(bucket, kind="stable")
+    cuts = np.flatnonzero(np.diff(bucket[order])) + 1
+    for idx in np.split(order, cuts) if len(order) else []:
+        yield int(bucket[idx[0]]), priced.iloc[idx]
+
+
 class OtherDestinations(ArgumentError):
     """A streamed file has lines bound for a destination other than the US: each destination adds its own output
     columns, so partitions would not share one layout. The command line then prices the file in memory."""
@@ -655,11 +664,8 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
                 from costimpact.report.safe_csv import protect_frame
 
                 priced = protect_frame(priced)
-            bucket = (priced["row_number"].to_numpy() - 2) // part_rows
-            order = np.argsort(bucket, kind="stable")
-            cuts = np.flatnonzero(np.diff(bucket[order])) + 1
-            for idx in np.split(order, cuts) if len(order) else []:
-                buckets.add(int(bucket[idx[0]]), priced.iloc[idx])
+            for b, piece in bucket_slices(priced, part_rows):
+                buckets.add(b, piece)
             n_priced += len(priced)
             progress.add(len(priced) + rej["row_number"].nunique())
         progress.close()
