@@ -428,9 +428,11 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
         keys = P["origin"] if layer.key == "origin" else (P[layer.key].astype(str) if layer.key else None)
         for key, claim in layer.claim_keys.items():  # a key that needs the order's claim is dropped where not claimed
             if keys is not None:
-                parts = keys.str.split("|")
                 drop = ~P[f"claim_{claim}"].to_numpy(dtype=bool)
-                keys = pd.Series(np.where(drop, parts.map(lambda ks, k=key: "|".join(x for x in ks if x != k)), keys), index=keys.index)
+                if drop.any():  # strip the key from each distinct cell once, then spread back to the lines
+                    codes, uniq = pd.factorize(keys)
+                    stripped = np.array(["|".join(x for x in str(u).split("|") if x != key) for u in uniq] + [np.nan], dtype=object)
+                    keys = pd.Series(np.where(drop, stripped[codes], keys.to_numpy(dtype=object)), index=keys.index)
         got = _attach_layer(layer, P["date"], keys, metal_share)
         rate = got["value"].fillna(0.0).to_numpy()
         if layer.key == "s232":  # a line that joined its group's list later pays nothing before that day
@@ -477,7 +479,9 @@ def _attach_layer(layer: Parameter, dates: pd.Series, keys: pd.Series | None, me
     and the one charging most in force applies (a rate on the metal content weighs by the line's metal share)."""
     if not layer.multi_key or keys is None or not keys.str.contains("|", regex=False).any():
         return attach(layer, dates, keys)
-    parts = keys.str.split("|", expand=True).fillna("")
+    codes, uniq = pd.factorize(keys)  # split each distinct cell once; a missing cell names no key
+    split = pd.Series(uniq, dtype=object).astype(str).str.split("|", expand=True).fillna("")
+    parts = pd.DataFrame({i: np.append(split[i].to_numpy(dtype=object), "")[codes] for i in split.columns}, index=keys.index)
 
     def charge(got: pd.DataFrame) -> np.ndarray:
         return got["value"].fillna(-1.0).to_numpy() * np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0)
