@@ -141,6 +141,61 @@ def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Se
     return pd.Series(keys_u[inverse], index=codes.index, dtype="str"), pd.Series(why_u[inverse], index=codes.index, dtype="str")
 
 
+@dataclass(frozen=True)
+class _Versions:
+    """The assumption set each line is priced under: the scenario's, or in variant mode one per scenario variant
+    (``variant`` gives each line's index into ``asets`` and ``scenarios``)."""
+
+    asets: tuple[AssumptionSet, ...]
+    scenarios: tuple[Scenario, ...]
+    variant: np.ndarray | None = None
+
+    def take(self, sel: np.ndarray) -> _Versions:
+        return _Versions(self.asets, self.scenarios, None if self.variant is None else self.variant[sel])
+
+    def attach(self, pid: str, dates: pd.Series, keys: pd.Series | None = None) -> pd.DataFrame:
+        return attach_versions([a.param(pid) for a in self.asets], self.variant, dates, keys)
+
+    def where_scenario(self, m: int, test) -> np.ndarray:  # noqa: ANN001
+        """Per line: whether ``test(scenario)`` holds for the line's scenario."""
+        hits = [bool(test(s)) for s in self.scenarios]
+        if self.variant is None:
+            return np.full(m, hits[0])
+        return np.asarray(hits, dtype=bool)[self.variant]
+
+
+def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates: pd.Series, keys: pd.Series | None = None) -> pd.DataFrame:
+    """:func:`attach` with each line reading its own variant's version of a parameter. Versions a scenario did not
+    change are the same object, so a parameter no variant overrides is looked up once; the period ids of a changed
+    version carry ``@i`` (the first variant holding it), since its periods are numbered apart from the files'."""
+    first = versions[0]
+    if variant is None or all(v is first for v in versions):
+        return attach(first, dates, keys)
+    groups: dict[int, list[int]] = {}
+    for i, v in enumerate(versions):
+        groups.setdefault(id(v), []).append(i)
+    n = len(dates)
+    data: dict[str, np.ndarray] = {}
+    for members in groups.values():
+        rows = np.flatnonzero(np.isin(variant, members))
+        if not len(rows):
+            continue
+        got = attach(versions[members[0]], dates.iloc[rows], None if keys is None else keys.iloc[rows])
+        for c in got.columns:
+            kind = float if c in ("value", "min", "max") else bool if c == "inclusive" else object
+            if c not in data:
+                data[c] = np.full(n, np.nan) if kind is float else np.zeros(n, dtype=bool) if kind is bool else np.full(n, "", dtype=object)
+            if c == "period_id" and versions[members[0]] is not first:  # tag the distinct ids, not each line
+                cat = pd.Categorical(got[c].astype(str))
+                tagged = np.array([f"{x}@{members[0]}" if x else "" for x in cat.categories] + [""], dtype=object)
+                values = tagged[np.where(cat.codes >= 0, cat.codes, len(cat.categories))]
+            else:
+                values = got[c].to_numpy(dtype=kind)
+            data[c][rows] = values
+    text = {c: pd.Categorical(v.astype(str), categories=pd.unique(np.append(v.astype(str), ""))) for c, v in data.items() if v.dtype == object}
+    return pd.DataFrame({c: text.get(c, v) for c, v in data.items()}, index=dates.index)
+
+
 @dataclass
 class _Work:
     """The priceable lines while the steps run: ``P`` gains columns step by step; ``used`` and ``grade`` record
@@ -150,12 +205,31 @@ class _Work:
     scenario: Scenario
     P: pd.DataFrame
     rows: np.ndarray  # input row numbers (ties in cent allocation go by row, not by position)
+    versions: _Versions | None = None
     used: list[pd.Series] = field(default_factory=list)
     grade: np.ndarray | None = None
 
     @property
     def m(self) -> int:
         return len(self.P)
+
+    def attach(self, pid: str, keys: pd.Series | None = None) -> pd.DataFrame:
+        """The period of parameter ``pid`` in force on each line's pricing date (its variant's version)."""
+        if self.versions is None:
+            return attach(self.aset.param(pid), self.P["date"], keys)
+        return self.versions.attach(pid, self.P["date"], keys)
+
+    def disabled_all(self, layers: set[str]) -> np.ndarray:
+        """Per line: whether its scenario switches every one of ``layers`` off."""
+        if self.versions is None:
+            return np.full(self.m, layers <= set(self.scenario.disable_layers))
+        return self.versions.where_scenario(self.m, lambda s: layers <= set(s.disable_layers))
+
+    def disabled(self, layer: str) -> np.ndarray:
+        """Per line: whether its scenario switches ``layer`` off."""
+        if self.versions is None:
+            return np.full(self.m, layer in self.scenario.disable_layers)
+        return self.versions.where_scenario(self.m, lambda s: layer in s.disable_layers)
 
     def note(self, period_ids: pd.Series, applied: np.ndarray | None = None, evidence: pd.Series | None = None) -> None:
         hit = np.ones(self.m, dtype=bool) if applied is None else applied
@@ -170,29 +244,38 @@ def price_lines(
     scenario: Scenario,
     as_of: dt.date,
     price_dates: pd.Series | np.ndarray | None = None,
+    variants: tuple[Scenario, ...] | list[Scenario] | None = None,
+    variant: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price normalised order lines under ``scenario``. Returns (priced lines, rejects, used periods).
 
     ``price_dates`` (one date per line) sets the date whose law prices each line, whatever the scenario's date
     mode; the lines still travel on their own ``ship_date``, so shipments and buyers' days stay as they were.
 
+    Variant mode prices many scenarios in one call: ``variants`` are scenarios differing from ``scenario`` only in
+    their overrides and switched-off layers, and ``variant`` gives each line's index into them. Lines of different
+    variants never share a shipment or a buyer's day, so the same order lines may be given once per variant.
+
     ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
     exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
     their row number and reason; every other line comes out, in input order, through the steps below.
     """
+    versions = _variant_versions(aset, scenario, variants, variant, len(lines))
     aset = with_scenario(aset, scenario)
     src, boundary_rejects, transit = check_lines(lines, aset)  # the one place input cells are checked
     rej = _Rejects([boundary_rejects] if len(boundary_rejects) else [])
     base, unit_value, freight = _read_lines(src, scenario, as_of, rej)
     if price_dates is not None:
         base["date"] = pd.to_datetime(np.asarray(price_dates)).astype("datetime64[ns]")
+    if versions is not None:
+        base["variant"] = versions.variant
     hts_key = apply_hts_treatment(base, src, aset, rej)
-    apply_currency(base, aset, rej)
+    apply_currency(base, aset, rej, versions)
     rejects = rej.frame()
     ok = ~np.isin(base["row"].to_numpy(), rejects["row_number"].to_numpy())
     sel = np.flatnonzero(ok)
 
-    w = _Work(aset, scenario, base.iloc[sel].reset_index(drop=True), base["row"].to_numpy()[sel])
+    w = _Work(aset, scenario, base.iloc[sel].reset_index(drop=True), base["row"].to_numpy()[sel], versions=None if versions is None else versions.take(sel))
     w.grade = np.maximum(_grade_rank(w.P["fx_grade"]), _grade_rank(w.P["evidence"]))
     w.note(w.P["fx_pid"])
     if transit is not None:  # entry dates assumed from dispatch dates: the transit days used, graded
@@ -214,7 +297,22 @@ def price_lines(
     ieepa_exposure = sum((duties[x] for x in ieepa_names), np.zeros(w.m)) + np.where(postal_ieepa, duties["postal"], 0.0)
     fees = apply_fees(w, duty_total, mail_fee_cents)
     out = _assemble(w, src.iloc[sel], duties, duty_total, fees, ieepa_exposure, treatment, hts_key.iloc[sel].array)
-    return out, rejects, _used_periods(aset, w.used)
+    return out, rejects, _used_periods(aset, w.used, versions)
+
+
+def _variant_versions(aset: AssumptionSet, scenario: Scenario, variants, variant, n: int) -> _Versions | None:  # noqa: ANN001
+    """The assumption set of each variant, after checking the variants can share one call."""
+    if variants is None and variant is None:
+        return None
+    if variants is None or variant is None or not len(variants):
+        raise ArgumentError("variant mode needs both the scenarios (variants=) and each line's index into them (variant=)")
+    idx = np.asarray(variant, dtype=np.int64)
+    if len(idx) != n or (n and (idx.min() < 0 or idx.max() >= len(variants))):
+        raise ArgumentError(f"variant= must give each of the {n} lines an index from 0 to {len(variants) - 1}")
+    for v in variants:
+        if v.options != scenario.options or v.date_mode != scenario.date_mode or v.fixed_date != scenario.fixed_date:
+            raise ArgumentError(f"scenario variant {v.name!r} differs from {scenario.name!r} in more than its overrides and layers")
+    return _Versions(tuple(with_scenario(aset, v) for v in variants), tuple(variants), idx)
 
 
 def line_dates(src: pd.DataFrame, scenario: Scenario, as_of: dt.date) -> tuple[pd.Series, pd.Series]:
@@ -331,11 +429,11 @@ def apply_hts_treatment(base: pd.DataFrame, src: pd.DataFrame, aset: AssumptionS
     return hts_key
 
 
-def apply_currency(base: pd.DataFrame, aset: AssumptionSet, rej: _Rejects) -> None:
+def apply_currency(base: pd.DataFrame, aset: AssumptionSet, rej: _Rejects, versions: _Versions | None = None) -> None:
     """The exchange rate in force on the line's date (units of its currency per USD; ``fx/per_usd``).
     CBP converts at the certified rate of the date of exportation (19 CFR 159.32); the built-in rates are
     yearly approximations a user can override. A currency without a rate is rejected."""
-    fx = attach(aset.param(P_FX), base["date"], base["currency"])
+    fx = attach(aset.param(P_FX), base["date"], base["currency"]) if versions is None else versions.attach(P_FX, base["date"], base["currency"])
     base["per_usd"] = fx["value"]
     base["fx_grade"] = fx["evidence"]
     base["fx_pid"] = fx["period_id"]
@@ -359,6 +457,8 @@ def apply_shipments(w: _Work) -> None:
     shipment) for the de minimis test."""
     P = w.P
     day = pd.factorize(P["travel_date"])[0].astype(np.int64)
+    if "variant" in P:  # variant mode: each variant's lines travel apart from the others'
+        day = _combine_codes(day, P["variant"].to_numpy())
     ship = _combine_codes(pd.factorize(P["shipment"])[0], pd.factorize(P["mode"])[0], day)
     P["ship"] = ship
     P["ship_value"] = P.groupby("ship")["value"].transform("sum").to_numpy()
@@ -373,7 +473,7 @@ def apply_de_minimis(w: _Work) -> None:
     ``consignee_id`` is given, else on the shipment; a shipment qualifies only if all its lines do.
     Adds ``threshold`` and ``de_minimis``."""
     P = w.P
-    dm = attach(w.aset.param(P_DE_MINIMIS), P["date"], P["origin"])
+    dm = w.attach(P_DE_MINIMIS, P["origin"])
     threshold = dm["value"].fillna(0.0).to_numpy()
     tested = P.groupby("day_group")["value"].transform("sum").to_numpy()
     line_ok = (threshold > 0) & (tested <= threshold + 1e-9)
@@ -386,7 +486,7 @@ def apply_entry_type(w: _Work) -> None:
     """Entry type per shipment: ``de_minimis``; ``postal`` for mail at or under the informal limit ($2,500,
     19 CFR 143.21, 145.12); ``informal`` for other shipments at or under it; ``formal`` above it. Adds ``entry``."""
     P = w.P
-    limit = attach(w.aset.param(P_INFORMAL_LIMIT), P["date"])
+    limit = w.attach(P_INFORMAL_LIMIT)
     w.note(limit["period_id"])
     under = P["ship_value"].to_numpy() <= limit["value"].to_numpy() + 1e-9
     postal = (P["mode"] == "postal").to_numpy()
@@ -413,7 +513,6 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
     mfn_raw = np.where(specific > 0, av * value + specific * np.nan_to_num(P["units"].to_numpy(dtype=float)), av * value)
     duties: dict[str, np.ndarray] = {"mfn": np.where(dutiable, round_cents(mfn_raw), 0.0)}
     mfn_rate = np.divide(mfn_raw, value, out=np.zeros(m), where=value > 0)
-    disabled = set(w.scenario.disable_layers)
     covered: dict[str, np.ndarray] = {}
     before_exempt: dict[str, np.ndarray] = {}
     layer_used: list[tuple[pd.Series, np.ndarray, np.ndarray]] = []
@@ -433,15 +532,14 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
                     codes, uniq = pd.factorize(keys)
                     stripped = np.array(["|".join(x for x in str(u).split("|") if x != key) for u in uniq] + [np.nan], dtype=object)
                     keys = pd.Series(np.where(drop, stripped[codes], keys.to_numpy(dtype=object)), index=keys.index)
-        got = _attach_layer(layer, P["date"], keys, metal_share)
+        got = _attach_layer(w, layer, keys, metal_share)
         rate = got["value"].fillna(0.0).to_numpy()
         if layer.key == "s232":  # a line that joined its group's list later pays nothing before that day
             joined = P["s232_from"].to_numpy(dtype="datetime64[ns]")
             rate = np.where(~np.isnat(joined) & (P["date"].to_numpy(dtype="datetime64[ns]") < joined), 0.0, rate)
         if layer.applies_to_origins is not None:
             rate = np.where(P["origin"].isin(layer.applies_to_origins).to_numpy(), rate, 0.0)
-        if name in disabled:
-            rate = np.zeros(m)
+        rate = np.where(w.disabled(name), 0.0, rate)
         before_exempt[name] = rate
         for flag in layer.exempt_if:
             rate = np.where(P[flag].to_numpy(dtype=bool), 0.0, rate)
@@ -450,7 +548,7 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
         if layer.claimable_exclusion is not None:  # a claimed product exclusion, while the exclusions are in force
             claimed = P["excl_claimed"].to_numpy(dtype=bool) & (rate > 0)
             if claimed.any():
-                excl = attach(w.aset.param(layer.claimable_exclusion), P["date"])
+                excl = w.attach(layer.claimable_exclusion)
                 granted = claimed & (excl["value"].fillna(0.0).to_numpy() > 0)
                 w.note(excl["period_id"], claimed, excl["evidence"])
                 excl_applied |= granted
@@ -474,11 +572,11 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
     return duties, before_exempt, layer_used
 
 
-def _attach_layer(layer: Parameter, dates: pd.Series, keys: pd.Series | None, metal_share: np.ndarray) -> pd.DataFrame:
+def _attach_layer(w: _Work, layer: Parameter, keys: pd.Series | None, metal_share: np.ndarray) -> pd.DataFrame:
     """The layer's period in force per line; for a ``multi_key`` layer a key cell may name several keys ("4A|9903.91.06")
     and the one charging most in force applies (a rate on the metal content weighs by the line's metal share)."""
     if not layer.multi_key or keys is None or not keys.str.contains("|", regex=False).any():
-        return attach(layer, dates, keys)
+        return w.attach(layer.id, keys)
     codes, uniq = pd.factorize(keys)  # split each distinct cell once; a missing cell names no key
     split = pd.Series(uniq, dtype=object).astype(str).str.split("|", expand=True).fillna("")
     parts = pd.DataFrame({i: np.append(split[i].to_numpy(dtype=object), "")[codes] for i in split.columns}, index=keys.index)
@@ -486,9 +584,9 @@ def _attach_layer(layer: Parameter, dates: pd.Series, keys: pd.Series | None, me
     def charge(got: pd.DataFrame) -> np.ndarray:
         return got["value"].fillna(-1.0).to_numpy() * np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0)
 
-    best = attach(layer, dates, parts[0])
+    best = w.attach(layer.id, parts[0])
     for i in range(1, parts.shape[1]):
-        other = attach(layer, dates, parts[i])
+        other = w.attach(layer.id, parts[i])
         better = charge(other) > charge(best)
         if better.any():
             best = best.copy()
@@ -519,7 +617,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     if not postal_rows.any():
         return treatment, postal_ieepa, mail_fee_cents
     ieepa_layers = ieepa_layer_names(aset)
-    ieepa_off = bool(ieepa_layers) and ieepa_layers <= set(w.scenario.disable_layers)
+    ieepa_off = w.disabled_all(ieepa_layers) if ieepa_layers else np.zeros(m, dtype=bool)
     reg = aset.postal[P_POSTAL]
     got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
     tr = got["treatment"].fillna("").astype(str).to_numpy()
@@ -531,7 +629,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     special = postal_rows & (tr != "mail_entry")
     w.note(got["period_id"], special, got["evidence"])
 
-    method = _postal_method(P["method"].to_numpy(dtype=object), w.scenario, aset, dates, ship)
+    method = _postal_method(P["method"].to_numpy(dtype=object), w, ship)
     spec_until = pd.to_datetime(got["specific_until"]).to_numpy(dtype="datetime64[ns]")
     use_specific = method & (np.isnat(spec_until) | (dates.to_numpy(dtype="datetime64[ns]") < spec_until))
     av_flat = round_cents(value * got["ad_valorem"].fillna(0.0).to_numpy())
@@ -561,7 +659,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     duties["postal"] = np.where(P["de_minimis"].to_numpy(), 0.0, postal_duty)
     postal_ieepa = in_lieu & is_ieepa & ~ieepa_off
 
-    mail = attach(aset.param(P_MAIL_FEE), dates)
+    mail = w.attach(P_MAIL_FEE)
     parcel_duty = pd.Series(sum(duties.values(), np.zeros(m))).groupby(ship).transform("sum").to_numpy()
     takes_fee = postal_rows & np.isin(tr, ["mail_entry", "all_duties"]) & (parcel_duty > 0)
     mail_fee_cents = allocate_cents(np.where(takes_fee, to_cents(mail["value"].fillna(0.0).to_numpy()), 0), ship, value, w.rows)
@@ -633,12 +731,12 @@ def _tier_amount(tiers, rate: np.ndarray) -> np.ndarray:  # noqa: ANN001
     return np.select(conds, vals, 0.0)
 
 
-def _postal_method(line_method: np.ndarray, scenario: Scenario, aset: AssumptionSet, dates: pd.Series, ship: np.ndarray) -> np.ndarray:
+def _postal_method(line_method: np.ndarray, w: _Work, ship: np.ndarray) -> np.ndarray:
     """The carrier's election per parcel: the line's own column, else the scenario's option, else the default.
     Returns True where the parcel's carrier elected the specific (per-item) method."""
-    default = attach(aset.param(P_POSTAL_METHOD), dates)["value"].fillna(0.0).to_numpy() >= 0.5
-    if scenario.options.postal_duty_method:
-        default = np.full(len(default), scenario.options.postal_duty_method == "specific")
+    default = w.attach(P_POSTAL_METHOD)["value"].fillna(0.0).to_numpy() >= 0.5
+    if w.scenario.options.postal_duty_method:
+        default = np.full(len(default), w.scenario.options.postal_duty_method == "specific")
     specific = np.where(line_method == "specific", True, np.where(line_method == "ad_valorem", False, default))
     return pd.Series(specific).groupby(ship).transform("first").to_numpy().astype(bool)
 
@@ -662,7 +760,7 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     informal = entry == "informal"
 
     def per_ship(param_id: str, applies: np.ndarray, amount_fn, keys: pd.Series | None = None) -> np.ndarray:  # noqa: ANN001
-        got = attach(aset.param(param_id), dates, keys)
+        got = w.attach(param_id, keys)
         amount = np.where(applies, amount_fn(got), 0.0)
         cents = allocate_cents(to_cents(np.nan_to_num(amount)), ship, value, line_rows)
         w.note(got["period_id"], applies & (amount > 0), got["evidence"])
@@ -712,8 +810,9 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     return fees
 
 
-def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
-    """Every assumption period the numbers used, with its metadata and the count of lines that used it."""
+def _used_periods(aset: AssumptionSet, used: list[pd.Series], versions: _Versions | None = None) -> pd.DataFrame:
+    """Every assumption period the numbers used, with its metadata and the count of lines that used it (in variant
+    mode an id is a period of the first variant's version of the parameter, and ``...@i`` of variant ``i``'s)."""
     counts: dict[str, int] = {}
     for u in used:  # each a categorical of period ids, "" where unused: count per category, not per row
         vc = pd.Series(u).value_counts(sort=False)
@@ -723,9 +822,10 @@ def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
     rows = []
     for pid, count in counts.items():
         param_id, _, idx = str(pid).rpartition("#")
+        idx, _, var = idx.partition("@")
         i = int(idx)
         if param_id in aset.params:
-            p = aset.params[param_id]
+            p = (aset if versions is None else versions.asets[int(var or 0)]).params[param_id]
             v = p.values[i]
             rows.append(
                 {
@@ -779,6 +879,8 @@ def _used_periods(aset: AssumptionSet, used: list[pd.Series]) -> pd.DataFrame:
             )
     cols = ["parameter", "label", "label_zh", "key", "value", "min", "max", "unit", "from", "until", "source", "url", "evidence", "changed_by_scenario", "lines"]
     frame = pd.DataFrame(rows, columns=cols)
+    if versions is not None and len(frame):  # a period several variants share unchanged is one row
+        frame = frame.groupby(cols[:-1], dropna=False, sort=False, as_index=False)["lines"].sum()
     return frame.sort_values(["parameter", "key", "from"], kind="stable").reset_index(drop=True)
 
 

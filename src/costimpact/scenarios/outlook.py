@@ -173,14 +173,28 @@ class _Tiled:
 
     def landed(self, rows: np.ndarray, on: list[Flip]) -> np.ndarray:
         """Landed cost of the tiled rows ``rows`` (whole travel groups) with the events ``on`` flipped."""
-        cost = np.full(len(rows), np.nan)
-        if len(rows) == 0:
-            return cost
-        out, _rejects, _used = price_lines(self.big.iloc[rows], self.aset, scenario_with(self.base, on), self.days[0].date(), price_dates=self.price_date[rows])
+        return self.landed_many([(rows, on)])[0]
+
+    def landed_many(self, requests: list[tuple[np.ndarray, list[Flip]]]) -> list[np.ndarray]:
+        """:meth:`landed` for many (rows, events) at once: one engine call, each request a scenario variant."""
+        costs = [np.full(len(rows), np.nan) for rows, _on in requests]
+        todo = [k for k, (rows, _on) in enumerate(requests) if len(rows)]
+        if not todo:
+            return costs
+        rows = np.concatenate([requests[k][0] for k in todo])
+        variant = np.repeat(np.arange(len(todo)), [len(requests[k][0]) for k in todo])
+        frame = self.big.iloc[rows].reset_index(drop=True)
+        frame["_pos"] = np.arange(len(rows))
+        scenarios = [scenario_with(self.base, requests[k][1]) for k in todo]
+        out, _rejects, _used = price_lines(frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows], variants=scenarios, variant=variant)
         self.pricings += len(rows)
         self.calls += 1
-        cost[pd.Index(rows).get_indexer(out["_i"].to_numpy())] = out["landed_cost_usd"].to_numpy(dtype=float)
-        return cost
+        flat = np.full(len(rows), np.nan)
+        flat[out["_pos"].to_numpy()] = out["landed_cost_usd"].to_numpy(dtype=float)
+        starts = np.concatenate([[0], np.cumsum([len(requests[k][0]) for k in todo])])
+        for i, k in enumerate(todo):
+            costs[k] = flat[starts[i]:starts[i + 1]]
+        return costs
 
     def base_frame(self) -> tuple[np.ndarray, pd.DataFrame]:
         rows = np.arange(len(self.big))
@@ -247,20 +261,33 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     def groups_of(rows: np.ndarray) -> np.ndarray:
         return np.isin(tgroup, np.unique(tgroup[rows])) & ok
 
+    def prefetch(wanted: list[tuple[int, np.ndarray]]) -> None:
+        """Price every (events mask, rows) not priced yet in one engine call (each mask a scenario variant)."""
+        requests: dict[int, list[np.ndarray]] = {}
+        for mask, rows in wanted:
+            cost = priced.get(mask)
+            todo = rows if cost is None else rows[np.isnan(cost[rows])]
+            if len(todo):
+                requests.setdefault(mask, []).append(todo)
+        masks = list(requests)
+        rows_of = [np.unique(np.concatenate(requests[mk])) for mk in masks]
+        got = tiled.landed_many([(r, [fl[j] for j in range(k) if (mk >> j) & 1]) for mk, r in zip(masks, rows_of)])
+        for mk, r, cost in zip(masks, rows_of, got):
+            priced.setdefault(mk, np.full(n_rows, np.nan))[r] = cost
+
     def price(mask: int, rows: np.ndarray) -> np.ndarray:
         """The cost with the events of ``mask`` on, over ``rows`` (kept with any earlier pricing of the mask)."""
-        cost = priced.get(mask)
-        if cost is None:
-            cost = priced[mask] = np.full(n_rows, np.nan)
-        todo = rows[np.isnan(cost[rows])]
-        if len(todo):
-            cost[todo] = tiled.landed(todo, [fl[j] for j in range(k) if (mask >> j) & 1])
-        return cost
+        prefetch([(mask, rows)])
+        return priced.setdefault(mask, np.full(n_rows, np.nan))
 
     # 1. each event alone, on the groups it may touch
+    alone_rows = []
     for j in range(k):
         may = _candidates(fl[j], tiled, base_out) & ok & active[copy, j]
-        rows = everyone[groups_of(everyone[may])] if may.any() else everyone[:0]
+        alone_rows.append(everyone[groups_of(everyone[may])] if may.any() else everyone[:0])
+    prefetch([(1 << j, rows) for j, rows in enumerate(alone_rows)])
+    for j in range(k):
+        rows = alone_rows[j]
         delta = price(1 << j, rows)[rows] - base_cost[rows]
         moved_line = np.abs(delta) > CENT
         sig[groups_of(rows[moved_line])] |= 1 << j
@@ -272,18 +299,27 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
 
     # 2. pairs: where two events' changes do not add up, they join one component
     comp = np.where((sig[:, None] >> np.arange(k)[None, :]) & 1, 1 << np.arange(k)[None, :], 0).astype(np.int64)
-    for i in range(k):
-        for j in range(i + 1, k):
-            both = everyone[ok & ((sig >> i) & 1 == 1) & ((sig >> j) & 1 == 1)]
-            if not len(both):
-                continue
-            joint = price((1 << i) | (1 << j), both)[both]
-            added = single[i][both] + single[j][both] - base_cost[both]
-            _merge(comp, everyone[groups_of(both[np.abs(joint - added) > CENT])], i, j)
+    pairs = [(i, j, everyone[ok & ((sig >> i) & 1 == 1) & ((sig >> j) & 1 == 1)]) for i in range(k) for j in range(i + 1, k)]
+    prefetch([((1 << i) | (1 << j), both) for i, j, both in pairs])
+    for i, j, both in pairs:
+        if not len(both):
+            continue
+        joint = price((1 << i) | (1 << j), both)[both]
+        added = single[i][both] + single[j][both] - base_cost[both]
+        _merge(comp, everyone[groups_of(both[np.abs(joint - added) > CENT])], i, j)
 
     # 3. every event at once, per distinct set of events that may have happened: what the components miss
-    for act in {tuple(np.flatnonzero(a)) for a in active if a.sum() >= 2}:
-        rows = everyone[ok & np.all(active[copy] == np.isin(np.arange(k), act), axis=1)]
+    act_rows = [(act, everyone[ok & np.all(active[copy] == np.isin(np.arange(k), act), axis=1)]) for act in {tuple(np.flatnonzero(a)) for a in active if a.sum() >= 2}]
+    wanted = []
+    for act, rows in act_rows:
+        wanted.append((sum(1 << j for j in act), rows))
+        sub = comp[rows]
+        for mask in np.unique(sub[sub > 0]):
+            if int(mask) & (int(mask) - 1):
+                low = (int(mask) & -int(mask)).bit_length() - 1
+                wanted.append((int(mask), rows[sub[:, low] == mask]))
+    prefetch(wanted)
+    for act, rows in act_rows:
         if not len(rows):
             continue
         all_on = price(sum(1 << j for j in act), rows)[rows]
@@ -309,6 +345,14 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
 
     base_rows = everyone[ok]
     add_table(np.zeros(0, dtype=np.int64), base_rows, base_cost[base_rows][None, :])
+    wanted = []
+    for mask in np.unique(comp[comp > 0]):
+        mask = int(mask)
+        low = (mask & -mask).bit_length() - 1
+        rows = everyone[ok & (comp[:, low] == mask)]
+        bits = [j for j in range(k) if (mask >> j) & 1]
+        wanted.extend((sum(1 << b for b, x in zip(bits, combo) if x), rows) for combo in _combos(len(bits)) if combo.any())
+    prefetch(wanted)
     for mask in np.unique(comp[comp > 0]):
         mask = int(mask)
         low = (mask & -mask).bit_length() - 1
