@@ -26,7 +26,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Scenario
+from costimpact.assumptions import AssumptionSet, Scenario, with_scenario
+from costimpact.assumptions.tariff import tariff_lines
 from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
 from costimpact.landed.engine import price_lines, resolve_scenario
@@ -196,36 +197,133 @@ class _Tiled:
             costs[k] = flat[starts[i]:starts[i + 1]]
         return costs
 
-    def base_frame(self) -> tuple[np.ndarray, pd.DataFrame]:
-        rows = np.arange(len(self.big))
-        out, _rejects, _used = price_lines(self.big, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date)
+    def first_copy(self) -> pd.DataFrame:
+        """The basket priced on the first copy's date with nothing flipped (every column, for the lines' facts)."""
+        rows = np.arange(self.n)
+        out, _rejects, _used = price_lines(self.big.iloc[rows], self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows])
         self.pricings += len(rows)
         self.calls += 1
-        cost = np.full(len(rows), np.nan)
-        cost[out["_i"].to_numpy()] = out["landed_cost_usd"].to_numpy(dtype=float)
-        return cost, out
+        return out
+
+    def setup_reuse(self, first: pd.DataFrame, tgroup: np.ndarray) -> None:
+        """What :meth:`representatives` needs: each line's facts that parameters are keyed by, and its travel group."""
+        n = self.n
+        self.line_group = tgroup[:n]
+        facts = {"origin": "origin_country", "currency": "currency", "s301_list": "s301_list_applied", "s232": "s232_group"}
+        self.facts: dict[str, np.ndarray] = {}
+        for key, col in facts.items():
+            vals = np.full(n, None, dtype=object)  # a line the engine refused has no facts: any change touches it
+            if col in first:
+                text = first[col].astype("string").fillna("").str.strip()
+                vals[first["_i"].to_numpy()] = (text.str.upper() if key in ("origin", "currency") else text).to_numpy(dtype=object)
+            self.facts[key] = vals
+        table = tariff_lines(self.aset)
+        self.table_days = [pd.Timestamp(d) for c in table.columns if c.endswith("_from") for d in pd.to_datetime(table[c]).dropna().unique()]
+        self._param_cache: dict[tuple[int, int], tuple[object, set[str]]] = {}
+        self._reps: dict[tuple, np.ndarray] = {}
+
+    def representatives(self, on: list[Flip]) -> np.ndarray:
+        """(copies x lines): the earliest copy whose pricing of the line under the events ``on`` is the same as this
+        copy's, because no parameter the line (or its travel group) reads changed in between, in the scenario of
+        those events. Copies are priced only where they differ; the rest reuse the earlier copy's costs."""
+        names = tuple(f.name for f in on)
+        if names in self._reps:
+            return self._reps[names]
+        r, n = len(self.days), self.n
+        aset = with_scenario(self.aset, scenario_with(self.base, on))
+        reps = np.zeros((r, n), dtype=np.int64)
+        for c in range(1, r):
+            a, b = self.days[c - 1], self.days[c]
+            touched = np.zeros(n, dtype=bool)
+            every = any(a < d <= b for d in self.table_days) or any(
+                a < pd.Timestamp(d) <= b for reg in aset.postal.values() for period in reg.periods for d in (period.from_, period.until) if d is not None
+            )
+            for param in ([] if every else aset.params.values()):
+                held = self._param_cache.get((id(param), c))
+                if held is None or held[0] is not param:  # (the parameter is held, so its id is never reused)
+                    held = self._param_cache[(id(param), c)] = (param, _param_changes(param, a, b))
+                keys = held[1]
+                if keys:
+                    hit = self._lines_keyed(param, keys, aset)
+                    if hit is None:
+                        every = True
+                        break
+                    touched |= hit
+            if every:
+                touched[:] = True
+            touched = np.isin(self.line_group, np.unique(self.line_group[touched]))
+            reps[c] = np.where(touched, c, reps[c - 1])
+        self._reps[names] = reps
+        return reps
+
+    def _lines_keyed(self, param, keys: set[str], aset: AssumptionSet) -> np.ndarray | None:  # noqa: ANN001
+        """Lines whose value of ``param`` may differ for ``keys`` (None: any line may)."""
+        if "*" in keys or param.key not in self.facts:
+            return None
+        wanted = set(keys) | (set(aset.expand_origins(sorted(keys))) if param.key == "origin" else set())
+        vals = self.facts[param.key]
+        codes, uniq = pd.factorize(pd.Series(vals, dtype=object), use_na_sentinel=True)
+        hit_u = np.array([bool(wanted & set(str(u).split("|"))) for u in uniq] + [True], dtype=bool)
+        return hit_u[codes]
 
 
-def _candidates(f: Flip, tiled: _Tiled, base_out: pd.DataFrame) -> np.ndarray:
-    """Tiled rows an event may move (a superset): lines of the origins its overrides name, or lines that paid a
-    layer it switches off. An override of a parameter not keyed by origin may move any line."""
-    aset, big = tiled.aset, tiled.big
-    n = len(big)
+def _param_changes(param, a: pd.Timestamp, b: pd.Timestamp) -> set[str]:  # noqa: ANN001
+    """The keys of ``param`` whose value in force differs between the days ``a`` and ``b`` ("*": every key may)."""
+    da, db = a.date(), b.date()
+    moving = {p.key for p in param.values if da < p.from_ <= db or (p.until is not None and da < p.until <= db)}
+    if not moving:
+        return set()
+
+    def state(day: dt.date, key: str) -> tuple | None:
+        """As the engine looks it up: the key's latest period begun by ``day`` if still in force, else ``*``'s."""
+        for k in (key, "*"):
+            begun = [p for p in param.values if p.key == k and p.from_ <= day]
+            if begun:
+                p = max(begun, key=lambda x: x.from_)
+                if p.until is None or day < p.until:
+                    return (p.value, p.min, p.max, p.base, p.inclusive)
+        return None
+
+    if "*" in moving and state(da, "*") != state(db, "*"):
+        return {"*"}
+    return {k for k in moving - {"*"} if state(da, k) != state(db, k)}
+
+
+def _paid_layers(tiled: _Tiled, first: pd.DataFrame, base_cost: np.ndarray, ok: np.ndarray) -> dict[str, np.ndarray]:
+    """Per duty column, the tiled rows that may pay it with nothing flipped (a superset): the lines that paid it on
+    the first copy's date, and on later copies any line the parameter files moved since."""
+    moved = tiled.representatives([])[tiled.copy, tiled.line] != 0
+    paid: dict[str, np.ndarray] = {}
+    for column in [c for c in first.columns if c.startswith("duty_") and c.endswith("_usd")]:
+        on_first = np.zeros(tiled.n, dtype=bool)
+        on_first[first["_i"].to_numpy()] = first[column].to_numpy(dtype=float) > 0
+        paid[column] = (on_first[tiled.line] | moved) & ok
+    return paid
+
+
+def _candidates(f: Flip, tiled: _Tiled, paid: dict[str, np.ndarray]) -> np.ndarray:
+    """Tiled rows an event may move (a superset): lines whose key (origin, Section 301 list, Section 232 group,
+    currency) its overrides name, lines claiming the product exclusion it extends, or lines that paid a layer it
+    switches off. An override of a parameter keyed otherwise may move any line."""
+    aset = tiled.aset
+    n = len(tiled.big)
     may = np.zeros(n, dtype=bool)
-    origin = big["origin_country"].astype("string").fillna("").str.upper().to_numpy() if "origin_country" in big else np.full(n, "")
+    exclusion_of = {p.claimable_exclusion for p in aset.layers() if p.claimable_exclusion}
     for o in f.overrides:
         param = aset.params[o.param]
-        if param.key == "origin" and "*" not in o.keys:
-            may |= np.isin(origin, aset.expand_origins(list(o.keys)))
-        else:
+        if o.param in exclusion_of:  # read only for lines that claim an exclusion
+            claimed = tiled.big["s301_exclusion"].fillna(False).astype(bool).to_numpy() if "s301_exclusion" in tiled.big else np.zeros(n, dtype=bool)
+            may |= claimed
+            continue
+        hit = tiled._lines_keyed(param, set(o.keys), aset)
+        if hit is None:
             return np.ones(n, dtype=bool)
+        may |= hit[tiled.line]
     for layer in f.disable_layers:
         column = next((p.column for p in aset.layers() if p.id.rsplit("/", 1)[-1] == layer), None)
-        if column is None or column not in base_out:
+        if column is None or column not in paid:
             return np.ones(n, dtype=bool)
-        paid = np.zeros(n, dtype=bool)
-        paid[base_out["_i"].to_numpy()] = base_out[column].to_numpy(dtype=float) > 0
-        may |= paid
+        may |= paid[column]
     return may
 
 
@@ -249,31 +347,51 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     tabled over its combinations; every pricing is batched over all the groups that need it."""
     n_rows = len(tiled.big)
     everyone = np.arange(n_rows)
-    base_cost, base_out = tiled.base_frame()
-    ok = ~np.isnan(base_cost)
+    first = tiled.first_copy()
+    tiled.setup_reuse(first, tgroup)
     copy = tiled.copy
     n_copies, k = active.shape
     sig = np.zeros(n_rows, dtype=np.int64)
-    priced: dict[int, np.ndarray] = {0: base_cost}  # combination bitmask -> cost per tiled row (NaN: not priced)
+    priced: dict[int, np.ndarray] = {}  # combination bitmask -> cost per tiled row (NaN: not priced)
     alone: dict[tuple[int, int], float] = {}
     moved: dict[tuple[int, int], int] = {}
 
     def groups_of(rows: np.ndarray) -> np.ndarray:
         return np.isin(tgroup, np.unique(tgroup[rows])) & ok
 
+    def on_of(mask: int) -> list[Flip]:
+        return [fl[j] for j in range(k) if (mask >> j) & 1]
+
     def prefetch(wanted: list[tuple[int, np.ndarray]]) -> None:
-        """Price every (events mask, rows) not priced yet in one engine call (each mask a scenario variant)."""
+        """Price every (events mask, rows) not priced yet in one engine call (each mask a scenario variant); a row
+        whose earlier copy prices alike takes that copy's cost, so only the representatives are priced."""
         requests: dict[int, list[np.ndarray]] = {}
+        filled: list[tuple[int, np.ndarray, np.ndarray]] = []
         for mask, rows in wanted:
-            cost = priced.get(mask)
-            todo = rows if cost is None else rows[np.isnan(cost[rows])]
-            if len(todo):
-                requests.setdefault(mask, []).append(todo)
+            cost = priced.setdefault(mask, np.full(n_rows, np.nan))
+            todo = rows[np.isnan(cost[rows])]
+            if not len(todo):
+                continue
+            reps = tiled.representatives(on_of(mask))[copy[todo], tiled.line[todo]] * tiled.n + tiled.line[todo]
+            filled.append((mask, todo, reps))
+            need = reps[np.isnan(cost[reps])]
+            if len(need):
+                requests.setdefault(mask, []).append(need)
         masks = list(requests)
         rows_of = [np.unique(np.concatenate(requests[mk])) for mk in masks]
-        got = tiled.landed_many([(r, [fl[j] for j in range(k) if (mk >> j) & 1]) for mk, r in zip(masks, rows_of)])
+        got = tiled.landed_many([(r, on_of(mk)) for mk, r in zip(masks, rows_of)])
         for mk, r, cost in zip(masks, rows_of, got):
-            priced.setdefault(mk, np.full(n_rows, np.nan))[r] = cost
+            priced[mk][r] = cost
+        for mask, todo, reps in filled:
+            priced[mask][todo] = priced[mask][reps]
+
+    # 0. the basket with nothing flipped: the first copy in full, later copies where they differ
+    priced[0] = np.full(n_rows, np.nan)
+    priced[0][first["_i"].to_numpy()] = first["landed_cost_usd"].to_numpy(dtype=float)
+    prefetch([(0, everyone[copy > 0])])
+    base_cost = priced[0]
+    ok = ~np.isnan(base_cost)
+    base_out = _paid_layers(tiled, first, base_cost, ok)
 
     def price(mask: int, rows: np.ndarray) -> np.ndarray:
         """The cost with the events of ``mask`` on, over ``rows`` (kept with any earlier pricing of the mask)."""
