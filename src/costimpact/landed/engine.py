@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach, value_at, with_scenario
-from costimpact.assumptions.lookup import asof_join, postal_periods
+from costimpact.assumptions.lookup import ATTACH_COLUMNS, asof_join, periods_frame, postal_periods
 from costimpact.assumptions.tariff import METAL_SHARE, tariff_lines
 from costimpact.assumptions.usitc import COUNT_UNITS, WEIGHT_UNITS
 from costimpact.errors import ArgumentError
@@ -165,35 +165,25 @@ class _Versions:
 
 
 def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates: pd.Series, keys: pd.Series | None = None) -> pd.DataFrame:
-    """:func:`attach` with each line reading its own variant's version of a parameter. Versions a scenario did not
-    change are the same object, so a parameter no variant overrides is looked up once; the period ids of a changed
-    version carry ``@i`` (the first variant holding it), since its periods are numbered apart from the files'."""
+    """:func:`attach` with each line reading its own variant's version of a parameter, in one join. Versions a
+    scenario did not change are the same object and versions with the same periods are looked up as one; the period
+    ids of a changed version carry ``@i`` (the first variant holding it), since its periods are numbered apart."""
     first = versions[0]
     if variant is None or all(v is first for v in versions):
         return attach(first, dates, keys)
-    groups: dict[int, list[int]] = {}
+    slot: dict[object, int] = {}
+    which = np.empty(len(versions), dtype=np.int64)
+    frames = []
     for i, v in enumerate(versions):
-        groups.setdefault(id(v), []).append(i)
-    n = len(dates)
-    data: dict[str, np.ndarray] = {}
-    for members in groups.values():
-        rows = np.flatnonzero(np.isin(variant, members))
-        if not len(rows):
-            continue
-        got = attach(versions[members[0]], dates.iloc[rows], None if keys is None else keys.iloc[rows])
-        for c in got.columns:
-            kind = float if c in ("value", "min", "max") else bool if c == "inclusive" else object
-            if c not in data:
-                data[c] = np.full(n, np.nan) if kind is float else np.zeros(n, dtype=bool) if kind is bool else np.full(n, "", dtype=object)
-            if c == "period_id" and versions[members[0]] is not first:  # tag the distinct ids, not each line
-                cat = pd.Categorical(got[c].astype(str))
-                tagged = np.array([f"{x}@{members[0]}" if x else "" for x in cat.categories] + [""], dtype=object)
-                values = tagged[np.where(cat.codes >= 0, cat.codes, len(cat.categories))]
-            else:
-                values = got[c].to_numpy(dtype=kind)
-            data[c][rows] = values
-    text = {c: pd.Categorical(v.astype(str), categories=pd.unique(np.append(v.astype(str), ""))) for c, v in data.items() if v.dtype == object}
-    return pd.DataFrame({c: text.get(c, v) for c, v in data.items()}, index=dates.index)
+        content = id(v) if v is first else tuple((p.key, p.from_, p.until, p.value, p.min, p.max, p.base, p.inclusive, p.evidence, p.scenario) for p in v.values)
+        if content not in slot:
+            slot[content] = len(frames)
+            frame = periods_frame(v).assign(_g=len(frames))
+            if v is not first:
+                frame["period_id"] = frame["period_id"] + f"@{i}"
+            frames.append(frame)
+        which[i] = slot[content]
+    return asof_join(pd.concat(frames, ignore_index=True), dates, keys, ATTACH_COLUMNS, groups=which[variant])
 
 
 @dataclass
