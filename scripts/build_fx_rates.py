@@ -133,9 +133,9 @@ def _carried(cur: str, last: pd.Series, start, until) -> dict:  # noqa: ANN001
             "evidence": "unverified"}
 
 
-def kept_periods(first: pd.Timestamp) -> list[dict]:
-    """The values of the current file that the monthly figures do not replace."""
-    data = tomllib.loads(TOML.read_text(encoding="utf-8"))
+def kept_periods(first: pd.Timestamp, current: str) -> list[dict]:
+    """The values of the current file (TOML text) that the monthly figures do not replace."""
+    data = tomllib.loads(current)
     kept = []
     for v in data["values"]:
         if v["key"] not in SERIES:
@@ -153,14 +153,21 @@ def _toml_value(v) -> str:  # noqa: ANN001
     return v.isoformat() if hasattr(v, "isoformat") else str(v)
 
 
-def write_toml(periods: list[dict], first: str, last: str) -> None:
+def render_toml(periods: list[dict], first: str, last: str) -> str:
     order = ["key", "from", "until", "value", "source", "source_zh", "url", "evidence", "note"]
     lines = [HEADER.format(first=first, last=last)]
     for p in sorted(periods, key=lambda p: (p["key"] != "USD", p["key"], p["from"])):
         lines.append("[[values]]")
         lines += [f"{k} = {_toml_value(p[k])}" for k in order if p.get(k) is not None]
         lines.append("")
-    TOML.write_text("\n".join(lines), encoding="utf-8")
+    return "\n".join(lines)
+
+
+def build(src: pd.DataFrame, current: str) -> tuple[str, list[dict]]:
+    """The new per_usd.toml text from the monthly figures and the current file, and all its periods."""
+    first, last = src["month"].min(), src["month"].max()
+    periods = kept_periods(first, current) + monthly_periods(src)
+    return render_toml(periods, first.strftime("%Y-%m"), last.strftime("%Y-%m")), periods
 
 
 def write_extract(src: pd.DataFrame) -> None:
@@ -205,13 +212,12 @@ def main() -> None:
         sys.exit(f"{args.source}: no figures for {', '.join(missing)}")
     if args.source != EXTRACT:
         write_extract(src)
-    first, last = src["month"].min(), src["month"].max()
-    periods = monthly_periods(src)
-    write_toml(kept_periods(first) + periods, first.strftime("%Y-%m"), last.strftime("%Y-%m"))
+    text, periods = build(src, TOML.read_text(encoding="utf-8"))
+    TOML.write_text(text, encoding="utf-8")
     if args.dated_values:
-        write_dated_values(args.dated_values, kept_periods(first) + periods)
+        write_dated_values(args.dated_values, periods)
     ends = src.groupby("currency")["month"].max().dt.strftime("%Y-%m")
-    print(f"{TOML.relative_to(ROOT)}: {len(periods)} monthly periods, {first:%Y-%m} to " + ", ".join(f"{c} {m}" for c, m in ends.items()))
+    print(f"{TOML.relative_to(ROOT)}: {len(periods)} periods; monthly from {src['month'].min():%Y-%m} to " + ", ".join(f"{c} {m}" for c, m in ends.items()))
 
 
 if __name__ == "__main__":
