@@ -92,8 +92,9 @@ def read_source(path: Path) -> pd.DataFrame:
 def _source(row: pd.Series) -> tuple[str, str]:
     month = row["month"].strftime("%Y-%m")
     _, inverted, _ = SERIES[row["currency"]]
-    quoted = f"; quoted in USD per {row['currency']}, inverted" if inverted else ""
-    zh = "；原以每单位美元报价，已取倒数" if inverted else ""
+    by = " and rounded to 4 decimals by the mirror" if row["via"] == "mirror" else ""
+    quoted = f"; quoted in USD per {row['currency']}, inverted{by}" if inverted else ""
+    zh = ("；原以每单位美元报价，已取倒数" + ("（镜像四舍五入到 4 位小数）" if by else "")) if inverted else ""
     via = "FRED" if row["via"] == "fred" else "datasets/exchange-rates 镜像"
     return (f"Federal Reserve G.5 monthly average of the certified rates, {month} (series {row['series']} via {VIA[row['via']]}{quoted})",
             f"美联储 G.5 认证汇率月均值，{month}（序列 {row['series']}，经 {via}{zh}）")
