@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import AS_OF, make_lines
+from conftest import AS_OF, make_lines, pin_rates
 from costimpact.landed.engine import resolve_scenario
 from costimpact.landed.markets import price_any
 
@@ -42,10 +42,17 @@ def _lines(case: pd.DataFrame) -> pd.DataFrame:
     return make_lines(rows)
 
 
+def _pinned(scenario, cases: pd.DataFrame):  # noqa: ANN001, ANN202
+    """The scenario with each case's stated exchange rates (column ``fx_per_usd``) on the case's day."""
+    for spec, day in zip(cases["fx_per_usd"], cases["date"], strict=True):
+        scenario = pin_rates(scenario, spec, day)
+    return scenario
+
+
 @pytest.mark.parametrize("name", list(dict.fromkeys(CASES["case"])))
 def test_case_to_the_cent(aset, name):
     case = CASES[CASES["case"] == name]
-    out, rejects, _ = price_any(_lines(case), aset, resolve_scenario(aset, case["scenario"].iloc[0]), AS_OF)
+    out, rejects, _ = price_any(_lines(case), aset, _pinned(resolve_scenario(aset, case["scenario"].iloc[0]), case), AS_OF)
     assert rejects.empty, rejects.to_dict("records")
     assert len(out) == len(case)
     for (_, line), expect in zip(out.iterrows(), case.to_dict("records")):
@@ -117,7 +124,8 @@ def test_policy_timeline_follows_a_destination_basket(aset):
     from costimpact.scenarios.timeline import timeline
 
     lines = make_lines([{"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 100.0, "currency": "EUR", "destination_country": "DE"}])
-    frame = timeline(SimpleNamespace(lines=lines), assumptions=aset, start="2026-01-01", end="2027-12-31").set_index("date")
+    scenario = pin_rates(resolve_scenario(aset, "actual"), "EUR=0.86", "2026-01-01", "2028-01-01")  # the rate worked with below
+    frame = timeline(SimpleNamespace(lines=lines), scenario=scenario, assumptions=aset, start="2026-01-01", end="2027-12-31").set_index("date")
     # by hand: before 2026-07-01 relief, IOSS VAT 19% x 100 = 19 -> EUR 119 = USD 119 / 0.86 = 138.37;
     # from 2026-07-01 duty 3 and VAT 19% x 103 = 19.57 -> USD 100/0.86 + 3/0.86 + 19.57/0.86 = 116.28 + 3.49 + 22.76
     assert frame.loc["2026-06-30":"2026-06-30"].empty and frame.loc[pd.Timestamp("2026-07-01"), "landed_cost_usd"] == pytest.approx(142.53)
@@ -130,7 +138,7 @@ def test_all_cases_in_one_shuffled_batch_price_as_alone(aset):
     cases = CASES[CASES["scenario"] == "actual"].reset_index(drop=True)
     batch = _lines(cases)
     shuffled = batch.sample(frac=1.0, random_state=7)
-    out, rejects, _ = price_any(shuffled, aset, resolve_scenario(aset, "actual"), AS_OF)
+    out, rejects, _ = price_any(shuffled, aset, _pinned(resolve_scenario(aset, "actual"), cases), AS_OF)
     assert rejects.empty and len(out) == len(cases)
     got = out.set_index("row_number").sort_index()
     assert got["landed_cost_local"].round(2).tolist() == [float(x) for x in cases["landed_local"]]
