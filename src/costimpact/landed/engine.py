@@ -421,8 +421,9 @@ def apply_hts_treatment(base: pd.DataFrame, src: pd.DataFrame, aset: AssumptionS
 
 def apply_currency(base: pd.DataFrame, aset: AssumptionSet, rej: _Rejects, versions: _Versions | None = None) -> None:
     """The exchange rate in force on the line's date (units of its currency per USD; ``fx/per_usd``).
-    CBP converts at the certified rate of the date of exportation (19 CFR 159.32); the built-in rates are
-    yearly approximations a user can override. A currency without a rate is rejected."""
+    CBP converts at the certified rate of the date of exportation (19 CFR 159.32); the built-in rates are the
+    Federal Reserve's monthly averages (``import-fx`` loads CBP's certified rates). A currency without a rate on the
+    line's date is rejected."""
     fx = attach(aset.param(P_FX), base["date"], base["currency"]) if versions is None else versions.attach(P_FX, base["date"], base["currency"])
     base["per_usd"] = fx["value"]
     base["fx_grade"] = fx["evidence"]
