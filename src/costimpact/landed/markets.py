@@ -42,15 +42,28 @@ def destination_of(lines: pd.DataFrame) -> pd.Series:
     return _text(_col(lines, "destination_country", "US")).str.upper().replace("", "US")
 
 
-def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def destinations_in(lines: pd.DataFrame) -> set[str]:
+    """The destinations (``US`` or a :class:`Destination`'s name: ``EU``, ``GB`` ...) some line is bound for."""
+    codes = destination_of(lines).unique()
+    return {"US" if c == "US" else BY_COUNTRY[c].name for c in codes if c == "US" or c in BY_COUNTRY}
+
+
+def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_of: dt.date,
+              layout: set[str] | frozenset[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price lines for any supported destination. Returns (priced lines, rejects, used periods) in input order.
 
     US lines go through :func:`costimpact.landed.engine.price_lines` as they are and get the ``_local`` columns
     in USD; other destinations' lines get zeros in the US duty and fee columns. A destination no module covers
     is rejected with its row number.
+
+    The output's columns (which, in what order, of what type) depend only on the destinations laid out:
+    ``layout`` (see :func:`destinations_in`; default the destinations of ``lines``). A slice of a file priced
+    with the whole file's layout has the columns of the whole file priced at once, so slices can be written
+    one after another (the streamed run).
     """
     dest = destination_of(lines)
-    if (dest == "US").all():  # the common case: the US engine alone, no reordering
+    layout = destinations_in(lines) if layout is None else set(layout) | destinations_in(lines)
+    if layout <= {"US"} and (dest == "US").all():  # the common case: the US engine alone, no reordering
         out, rej, u = engine.price_lines(lines, aset, scenario, as_of)
         return _with_local_usd(out), rej, u
     src = lines.reset_index(drop=True)
@@ -60,14 +73,14 @@ def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_o
     dest = dest.set_axis(src.index)
     outs, rejects, used = [], [], []
     us = (dest == "US").to_numpy()
-    if us.any():
+    if "US" in layout:
         out, rej, u = engine.price_lines(src[us], aset, scenario, as_of)
         outs.append(_with_local_usd(out))
         rejects.append(rej)
         used.append(u)
     for d in DESTINATIONS:
         mine = dest.isin(d.countries).to_numpy()
-        if mine.any():
+        if d.name in layout:
             out, rej, u = price_destination(src[mine], aset, scenario, as_of, d)
             outs.append(out)
             rejects.append(rej)
@@ -92,11 +105,19 @@ def _with_local_usd(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def _in_input_order(outs: list[pd.DataFrame], src: pd.DataFrame) -> pd.DataFrame:
+    """The destinations' lines in input order. A column some destination lacks is missing on its lines: a money
+    column reads 0 there; whole numbers become floats and yes/no cells objects, whether or not that destination
+    has lines in this call (so the column types depend only on the destinations laid out)."""
     frame = pd.concat(outs, ignore_index=True, sort=False)
     added = [c for c in frame.columns if c not in src.columns]
-    for c in added:  # money columns another destination does not have are zero there, not missing
+    for c in added:
+        partial = any(c not in o.columns for o in outs)
         if MONEY.match(c) and frame[c].dtype.kind == "f":
             frame[c] = frame[c].fillna(0.0)
+        elif partial and frame[c].dtype.kind in "iu":
+            frame[c] = frame[c].astype("float64")
+        elif partial and frame[c].dtype.kind == "b":
+            frame[c] = frame[c].astype(object)
     order = np.argsort(frame[POS].to_numpy(), kind="stable")
     return frame.iloc[order].drop(columns=[POS]).reset_index(drop=True)
 
