@@ -549,8 +549,10 @@ def _check_carrier(u: pd.Series, **_: object) -> pd.DataFrame:
 def _destination_problems(values: dict[str, object], rn: np.ndarray, n: int) -> list[pd.DataFrame]:
     """The checks that need a line's destination (region, scheme; EU + member state): problems, and the
     destination and region written back as the pricing reads them."""
-    if not {"destination_country", "destination_region", "import_scheme"} & set(values):
-        return []
+    if not {"destination_region", "import_scheme"} & set(values):
+        dest = values.get("destination_country")
+        if dest is None or not (pd.Series(dest, dtype=object) == "EU").any():
+            return []  # no region, no scheme, no EU: nothing depends on the destination (a big US file stays fast)
 
     def cells(name: str) -> pd.Series:
         v = values.get(name)
