@@ -1,5 +1,5 @@
 """Route order lines by ``destination_country``: US lines to the US engine unchanged, lines for the EU, the UK,
-Mexico, Brazil and Canada to their destination modules over the shared pipeline; the results come back in input
+Mexico, Brazil, Canada, Australia and Japan to their destination modules over the shared pipeline; the results come back in input
 order, every line with the ``_local`` columns (US lines in USD)."""
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from costimpact.landed.au import AU
 from costimpact.landed.br import BR
 from costimpact.landed.ca import CA
 from costimpact.landed.eu import EU
+from costimpact.landed.jp import JP
 from costimpact.landed.mx import MX
 from costimpact.landed.pipeline import Destination, price_destination
 from costimpact.landed.uk import UK
 
-DESTINATIONS: tuple[Destination, ...] = (EU, UK, MX, BR, CA, AU)
+DESTINATIONS: tuple[Destination, ...] = (EU, UK, MX, BR, CA, AU, JP)
 FOLDER = {"GB": "uk"}  # the assumptions folder of a destination, where it is not its name in lower case
 POS = "__line_position"
 MONEY = re.compile(r"^(duty|tax|fee|fees|ieepa)_.*_(usd|local)$")
@@ -234,7 +235,7 @@ def parse_markets(markets: list[str] | str) -> list[str]:
     codes = [m.strip().upper() for m in items if m.strip()]
     bad = [m for m in codes if m != "US" and m not in BY_COUNTRY]
     if bad or not codes:
-        raise ArgumentError(f"--markets {','.join(bad) or '(empty)'}: choose from US, GB, MX, BR, CA, AU and the EU member states ({', '.join(EU.countries)}), e.g. US,DE,GB,MX,BR,CA")
+        raise ArgumentError(f"--markets {','.join(bad) or '(empty)'}: choose from US, GB, MX, BR, CA, AU, JP and the EU member states ({', '.join(EU.countries)}), e.g. US,DE,GB,MX,BR,CA")
     return list(dict.fromkeys(codes))
 
 
