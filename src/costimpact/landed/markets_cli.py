@@ -25,6 +25,24 @@ def register(sub) -> None:  # noqa: ANN001
     t.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="keep the measures in force on this date")
     t.add_argument("--out", required=True, metavar="DIR", help="the eu/ folder of a copy of assumptions/")
     t.set_defaults(func=run_import_taric)
+    c = sub.add_parser("import-cbsa", help="read the CBSA Customs Tariff schedule and write a Canadian MFN table (ca/mfn_ca.csv) for --assumptions")
+    c.add_argument("file", help="the Customs Tariff schedule (01-99) as XLSX or CSV, with Tariff Item and MFN Tariff columns")
+    c.add_argument("--out", required=True, metavar="DIR", help="the ca/ folder of a copy of assumptions/")
+    c.set_defaults(func=run_import_cbsa)
+
+
+def run_import_cbsa(args: argparse.Namespace) -> int:
+    from costimpact.landed.tariffs import read_cbsa_schedule, write_tariff_table
+
+    path, out = Path(args.file), Path(args.out)
+    if not path.is_file():
+        raise ArgumentError(f"{path}: no such file; download the Customs Tariff schedule (01-99) from the CBSA")
+    if not out.is_dir():
+        raise ArgumentError(f"--out {out}: not a folder; copy assumptions/ and point --out at its ca/ folder")
+    table = read_cbsa_schedule(path.read_bytes(), path.name)
+    written = write_tariff_table(table, out, "mfn_ca")
+    print(f"wrote {len(table)} tariff items to {written}; run with --assumptions on the copied folder", file=sys.stderr)
+    return 0
 
 
 def run_import_taric(args: argparse.Namespace) -> int:
