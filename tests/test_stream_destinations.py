@@ -94,3 +94,19 @@ def test_stream_prices_every_destination_like_memory(orders_csv, tmp_path, capsy
 def test_command_line_streams_a_mixed_file(orders_csv, tmp_path, capsys):
     assert main(["landed", str(orders_csv), "--as-of", AS_OF, "--out", str(tmp_path / "s.csv")]) == 0
     assert "pricing in memory" not in capsys.readouterr().err
+
+
+def test_a_parquet_folder_out_holds_the_same_lines(orders_csv, tmp_path):
+    """Every partition has the whole file's columns, so the Parquet pieces share one schema and read back as the
+    in-memory run's lines."""
+    from costimpact.csvout import write_csv
+    from costimpact.report.safe_csv import protect_frame
+    from test_landed_stream import dataset_csv
+
+    aset = api.assumptions_of(None)
+    stream.stream_landed(orders_csv, tmp_path / "out", aset=aset, as_of=api.as_date(AS_OF), quiet=True, **SMALL)
+    whole = api.price_orders(orders_csv, as_of=AS_OF, assumptions=aset)
+    buf = io.BytesIO()
+    write_csv(protect_frame(whole.lines), buf)
+    assert len(list((tmp_path / "out").glob("part-*.parquet"))) > 1
+    assert dataset_csv(tmp_path / "out") == buf.getvalue()
