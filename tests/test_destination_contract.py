@@ -114,3 +114,20 @@ def test_a_frame_handed_to_the_pricing_is_read_the_same_way(aset):
     assert out["tax_total_local"].tolist() == [pytest.approx(15.34)]  # HST ON 13% x (100 + 18)
     assert rejects["row_number"].tolist() == [3, 4]
     assert rejects["column"].tolist() == ["destination_region", "import_scheme"]
+
+
+def test_cells_are_read_as_the_contract_says():
+    from costimpact.orders.destinations import carrier_codes, resolve_destinations, scheme_codes
+
+    schemes = scheme_codes(pd.Series(["IOSS", "进口增值税", "IM2760000001", "yes", "否", "平台代扣", "合规计划", "快件简易", "sea"]))
+    assert list(schemes[:8]) == ["ioss", "standard", "ioss", "ioss", "standard", "marketplace", "remessa_conforme", "courier_simplified"]
+    assert pd.isna(schemes[8])  # no scheme: the import rejects the cell
+    assert list(carrier_codes(pd.Series(["DHL", "中国邮政", "Canada Post", "Some Local Courier"]))) == ["dhl", "china_post", "canada_post", "some_local_courier"]
+    dest, region, problems = resolve_destinations(
+        pd.Series(["CA", "CA", "BR", "BR", "EU", "US", "GB"]),
+        pd.Series(["Québec", "ns", "Rio de Janeiro", "南里奥格兰德州", "France", "California", "ioss"]),
+        pd.Series(["", "", "", "", "", "", "marketplace"]),
+    )
+    assert list(dest) == ["CA", "CA", "BR", "BR", "FR", "US", "GB"]
+    assert list(region) == ["CA-QC", "CA-NS", "BR-RJ", "BR-RS", "", "CALIFORNIA", "IOSS"]
+    assert problems == []

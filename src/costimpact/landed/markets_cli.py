@@ -11,9 +11,9 @@ from costimpact.errors import ArgumentError
 
 
 def register(sub) -> None:  # noqa: ANN001
-    p = sub.add_parser("compare-markets", help="price the same basket into several markets (US, EU states, GB, MX, BR, CA) side by side")
+    p = sub.add_parser("compare-markets", help="price the same basket into several markets (US, EU states, GB, MX, BR, CA, AU, JP) side by side")
     p.add_argument("orders", help="order file: CSV or XLSX")
-    p.add_argument("--markets", default="US,DE,GB,MX,BR,CA", help="comma-separated ISO codes (default US,DE,GB,MX,BR,CA; any EU state)")
+    p.add_argument("--markets", default="US,DE,GB,MX,BR,CA", help="comma-separated ISO codes (default US,DE,GB,MX,BR,CA; any EU state, AU, JP)")
     p.add_argument("--regions", default="", help="state or province where tax depends on it, e.g. BR-SP,CA-ON (default: the market's general rate)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="price every line as of this date (default: today)")
     p.add_argument("--scenario", default="today", help="scenario (default: today, every line on the as-of date)")

@@ -36,9 +36,10 @@ SCHEMES_BY_DEST = {
     "MX": ("standard", "courier_simplified"),
 }
 _SCHEME_WORDS = {
+    # yes/no cells (a column headed IOSS) answer the one yes/no question a scheme column can hold: IOSS or not
     "standard": ("standard", "import vat", "import_vat", "non ioss", "no ioss", "normal", "进口增值税", "进口缴税", "标准", "一般清关",
-                 "非IOSS", "正常清关"),
-    "ioss": ("ioss", "ioss vat", "ioss号", "ioss申报", "一站式进口", "进口一站式"),
+                 "非IOSS", "正常清关", "no", "n", "false", "否", "不是"),
+    "ioss": ("ioss", "ioss vat", "ioss号", "ioss申报", "一站式进口", "进口一站式", "yes", "y", "true", "是"),
     "marketplace": ("marketplace", "marketplace vat", "vat at sale", "平台代扣", "平台代收", "平台代缴", "平台代扣代缴", "销售时征税"),
     "remessa_conforme": ("remessa conforme", "remessa_conforme", "prc", "rc", "合规计划", "巴西合规计划", "合规认证计划"),
     "courier_simplified": ("courier simplified", "courier_simplified", "courier", "simplified", "快件简易", "简易清关", "快件清关"),
