@@ -65,7 +65,7 @@ def test_consignments_of_every_destination_straddle_chunk_boundaries(orders_csv)
     assert {"DE", "FR", "GB", "MX", "BR", "CA", "AU"} <= set(split)
 
 
-def test_stream_prices_every_destination_like_memory(orders_csv, tmp_path, capsys):
+def test_stream_prices_every_destination_like_memory(orders_csv, tmp_path):
     out, rej = tmp_path / "mem.csv", tmp_path / "mem_rejects.csv"
     assert main(["landed", str(orders_csv), "--engine", "memory", "--as-of", AS_OF, "--out", str(out), "--rejects", str(rej)]) == 0
     aset = api.assumptions_of(None)
