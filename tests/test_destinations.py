@@ -73,7 +73,7 @@ def test_lines_come_back_in_input_order_with_local_columns(aset):
             {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "DE", "ship_date": "2026-07-01", "currency": "EUR"},
             {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 24.0, "freight_cost": 8.0, "ship_date": "2025-09-01"},
             {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "GB", "ship_date": "2026-07-01", "currency": "GBP"},
-            {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "JP", "ship_date": "2026-07-01"},
+            {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "TR", "ship_date": "2026-07-01"},
         ]
     )
     out, rejects, used = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
@@ -181,3 +181,17 @@ def test_every_row_is_priced_or_rejected_in_input_order(rows):
     assert out["row_number"].is_monotonic_increasing
     assert (out["landed_cost_local"] >= out["customs_value_local"] - 1e-9).all()
     assert (out[["duty_total_local", "tax_total_local", "fees_total_local"]] >= 0).all().all()
+
+
+def test_japan_needs_the_lines_own_rate_where_duty_is_owed(aset):
+    """No Japanese tariff is built in: a parcel above ¥10,000 (or of excluded goods) without mfn_rate is rejected
+    asking for it, while a parcel under the limit is priced free of duty and tax."""
+    lines = make_lines([
+        {"hts_code": "3924.10.00", "origin_country": "CN", "unit_value": 30000.0, "currency": "JPY", "destination_country": "JP", "ship_date": "2026-09-01"},
+        {"hts_code": "3924.10.00", "origin_country": "CN", "unit_value": 3000.0, "currency": "JPY", "destination_country": "JP", "ship_date": "2026-09-01"},
+    ])
+    out, rejects, used = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert rejects["row_number"].tolist() == [2] and rejects["column"].iloc[0] == "hts_code"
+    assert "mfn_rate" in rejects["problem"].iloc[0]
+    assert out["regime"].tolist() == ["jp_exempt"] and out["landed_cost_local"].iloc[0] == 3000.0
+    assert {"jp/low_value_ceiling", "jp/personal_use_share"} <= set(used["parameter"])
