@@ -121,11 +121,15 @@ class _Work:
     def m(self) -> int:
         return len(self.P)
 
-    def attach(self, pid: str, keys: pd.Series | None = None) -> pd.DataFrame:
-        """The period of parameter ``pid`` in force on each line's pricing date (its variant's version)."""
+    def attach(self, pid: str, keys: pd.Series | None = None, rows: np.ndarray | None = None) -> pd.DataFrame:
+        """The period of parameter ``pid`` in force on each line's pricing date (its variant's version); with
+        ``rows``, for those lines only (``keys`` still one per line)."""
+        dates = self.P["date"] if rows is None else self.P["date"].iloc[rows]
+        if rows is not None and keys is not None:
+            keys = keys.iloc[rows]
         if self.versions is None:
-            return attach(self.aset.param(pid), self.P["date"], keys)
-        return self.versions.attach(pid, self.P["date"], keys)
+            return attach(self.aset.param(pid), dates, keys)
+        return (self.versions if rows is None else self.versions.take(rows)).attach(pid, dates, keys)
 
     def disabled_all(self, layers: set[str]) -> np.ndarray:
         """Per line: whether its scenario switches every one of ``layers`` off."""

@@ -68,7 +68,12 @@ def apply_hts_treatment(base: pd.DataFrame, src: pd.DataFrame, aset: AssumptionS
     hts_key, why = resolve_hts(code, lines)
     user_mfn = pd.to_numeric(_col(src, "mfn_rate", np.nan), errors="coerce")
     tab = lines.set_index("hts")
-    treat = tab.reindex(hts_key.where(hts_key != "", None)).reset_index(drop=True)
+    # the table's row for each distinct matched key, then spread to the lines by position (no per-line reindex)
+    key_codes, key_uniq = pd.factorize(hts_key.to_numpy(dtype=object))
+    wanted = ["mfn_needs", "mfn_text", "mfn_ad_valorem", "mfn_specific_usd", "mfn_specific_unit", "s301_list", "s232", "s232_from", "metal_share", "evidence"]
+    wanted += [c for c in tab.columns if c in FLAGS or (c.endswith("_from") and c[: -len("_from")] in FLAGS)]
+    small = tab[wanted].reindex([k if k else None for k in key_uniq] + [None]).reset_index(drop=True)
+    treat = small.take(np.where(key_codes >= 0, key_codes, len(key_uniq)))
     treat.index = base.index
     needs = _text(treat["mfn_needs"])
     # the order's own mfn_rate prices a code the schedule lacks, or one whose rate needs what the order lacks

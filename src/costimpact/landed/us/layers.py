@@ -118,18 +118,42 @@ def _attach_layer(w: _Work, layer: Parameter, keys: pd.Series | None, metal_shar
         return w.attach(layer.id, keys)
     codes, uniq = pd.factorize(keys)  # split each distinct cell once; a missing cell names no key
     split = pd.Series(uniq, dtype=object).astype(str).str.split("|", expand=True).fillna("")
-    parts = pd.DataFrame({i: np.append(split[i].to_numpy(dtype=object), "")[codes] for i in split.columns}, index=keys.index)
+    parts = []
+    for i in split.columns:  # each part as a categorical over the few distinct keys (codes move, not strings)
+        part_codes, part_keys = pd.factorize(np.append(split[i].to_numpy(dtype=object), ""))
+        parts.append(pd.Series(pd.Categorical.from_codes(part_codes[codes], categories=part_keys), index=keys.index))
 
-    def charge(got: pd.DataFrame) -> np.ndarray:
-        return got["value"].fillna(-1.0).to_numpy() * np.where(got["base"].to_numpy() == "metal_share", metal_share, 1.0)
+    def charge(got: pd.DataFrame, share: np.ndarray) -> np.ndarray:
+        return got["value"].fillna(-1.0).to_numpy() * np.where(got["base"].to_numpy() == "metal_share", share, 1.0)
 
     best = w.attach(layer.id, parts[0])
-    for i in range(1, parts.shape[1]):
-        other = w.attach(layer.id, parts[i])
-        better = charge(other) > charge(best)
+    versions = [layer] if w.versions is None else [a.param(layer.id) for a in w.versions.asets]
+    star = any(p.key == "*" for v in versions for p in v.values)  # without a default key, an empty part finds nothing
+    for i in range(1, len(parts)):
+        rows = np.arange(len(keys)) if star else np.flatnonzero((parts[i] != "").to_numpy())
+        if not len(rows):
+            continue
+        other = w.attach(layer.id, parts[i], rows=rows)
+        better = charge(other, metal_share[rows]) > charge(best.iloc[rows], metal_share[rows])
         if better.any():
-            best = best.copy()
-            for c in best.columns:
-                best[c] = np.where(better, other[c].astype(object), best[c].astype(object))
-            best["value"] = best["value"].astype(float)
+            best = _take_rows(best, other, rows[better], np.flatnonzero(better))
     return best
+
+
+def _take_rows(best: pd.DataFrame, other: pd.DataFrame, at: np.ndarray, src: np.ndarray) -> pd.DataFrame:
+    """``best`` with rows ``at`` taken from ``other``'s rows ``src`` (text columns stay categorical: codes are moved,
+    not strings)."""
+    out = best.copy()
+    for c in best.columns:
+        a, b = best[c], other[c]
+        if isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype):
+            cats = a.cat.categories.union(b.cat.categories)
+            codes = np.append(cats.get_indexer(a.cat.categories), -1)[a.cat.codes.to_numpy()]
+            codes[at] = np.append(cats.get_indexer(b.cat.categories), -1)[b.cat.codes.to_numpy()[src]]
+            out[c] = pd.Categorical.from_codes(codes, categories=cats)
+        else:
+            kind = float if c in ("value", "min", "max") else bool if c == "inclusive" else object
+            col = a.to_numpy(dtype=kind).copy()
+            col[at] = b.to_numpy(dtype=kind)[src]
+            out[c] = col
+    return out
