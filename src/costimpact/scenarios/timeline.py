@@ -48,6 +48,11 @@ _ENGINE_READS = ("us/", "fx/")
 _ENGINE_SKIPS = ("us/fulfilment/", "us/benchmarks/")
 
 
+def engine_reads(param_id: str) -> bool:
+    """Whether the US engine may read parameter ``param_id`` (a change to any other never moves a landed cost)."""
+    return param_id.startswith(_ENGINE_READS) and not param_id.startswith(_ENGINE_SKIPS)
+
+
 def timeline(
     imported,  # noqa: ANN001 - an orders.ImportResult (or anything with .lines)
     *,
@@ -138,7 +143,7 @@ def dates_to_price(aset: AssumptionSet, scenario: Scenario, seen: pd.DataFrame, 
     have = {dim: set(seen[dim]) for dim in ("origin", "mode", "currency", "s301_list", "s232")}
     moves: set[pd.Timestamp] = set()
     for param in a.params.values():
-        if not param.id.startswith(_ENGINE_READS) or param.id.startswith(_ENGINE_SKIPS):
+        if not engine_reads(param.id):
             continue
         if param.applies_to_origins is not None and not set(param.applies_to_origins) & have["origin"]:
             continue
