@@ -143,9 +143,6 @@ def _copies_priced_on(copy: pd.DataFrame, days: list[pd.Timestamp]) -> pd.DataFr
     return big
 
 
-_VALUES = ["customs_value_usd", "duty_total_usd", "fees_total_usd", "landed_cost_usd"]
-
-
 def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario, batch_rows: int) -> pd.DataFrame:
     """The totals per day x channel with every line priced on the first day, and on each later day only the
     travel groups (:func:`costimpact.scenarios.outlook.travel_groups`: a line's price depends on nothing
@@ -153,7 +150,7 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     their cents from the day before. Each line's four money figures are kept, not its priced row."""
     k = len(tagged)
     a = with_scenario(aset, scen)
-    values = np.full((k, len(_VALUES)), np.nan)
+    values = np.full((k, len(TOTALS)), np.nan)
     priced = np.zeros(k, dtype=bool)
     mode = np.full(k, "", dtype=object)
     attrs = np.full((k, len(_ATTRS)), "", dtype=object)
@@ -164,8 +161,8 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
         values[rows], priced[rows] = np.nan, False  # a line rejected on this day drops out of its totals
         values[line], priced[line], mode[line] = money, True, modes
         attrs[line] = attr
-        frame = pd.DataFrame(values[priced], columns=_VALUES).assign(shipping_mode=mode[priced])
-        totals = frame.groupby("shipping_mode", observed=True).agg(lines=("landed_cost_usd", "size"), **{c: (c, "sum") for c in _VALUES}).reset_index()
+        frame = pd.DataFrame(values[priced], columns=TOTALS).assign(shipping_mode=mode[priced])
+        totals = frame.groupby("shipping_mode", observed=True).agg(lines=("landed_cost_usd", "size"), **{c: (c, "sum") for c in TOTALS}).reset_index()
         totals.insert(0, "date", day)
         out.append(totals)
 
@@ -195,14 +192,14 @@ _ATTRS = ["origin", "mode", "currency", "s301", "s232", "hts"]
 
 def _price_rows(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]], aset: AssumptionSet, scen: Scenario) -> list[tuple]:
     """One engine call on the lines ``rows`` of each job priced on its day. Per job: the positions of the lines
-    priced (not rejected), their money figures (``_VALUES``), their channel and the attributes
+    priced (not rejected), their money figures (``TOTALS``), their channel and the attributes
     :class:`LinesMoved` reads."""
     k = len(tagged)
     big = tagged.iloc[np.concatenate([rows for _, rows in jobs])].reset_index(drop=True)
     big["ship_date"] = np.repeat(np.array([d for d, _ in jobs], dtype="datetime64[ns]"), [len(rows) for _, rows in jobs])
     big["row_number"] = 2 + np.concatenate([j * k + rows for j, (_, rows) in enumerate(jobs)])  # a line's place, per job
     if big.empty:
-        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(_VALUES))), np.zeros(0, dtype=object), np.zeros((0, len(_ATTRS)), dtype=object)) for _ in jobs]
+        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=object), np.zeros((0, len(_ATTRS)), dtype=object)) for _ in jobs]
     got, _rejects, _used = price_any(big, aset, scen, jobs[0][0].date())
     where = got["row_number"].to_numpy() - 2
     job, line = where // k, where % k
@@ -216,7 +213,7 @@ def _price_rows(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]
             "hts": text_or_empty(got["hts_matched"]),
         }
     ).to_numpy(dtype=object)
-    money = got[_VALUES].to_numpy(dtype=float)
+    money = got[TOTALS].to_numpy(dtype=float)
     modes = got["shipping_mode"].to_numpy(dtype=object)
     return [(line[job == j], money[job == j], modes[job == j], attr[job == j]) for j in range(len(jobs))]
 
