@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, with_scenario
+from costimpact.assumptions import AssumptionSet, Scenario, attach, load_assumptions, with_scenario
 from costimpact.assumptions.tariff import tariff_lines
 from costimpact.landed.engine import P_POSTAL, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
@@ -73,11 +73,12 @@ def timeline(
     shipment, what one buyer receives in a day). So the timeline on 2024-12-31 is the ``pre-2025`` scenario.
     The scenario's switched-off layers and overrides apply; its own date rule is replaced by the date.
 
-    With ``skip_unchanged`` (US lines) the basket is priced in full on the first date only; on each later date
-    only the lines whose law may have changed since the date before (:class:`LinesMoved`), with the lines they
-    travel with, are priced again, and the totals are kept up to date line by line (:func:`_replay`): the same
-    figures as pricing every line on every date. Otherwise every line is priced on every date. Either way the
-    engine sees batches of about ``batch_rows`` lines and only per-line totals are kept, so memory stays bounded.
+    With ``skip_unchanged`` (US lines, and more lines x dates than one engine call of ``batch_rows``) the basket
+    is priced in full on the first date only; on each later date only the lines whose law may have changed since
+    the date before (:class:`LinesMoved`), with the lines they travel with, are priced again, and the totals are
+    kept up to date line by line (:func:`_replay`): the same figures as pricing every line on every date.
+    Otherwise every line is priced on every date. Either way the engine sees batches of about ``batch_rows``
+    lines and only per-line figures are kept, so memory stays bounded.
 
     Returns one row per date x shipping_mode with customs_value_usd, duty_total_usd, fees_total_usd,
     landed_cost_usd, lines, and ``landed_vs_start_pct`` (change against the first date, same channel).
@@ -91,7 +92,7 @@ def timeline(
         return pd.DataFrame(columns=["date", "shipping_mode", "lines", *TOTALS, "landed_vs_start_pct"])
     tagged = _travel_day_ids(base)
     us_only = "destination_country" not in base or text_or_empty(base["destination_country"]).str.upper().isin(["", "US"]).all()
-    if skip_unchanged and us_only:  # what moves a line is known for the US law only
+    if skip_unchanged and us_only and k * len(days) > batch_rows:  # what moves a line is known for the US law only
         out = _replay(tagged, days, aset, scen, batch_rows)
     else:
         per_call = max(1, batch_rows // k)
@@ -218,6 +219,13 @@ def _price_rows(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]
     return [(line[job == j], money[job == j], modes[job == j], attr[job == j]) for j in range(len(jobs))]
 
 
+def _differs(param, key: str, before: pd.Timestamp, day: pd.Timestamp) -> bool:  # noqa: ANN001
+    """Whether a line keyed ``key`` reads other figures of ``param`` on ``day`` than on ``before`` (the engine's
+    own lookup, fallback to ``*`` included)."""
+    got = attach(param, pd.Series([before, day]), None if key == "*" else pd.Series([key, key]))
+    return any(not (a == b or (pd.isna(a) and pd.isna(b))) for a, b in (got[c].to_numpy(dtype=object) for c in ("value", "min", "max", "base", "inclusive")))
+
+
 class LinesMoved:
     """Which lines' law may differ on a day from an earlier day (a superset), for the lines last priced with the
     attributes ``attrs`` (columns ``_ATTRS``: origin, mode, currency, Section 301 list(s), Section 232 group,
@@ -226,8 +234,10 @@ class LinesMoved:
     A period of a parameter the engine reads that starts or ends between the two days (after the first, up to
     the second) moves the lines its key names (origin, mode, currency, Section 301 list, Section 232 group; a
     cell naming several keys counts for each), all of them for key ``*`` or a key of any other kind, within the
-    layer's origins; a postal regime period moves the postal lines of its origins; an HTS line's own start date
-    (an exemption or a Section 232 listing from a later day) moves the lines matched to it.
+    layer's origins, unless what a line with that key reads (value, minimum, maximum, base, inclusive) is the
+    same on both days (a period renewed unchanged); a postal regime period moves the postal lines of its
+    origins; an HTS line's own start date (an exemption or a Section 232 listing from a later day) moves the
+    lines matched to it.
     """
 
     _BY_KEY = {"origin": "origin", "mode": "mode", "currency": "currency", "s301_list": "s301", "s232": "s232"}
@@ -238,6 +248,7 @@ class LinesMoved:
         for name in attrs.columns:  # each attribute as codes into its few distinct values
             codes, uniq = pd.factorize(attrs[name].fillna("").astype(str).to_numpy(dtype=object))
             self.codes[name], self.uniq[name] = codes, [set(u.split("|")) for u in uniq]
+        self.present = {name: set().union(*parts) for name, parts in self.uniq.items()}
         self.origin = attrs["origin"].fillna("").astype(str).to_numpy(dtype=object)
         self.postal = (attrs["mode"] == "postal").to_numpy()
         self.params = [(p, [(v.key, v.from_, v.until) for v in p.values]) for p in a.params.values() if engine_reads(p.id)]
@@ -257,6 +268,9 @@ class LinesMoved:
         moved = np.zeros(self.k, dtype=bool)
         for param, values in self.params:
             keys = {key for key, start, end in values if changes(start, end)}
+            if param.key in self._BY_KEY:  # keys no line has move nothing
+                keys = {key for key in keys if key == "*" or key in self.present[self._BY_KEY[param.key]]}
+            keys = {key for key in keys if _differs(param, key, before, day)}
             if not keys:
                 continue
             scope = np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else True
