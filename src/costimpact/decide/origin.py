@@ -1,7 +1,8 @@
 """The same basket as if made elsewhere: every line copied once per origin, priced with the real engine, ranked.
 
 Only ``origin_country`` changes on the copies (and ``shipment_id`` and ``consignee_id``, so that copies of one
-parcel or one buyer's day for different origins do not merge); value, quantity, mode and date stay, so the differences are the law's alone.
+parcel or one buyer's day for different origins do not merge); value, quantity, mode and date stay, so the
+differences are the law's alone.
 
 USMCA. The engine has no USMCA flag, so ``MX-USMCA`` and ``CA-USMCA`` are variants of Mexican and Canadian
 copies that qualify as USMCA-originating: the MFN duty is zero (the USMCA preference, General Note 11), the IEEPA
