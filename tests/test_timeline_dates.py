@@ -98,3 +98,15 @@ def test_repricing_only_the_lines_that_moved_equals_pricing_every_line(sample, a
     fast = timeline(sample, scenario=scenario, assumptions=aset, batch_rows=3 * len(sample.lines))
     full = timeline(sample, scenario=scenario, assumptions=aset, skip_unchanged=False)
     pd.testing.assert_frame_equal(fast, full)
+
+
+def test_repricing_only_the_lines_that_moved_on_a_synthetic_seller(aset):
+    """1,500 synthetic lines (orders of several lines, buyers ordering twice a day, bills of lading shared by
+    seven orders, CNY prices): repricing only what moved equals every line priced on every date."""
+    from costimpact.orders import normalize_frame
+    from costimpact.orders.synthetic import synthetic_orders
+
+    basket = normalize_frame(synthetic_orders(1500), file_name="synthetic.csv")
+    fast = timeline(basket, assumptions=aset, batch_rows=20_000)
+    full = timeline(basket, assumptions=aset, skip_unchanged=False)
+    pd.testing.assert_frame_equal(fast, full)
