@@ -7,10 +7,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, with_scenario
+from costimpact.assumptions import AssumptionSet, Scenario, attach, load_assumptions, with_scenario
+from costimpact.assumptions.tariff import tariff_lines
 from costimpact.landed.engine import P_POSTAL, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.markets import destination_change_dates, price_any
+from costimpact.scenarios.outlook import travel_groups
 
 EVENTS_TABLE = "us/events"
 
@@ -48,6 +50,11 @@ _ENGINE_READS = ("us/", "fx/")
 _ENGINE_SKIPS = ("us/fulfilment/", "us/benchmarks/")
 
 
+def engine_reads(param_id: str) -> bool:
+    """Whether the US engine may read parameter ``param_id`` (a change to any other never moves a landed cost)."""
+    return param_id.startswith(_ENGINE_READS) and not param_id.startswith(_ENGINE_SKIPS)
+
+
 def timeline(
     imported,  # noqa: ANN001 - an orders.ImportResult (or anything with .lines)
     *,
@@ -66,9 +73,12 @@ def timeline(
     shipment, what one buyer receives in a day). So the timeline on 2024-12-31 is the ``pre-2025`` scenario.
     The scenario's switched-off layers and overrides apply; its own date rule is replaced by the date.
 
-    Memory stays bounded: the dates are priced in batches of about ``batch_rows`` lines (copies of the basket)
-    and only each batch's totals are kept. With ``skip_unchanged``, a date on which nothing the basket can be
-    priced by changed since the previous date (see :func:`dates_to_price`) takes that date's totals unpriced.
+    With ``skip_unchanged`` (US lines, and more lines x dates than one engine call of ``batch_rows``) the basket
+    is priced in full on the first date only; on each later date only the lines whose law may have changed since
+    the date before (:class:`LinesMoved`), with the lines they travel with, are priced again, and the totals are
+    kept up to date line by line (:func:`_replay`): the same figures as pricing every line on every date.
+    Otherwise every line is priced on every date. Either way the engine sees batches of about ``batch_rows``
+    lines and only per-line figures are kept, so memory stays bounded.
 
     Returns one row per date x shipping_mode with customs_value_usd, duty_total_usd, fees_total_usd,
     landed_cost_usd, lines, and ``landed_vs_start_pct`` (change against the first date, same channel).
@@ -81,20 +91,12 @@ def timeline(
     if k == 0 or not days:
         return pd.DataFrame(columns=["date", "shipping_mode", "lines", *TOTALS, "landed_vs_start_pct"])
     tagged = _travel_day_ids(base)
-    per_call = max(1, batch_rows // k)
-    first, lines_seen = _price_totals(tagged, days[:1], aset, scen)
     us_only = "destination_country" not in base or text_or_empty(base["destination_country"]).str.upper().isin(["", "US"]).all()
-    if skip_unchanged and us_only:  # the skipping rule knows the US layers only
-        priced_days = dates_to_price(aset, scen, lines_seen, days)
+    if skip_unchanged and us_only and k * len(days) > batch_rows:  # what moves a line is known for the US law only
+        out = _replay(tagged, days, aset, scen, batch_rows)
     else:
-        priced_days = days
-    rest = priced_days[1:]
-    parts = [first] + [_price_totals(tagged, rest[i : i + per_call], aset, scen)[0] for i in range(0, len(rest), per_call)]
-    out = pd.concat(parts, ignore_index=True)
-    if len(priced_days) < len(days):  # an unpriced date shows the totals of the last priced date before it
-        source = pd.Series(priced_days, index=priced_days).reindex(days, method="ffill")
-        out = pd.concat([out[out["date"] == src].assign(date=day) for day, src in source.items()], ignore_index=True)
-        out["date"] = out["date"].astype("datetime64[ns]")
+        per_call = max(1, batch_rows // k)
+        out = pd.concat([_price_totals(tagged, days[i : i + per_call], aset, scen) for i in range(0, len(days), per_call)], ignore_index=True)
     out = out.sort_values(["date", "shipping_mode"], kind="stable").reset_index(drop=True)
     first_total = out.groupby("shipping_mode", observed=True)["landed_cost_usd"].transform("first")
     out["landed_vs_start_pct"] = np.where(first_total > 0, out["landed_cost_usd"] / first_total - 1.0, np.nan)
@@ -103,57 +105,15 @@ def timeline(
     return out
 
 
-def _price_totals(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One engine call on the basket copied once per day: the totals per day x channel, and what the lines were
-    priced with (origin, mode, currency, Section 301 list, Section 232 group; one row per distinct set)."""
+def _price_totals(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario) -> pd.DataFrame:
+    """One engine call on the basket copied once per day: the totals per day x channel."""
     priced, _rejects, _used = price_any(_copies_priced_on(tagged, days), aset, scen, days[0].date())
     priced["date"] = priced["price_date"]
-    totals = (
+    return (
         priced.groupby(["date", "shipping_mode"], observed=True)
         .agg(lines=("landed_cost_usd", "size"), **{c: (c, "sum") for c in TOTALS})
         .reset_index()
     )
-    seen = pd.DataFrame(
-        {
-            "origin": text_or_empty(priced["origin_country"]).str.upper(),
-            "mode": text_or_empty(priced["shipping_mode"]),
-            "currency": text_or_empty(priced["currency"]).str.upper() if "currency" in priced else "USD",
-            "s301_list": text_or_empty(priced["s301_list_applied"]) if "s301_list_applied" in priced else "",
-            "s232": text_or_empty(priced["s232_group"]) if "s232_group" in priced else "",
-        }
-    ).drop_duplicates()
-    return totals, seen
-
-
-def dates_to_price(aset: AssumptionSet, scenario: Scenario, seen: pd.DataFrame, days: list[pd.Timestamp]) -> list[pd.Timestamp]:
-    """The days whose law may differ for the basket from the day before them in ``days`` (the first always).
-
-    A day is left out only when every period that starts or ends after the previous day and up to it is
-    provably foreign to the basket: a parameter the engine does not read, a layer for other origins only, or a
-    value keyed by an origin, mode, currency, Section 301 list or Section 232 group that no line has (``seen``,
-    from the engine's own pricing of the basket). Values for every key (``*``), keys of any other kind, and
-    postal regime periods always count.
-    """
-    a = with_scenario(aset, scenario)
-    have = {dim: set(seen[dim]) for dim in ("origin", "mode", "currency", "s301_list", "s232")}
-    moves: set[pd.Timestamp] = set()
-    for param in a.params.values():
-        if not param.id.startswith(_ENGINE_READS) or param.id.startswith(_ENGINE_SKIPS):
-            continue
-        if param.applies_to_origins is not None and not set(param.applies_to_origins) & have["origin"]:
-            continue
-        for v in param.values:
-            if v.key != "*" and param.key in have and v.key not in have[param.key]:
-                continue
-            moves.update(pd.Timestamp(d) for d in (v.from_, v.until) if d is not None)
-    for regime in a.postal.values():
-        for period in regime.periods:
-            moves.update(pd.Timestamp(d) for d in (period.from_, period.until) if d is not None)
-    keep = [days[0]]
-    for before, day in zip(days, days[1:]):
-        if any(before < m <= day for m in moves):
-            keep.append(day)
-    return keep
 
 
 def _travel_day_ids(base: pd.DataFrame) -> pd.DataFrame:
@@ -182,3 +142,146 @@ def _copies_priced_on(copy: pd.DataFrame, days: list[pd.Timestamp]) -> pd.DataFr
     big["ship_date"] = np.repeat(np.array(days, dtype="datetime64[ns]"), k)
     big["row_number"] = np.arange(2, len(big) + 2)
     return big
+
+
+def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario, batch_rows: int) -> pd.DataFrame:
+    """The totals per day x channel with every line priced on the first day, and on each later day only the
+    travel groups (:func:`costimpact.scenarios.outlook.travel_groups`: a line's price depends on nothing
+    outside its shipment and its buyer's day) of the lines :class:`LinesMoved` names; the other lines keep
+    their cents from the day before. Each line's four money figures are kept, not its priced row."""
+    k = len(tagged)
+    a = with_scenario(aset, scen)
+    values = np.full((k, len(TOTALS)), np.nan)
+    priced = np.zeros(k, dtype=bool)
+    mode = np.full(k, "", dtype=object)
+    attrs = np.full((k, len(_ATTRS)), "", dtype=object)
+    out: list[pd.DataFrame] = []
+
+    def take(day: pd.Timestamp, rows: np.ndarray, result: tuple) -> None:
+        line, money, modes, attr = result
+        values[rows], priced[rows] = np.nan, False  # a line rejected on this day drops out of its totals
+        values[line], priced[line], mode[line] = money, True, modes
+        attrs[line] = attr
+        frame = pd.DataFrame(values[priced], columns=TOTALS).assign(shipping_mode=mode[priced])
+        totals = frame.groupby("shipping_mode", observed=True).agg(lines=("landed_cost_usd", "size"), **{c: (c, "sum") for c in TOTALS}).reset_index()
+        totals.insert(0, "date", day)
+        out.append(totals)
+
+    every = np.arange(k)
+    take(days[0], every, _price_rows(tagged, [(days[0], every)], aset, scen)[0])
+    unknown = ~priced  # rejected on the first day: what moves them is not known, so they are priced every day
+    group = travel_groups(tagged)
+    lines_moved = LinesMoved(a, pd.DataFrame(attrs, columns=_ATTRS))
+    jobs = []
+    for before, day in zip(days, days[1:]):
+        moved = lines_moved(before, day) | unknown
+        jobs.append((day, np.flatnonzero(np.isin(group, np.unique(group[moved])))))
+    while jobs:
+        batch, size = [], 0
+        while jobs and (not batch or size + len(jobs[0][1]) <= batch_rows):
+            batch.append(jobs.pop(0))
+            size += len(batch[-1][1])
+        for (day, rows), result in zip(batch, _price_rows(tagged, batch, aset, scen)):
+            take(day, rows, result)
+    result = pd.concat(out, ignore_index=True)
+    result["date"] = result["date"].astype("datetime64[ns]")
+    return result[["date", "shipping_mode", "lines", *TOTALS]]
+
+
+_ATTRS = ["origin", "mode", "currency", "s301", "s232", "hts"]
+
+
+def _price_rows(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]], aset: AssumptionSet, scen: Scenario) -> list[tuple]:
+    """One engine call on the lines ``rows`` of each job priced on its day. Per job: the positions of the lines
+    priced (not rejected), their money figures (``TOTALS``), their channel and the attributes
+    :class:`LinesMoved` reads."""
+    k = len(tagged)
+    big = tagged.iloc[np.concatenate([rows for _, rows in jobs])].reset_index(drop=True)
+    big["ship_date"] = np.repeat(np.array([d for d, _ in jobs], dtype="datetime64[ns]"), [len(rows) for _, rows in jobs])
+    big["row_number"] = 2 + np.concatenate([j * k + rows for j, (_, rows) in enumerate(jobs)])  # a line's place, per job
+    if big.empty:
+        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=object), np.zeros((0, len(_ATTRS)), dtype=object)) for _ in jobs]
+    got, _rejects, _used = price_any(big, aset, scen, jobs[0][0].date())
+    where = got["row_number"].to_numpy() - 2
+    job, line = where // k, where % k
+    attr = pd.DataFrame(
+        {
+            "origin": text_or_empty(got["origin_country"]).str.upper() if "origin_country" in got else "",
+            "mode": text_or_empty(got["shipping_mode"]).replace("", "express") if "shipping_mode" in got else "express",
+            "currency": text_or_empty(got["currency"]).str.upper().replace("", "USD") if "currency" in got else "USD",
+            "s301": text_or_empty(got["s301_list_applied"]),
+            "s232": text_or_empty(got["s232_group"]),
+            "hts": text_or_empty(got["hts_matched"]),
+        }
+    ).to_numpy(dtype=object)
+    money = got[TOTALS].to_numpy(dtype=float)
+    modes = got["shipping_mode"].to_numpy(dtype=object)
+    return [(line[job == j], money[job == j], modes[job == j], attr[job == j]) for j in range(len(jobs))]
+
+
+def _differs(param, key: str, before: pd.Timestamp, day: pd.Timestamp) -> bool:  # noqa: ANN001
+    """Whether a line keyed ``key`` reads other figures of ``param`` on ``day`` than on ``before`` (the engine's
+    own lookup, fallback to ``*`` included)."""
+    got = attach(param, pd.Series([before, day]), None if key == "*" else pd.Series([key, key]))
+    return any(not (a == b or (pd.isna(a) and pd.isna(b))) for a, b in (got[c].to_numpy(dtype=object) for c in ("value", "min", "max", "base", "inclusive")))
+
+
+class LinesMoved:
+    """Which lines' law may differ on a day from an earlier day (a superset), for the lines last priced with the
+    attributes ``attrs`` (columns ``_ATTRS``: origin, mode, currency, Section 301 list(s), Section 232 group,
+    HTS line matched) under the assumption set ``a`` (the scenario applied).
+
+    A period of a parameter the engine reads that starts or ends between the two days (after the first, up to
+    the second) moves the lines its key names (origin, mode, currency, Section 301 list, Section 232 group; a
+    cell naming several keys counts for each), all of them for key ``*`` or a key of any other kind, within the
+    layer's origins, unless what a line with that key reads (value, minimum, maximum, base, inclusive) is the
+    same on both days (a period renewed unchanged); a postal regime period moves the postal lines of its
+    origins; an HTS line's own start date (an exemption or a Section 232 listing from a later day) moves the
+    lines matched to it.
+    """
+
+    _BY_KEY = {"origin": "origin", "mode": "mode", "currency": "currency", "s301_list": "s301", "s232": "s232"}
+
+    def __init__(self, a: AssumptionSet, attrs: pd.DataFrame) -> None:
+        self.k = len(attrs)
+        self.codes, self.uniq = {}, {}
+        for name in attrs.columns:  # each attribute as codes into its few distinct values
+            codes, uniq = pd.factorize(attrs[name].fillna("").astype(str).to_numpy(dtype=object))
+            self.codes[name], self.uniq[name] = codes, [set(u.split("|")) for u in uniq]
+        self.present = {name: set().union(*parts) for name, parts in self.uniq.items()}
+        self.origin = attrs["origin"].fillna("").astype(str).to_numpy(dtype=object)
+        self.postal = (attrs["mode"] == "postal").to_numpy()
+        self.params = [(p, [(v.key, v.from_, v.until) for v in p.values]) for p in a.params.values() if engine_reads(p.id)]
+        self.periods = [(list(per.origins), per.from_, per.until) for reg in a.postal.values() for per in reg.periods]
+        table = tariff_lines(a)
+        since = [c for c in table.columns if c.endswith("_from")]
+        self.hts_starts = table.set_index("hts")[since].stack().dropna() if since else pd.Series(dtype=object)
+
+    def _having(self, name: str, keys: set[str]) -> np.ndarray:
+        hit = np.array([bool(keys & parts) for parts in self.uniq[name]] + [False])
+        return hit[self.codes[name]]
+
+    def __call__(self, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
+        def changes(*dates) -> bool:  # noqa: ANN002
+            return any(d is not None and before < pd.Timestamp(d) <= day for d in dates)
+
+        moved = np.zeros(self.k, dtype=bool)
+        for param, values in self.params:
+            keys = {key for key, start, end in values if changes(start, end)}
+            if param.key in self._BY_KEY:  # keys no line has move nothing
+                keys = {key for key in keys if key == "*" or key in self.present[self._BY_KEY[param.key]]}
+            keys = {key for key in keys if _differs(param, key, before, day)}
+            if not keys:
+                continue
+            scope = np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else True
+            if "*" in keys or param.key not in self._BY_KEY:
+                moved |= scope
+            else:
+                moved |= scope & self._having(self._BY_KEY[param.key], keys)
+        for origins, start, end in self.periods:
+            if changes(start, end):
+                moved |= self.postal & (np.isin(self.origin, origins) | ("*" in origins))
+        hit = {hts for (hts, _), d in self.hts_starts.items() if before < pd.Timestamp(d) <= day}
+        if hit:
+            moved |= self._having("hts", hit)
+        return moved
