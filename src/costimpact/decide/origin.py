@@ -27,7 +27,7 @@ from costimpact.assumptions.lookup import asof_join, postal_periods
 from costimpact.decide import common as c
 from costimpact.errors import ArgumentError
 from costimpact.landed.engine import layer_infos, resolve_scenario
-from costimpact.scenarios.timeline import engine_reads
+from costimpact.scenarios.reuse import engine_reads
 
 DEFAULT_ORIGINS = ("CN", "VN", "MX", "MX-USMCA", "IN", "BD", "KH", "MY", "TH", "TW", "ID", "PH", "PK", "LK", "TR", "KR", "JP")
 USMCA_SUFFIX = "-USMCA"

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario, with_scenario
-from costimpact.assumptions.tariff import tariff_lines
 from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
 from costimpact.landed.engine import price_lines, resolve_scenario
+from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups
 
 QUANTILES = (0.10, 0.50, 0.90)
 EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
@@ -109,35 +109,6 @@ def scenario_with(base: Scenario, on: list[Flip]) -> Scenario:
     return base.model_copy(update={"date_mode": "as_of", "fixed_date": None, "overrides": overrides, "disable_layers": disable, "name": name[:120]})
 
 
-def travel_groups(lines: pd.DataFrame) -> np.ndarray:
-    """An id per set of lines that must be priced together: lines of one shipment (id, mode, day) and parcels of one
-    buyer's day are joined, transitively (label propagation over the two groupings, vectorised)."""
-    n = len(lines)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-
-    def text(col: str) -> pd.Series:
-        s = lines[col] if col in lines else pd.Series("", index=lines.index)
-        return s.astype("string").fillna("").str.strip()
-
-    day = pd.to_datetime(lines["ship_date"], errors="coerce") if "ship_date" in lines else pd.Series(pd.NaT, index=lines.index)
-    day_code = pd.factorize(day.dt.strftime("%Y-%m-%d").fillna(""))[0]
-    shipment = text("shipment_id").where(lambda s: s != "", text("order_id"))
-    mode = text("shipping_mode")
-    ship = pd.factorize(pd.Series(list(zip(shipment.array, mode.array, day_code))))[0].astype(np.int64)
-    consignee = text("consignee_id")
-    has = (consignee != "").to_numpy()
-    cday = pd.factorize(pd.Series(list(zip(consignee.array, day_code))))[0].astype(np.int64)
-    label = ship.copy()
-    while True:
-        by_c = pd.Series(label).groupby(cday).transform("min").to_numpy()
-        nxt = np.where(has, np.minimum(label, by_c), label)
-        nxt = pd.Series(nxt).groupby(ship).transform("min").to_numpy()
-        if np.array_equal(nxt, label):
-            return pd.factorize(label)[0].astype(np.int64)
-        label = nxt
-
-
 def _combos(k: int) -> np.ndarray:
     """Every 0/1 combination of ``k`` events, one per row; row ``c`` has bit ``j`` of ``c`` in column ``j``."""
     return (np.arange(2**k)[:, None] >> np.arange(k)[None, :]) & 1
@@ -206,87 +177,33 @@ class _Tiled:
         return out
 
     def setup_reuse(self, first: pd.DataFrame, tgroup: np.ndarray) -> None:
-        """What :meth:`representatives` needs: each line's facts that parameters are keyed by, and its travel group."""
-        n = self.n
-        self.line_group = tgroup[:n]
-        facts = {"origin": "origin_country", "currency": "currency", "s301_list": "s301_list_applied", "s232": "s232_group"}
-        self.facts: dict[str, np.ndarray] = {}
-        for key, col in facts.items():
-            vals = np.full(n, None, dtype=object)  # a line the engine refused has no facts: any change touches it
-            if col in first:
-                text = first[col].astype("string").fillna("").str.strip()
-                vals[first["_i"].to_numpy()] = (text.str.upper() if key in ("origin", "currency") else text).to_numpy(dtype=object)
-            self.facts[key] = vals
-        table = tariff_lines(self.aset)
-        self.table_days = [pd.Timestamp(d) for c in table.columns if c.endswith("_from") for d in pd.to_datetime(table[c]).dropna().unique()]
-        self._param_cache: dict[tuple[int, int], tuple[object, set[str]]] = {}
+        """What :meth:`representatives` needs: the attributes of each line that parameters are keyed by (from the
+        first copy's pricing; a line the engine refused has none, so any change touches it) and its travel group."""
+        self.line_group = tgroup[: self.n]
+        attrs = pd.DataFrame("", index=np.arange(self.n), columns=ATTRS)
+        attrs.iloc[first["_i"].to_numpy()] = line_attrs(first).to_numpy(dtype=object)
+        self.attrs = attrs
+        self.unknown = np.ones(self.n, dtype=bool)
+        self.unknown[first["_i"].to_numpy()] = False
+        self.keys = LinesMoved(self.aset, attrs)
         self._reps: dict[tuple, np.ndarray] = {}
 
     def representatives(self, on: list[Flip]) -> np.ndarray:
         """(copies x lines): the earliest copy whose pricing of the line under the events ``on`` is the same as this
         copy's, because no parameter the line (or its travel group) reads changed in between, in the scenario of
-        those events. Copies are priced only where they differ; the rest reuse the earlier copy's costs."""
+        those events (:class:`costimpact.scenarios.timeline.LinesMoved`). Copies are priced only where they
+        differ; the rest reuse the earlier copy's costs."""
         names = tuple(f.name for f in on)
         if names in self._reps:
             return self._reps[names]
-        r, n = len(self.days), self.n
-        aset = with_scenario(self.aset, scenario_with(self.base, on))
-        reps = np.zeros((r, n), dtype=np.int64)
-        for c in range(1, r):
-            a, b = self.days[c - 1], self.days[c]
-            touched = np.zeros(n, dtype=bool)
-            every = any(a < d <= b for d in self.table_days) or any(
-                a < pd.Timestamp(d) <= b for reg in aset.postal.values() for period in reg.periods for d in (period.from_, period.until) if d is not None
-            )
-            for param in ([] if every else aset.params.values()):
-                held = self._param_cache.get((id(param), c))
-                if held is None or held[0] is not param:  # (the parameter is held, so its id is never reused)
-                    held = self._param_cache[(id(param), c)] = (param, _param_changes(param, a, b))
-                keys = held[1]
-                if keys:
-                    hit = self._lines_keyed(param, keys, aset)
-                    if hit is None:
-                        every = True
-                        break
-                    touched |= hit
-            if every:
-                touched[:] = True
+        moved_by = LinesMoved(with_scenario(self.aset, scenario_with(self.base, on)), self.attrs)
+        reps = np.zeros((len(self.days), self.n), dtype=np.int64)
+        for c in range(1, len(self.days)):
+            touched = moved_by(self.days[c - 1], self.days[c]) | self.unknown
             touched = np.isin(self.line_group, np.unique(self.line_group[touched]))
             reps[c] = np.where(touched, c, reps[c - 1])
         self._reps[names] = reps
         return reps
-
-    def _lines_keyed(self, param, keys: set[str], aset: AssumptionSet) -> np.ndarray | None:  # noqa: ANN001
-        """Lines whose value of ``param`` may differ for ``keys`` (None: any line may)."""
-        if "*" in keys or param.key not in self.facts:
-            return None
-        wanted = set(keys) | (set(aset.expand_origins(sorted(keys))) if param.key == "origin" else set())
-        vals = self.facts[param.key]
-        codes, uniq = pd.factorize(pd.Series(vals, dtype=object), use_na_sentinel=True)
-        hit_u = np.array([bool(wanted & set(str(u).split("|"))) for u in uniq] + [True], dtype=bool)
-        return hit_u[codes]
-
-
-def _param_changes(param, a: pd.Timestamp, b: pd.Timestamp) -> set[str]:  # noqa: ANN001
-    """The keys of ``param`` whose value in force differs between the days ``a`` and ``b`` ("*": every key may)."""
-    da, db = a.date(), b.date()
-    moving = {p.key for p in param.values if da < p.from_ <= db or (p.until is not None and da < p.until <= db)}
-    if not moving:
-        return set()
-
-    def state(day: dt.date, key: str) -> tuple | None:
-        """As the engine looks it up: the key's latest period begun by ``day`` if still in force, else ``*``'s."""
-        for k in (key, "*"):
-            begun = [p for p in param.values if p.key == k and p.from_ <= day]
-            if begun:
-                p = max(begun, key=lambda x: x.from_)
-                if p.until is None or day < p.until:
-                    return (p.value, p.min, p.max, p.base, p.inclusive)
-        return None
-
-    if "*" in moving and state(da, "*") != state(db, "*"):
-        return {"*"}
-    return {k for k in moving - {"*"} if state(da, k) != state(db, k)}
 
 
 def _paid_layers(tiled: _Tiled, first: pd.DataFrame, base_cost: np.ndarray, ok: np.ndarray) -> dict[str, np.ndarray]:
@@ -315,10 +232,10 @@ def _candidates(f: Flip, tiled: _Tiled, paid: dict[str, np.ndarray]) -> np.ndarr
             claimed = tiled.big["s301_exclusion"].fillna(False).astype(bool).to_numpy() if "s301_exclusion" in tiled.big else np.zeros(n, dtype=bool)
             may |= claimed
             continue
-        hit = tiled._lines_keyed(param, set(o.keys), aset)
+        hit = tiled.keys.keyed(param, set(o.keys))
         if hit is None:
             return np.ones(n, dtype=bool)
-        may |= hit[tiled.line]
+        may |= (hit | tiled.unknown)[tiled.line]
     for layer in f.disable_layers:
         column = next((p.column for p in aset.layers() if p.id.rsplit("/", 1)[-1] == layer), None)
         if column is None or column not in paid:

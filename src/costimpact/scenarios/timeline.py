@@ -7,12 +7,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Scenario, attach, load_assumptions, with_scenario
-from costimpact.assumptions.tariff import tariff_lines
+from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, with_scenario
 from costimpact.landed.engine import P_POSTAL, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.markets import destination_change_dates, price_any
-from costimpact.scenarios.outlook import travel_groups
+from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups
 
 EVENTS_TABLE = "us/events"
 
@@ -44,17 +43,6 @@ def change_dates(aset: AssumptionSet, start: str | dt.date = "2024-01-01", end: 
 #: Rows priced per engine call (copies of the basket x dates): about 0.6 GB at the engine's peak, whatever the basket.
 BATCH_ROWS = 300_000
 TOTALS = ["customs_value_usd", "duty_total_usd", "fees_total_usd", "landed_cost_usd"]
-#: Parameters the engine never reads (decision presets, the report's yardsticks, other domains): their changes
-#: do not move a landed cost. Everything else under ``us/`` and ``fx/`` counts as possibly touching the basket.
-_ENGINE_READS = ("us/", "fx/")
-_ENGINE_SKIPS = ("us/fulfilment/", "us/benchmarks/")
-
-
-def engine_reads(param_id: str) -> bool:
-    """Whether the US engine may read parameter ``param_id`` (a change to any other never moves a landed cost)."""
-    return param_id.startswith(_ENGINE_READS) and not param_id.startswith(_ENGINE_SKIPS)
-
-
 def timeline(
     imported,  # noqa: ANN001 - an orders.ImportResult (or anything with .lines)
     *,
@@ -154,7 +142,7 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     values = np.full((k, len(TOTALS)), np.nan)
     priced = np.zeros(k, dtype=bool)
     mode = np.full(k, "", dtype=object)
-    attrs = np.full((k, len(_ATTRS)), "", dtype=object)
+    attrs = np.full((k, len(ATTRS)), "", dtype=object)
     out: list[pd.DataFrame] = []
 
     def take(day: pd.Timestamp, rows: np.ndarray, result: tuple) -> None:
@@ -171,7 +159,7 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     take(days[0], every, _price_rows(tagged, [(days[0], every)], aset, scen)[0])
     unknown = ~priced  # rejected on the first day: what moves them is not known, so they are priced every day
     group = travel_groups(tagged)
-    lines_moved = LinesMoved(a, pd.DataFrame(attrs, columns=_ATTRS))
+    lines_moved = LinesMoved(a, pd.DataFrame(attrs, columns=ATTRS))
     jobs = []
     for before, day in zip(days, days[1:]):
         moved = lines_moved(before, day) | unknown
@@ -188,9 +176,6 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     return result[["date", "shipping_mode", "lines", *TOTALS]]
 
 
-_ATTRS = ["origin", "mode", "currency", "s301", "s232", "hts"]
-
-
 def _price_rows(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]], aset: AssumptionSet, scen: Scenario) -> list[tuple]:
     """One engine call on the lines ``rows`` of each job priced on its day. Per job: the positions of the lines
     priced (not rejected), their money figures (``TOTALS``), their channel and the attributes
@@ -200,88 +185,13 @@ def _price_rows(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]
     big["ship_date"] = np.repeat(np.array([d for d, _ in jobs], dtype="datetime64[ns]"), [len(rows) for _, rows in jobs])
     big["row_number"] = 2 + np.concatenate([j * k + rows for j, (_, rows) in enumerate(jobs)])  # a line's place, per job
     if big.empty:
-        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=object), np.zeros((0, len(_ATTRS)), dtype=object)) for _ in jobs]
+        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=object), np.zeros((0, len(ATTRS)), dtype=object)) for _ in jobs]
     got, _rejects, _used = price_any(big, aset, scen, jobs[0][0].date())
     where = got["row_number"].to_numpy() - 2
     job, line = where // k, where % k
-    attr = pd.DataFrame(
-        {
-            "origin": text_or_empty(got["origin_country"]).str.upper() if "origin_country" in got else "",
-            "mode": text_or_empty(got["shipping_mode"]).replace("", "express") if "shipping_mode" in got else "express",
-            "currency": text_or_empty(got["currency"]).str.upper().replace("", "USD") if "currency" in got else "USD",
-            "s301": text_or_empty(got["s301_list_applied"]),
-            "s232": text_or_empty(got["s232_group"]),
-            "hts": text_or_empty(got["hts_matched"]),
-        }
-    ).to_numpy(dtype=object)
+    attr = line_attrs(got).to_numpy(dtype=object)
     money = got[TOTALS].to_numpy(dtype=float)
     modes = got["shipping_mode"].to_numpy(dtype=object)
     return [(line[job == j], money[job == j], modes[job == j], attr[job == j]) for j in range(len(jobs))]
 
 
-def _differs(param, key: str, before: pd.Timestamp, day: pd.Timestamp) -> bool:  # noqa: ANN001
-    """Whether a line keyed ``key`` reads other figures of ``param`` on ``day`` than on ``before`` (the engine's
-    own lookup, fallback to ``*`` included)."""
-    got = attach(param, pd.Series([before, day]), None if key == "*" else pd.Series([key, key]))
-    return any(not (a == b or (pd.isna(a) and pd.isna(b))) for a, b in (got[c].to_numpy(dtype=object) for c in ("value", "min", "max", "base", "inclusive")))
-
-
-class LinesMoved:
-    """Which lines' law may differ on a day from an earlier day (a superset), for the lines last priced with the
-    attributes ``attrs`` (columns ``_ATTRS``: origin, mode, currency, Section 301 list(s), Section 232 group,
-    HTS line matched) under the assumption set ``a`` (the scenario applied).
-
-    A period of a parameter the engine reads that starts or ends between the two days (after the first, up to
-    the second) moves the lines its key names (origin, mode, currency, Section 301 list, Section 232 group; a
-    cell naming several keys counts for each), all of them for key ``*`` or a key of any other kind, within the
-    layer's origins, unless what a line with that key reads (value, minimum, maximum, base, inclusive) is the
-    same on both days (a period renewed unchanged); a postal regime period moves the postal lines of its
-    origins; an HTS line's own start date (an exemption or a Section 232 listing from a later day) moves the
-    lines matched to it.
-    """
-
-    _BY_KEY = {"origin": "origin", "mode": "mode", "currency": "currency", "s301_list": "s301", "s232": "s232"}
-
-    def __init__(self, a: AssumptionSet, attrs: pd.DataFrame) -> None:
-        self.k = len(attrs)
-        self.codes, self.uniq = {}, {}
-        for name in attrs.columns:  # each attribute as codes into its few distinct values
-            codes, uniq = pd.factorize(attrs[name].fillna("").astype(str).to_numpy(dtype=object))
-            self.codes[name], self.uniq[name] = codes, [set(u.split("|")) for u in uniq]
-        self.present = {name: set().union(*parts) for name, parts in self.uniq.items()}
-        self.origin = attrs["origin"].fillna("").astype(str).to_numpy(dtype=object)
-        self.postal = (attrs["mode"] == "postal").to_numpy()
-        self.params = [(p, [(v.key, v.from_, v.until) for v in p.values]) for p in a.params.values() if engine_reads(p.id)]
-        self.periods = [(list(per.origins), per.from_, per.until) for reg in a.postal.values() for per in reg.periods]
-        table = tariff_lines(a)
-        since = [c for c in table.columns if c.endswith("_from")]
-        self.hts_starts = table.set_index("hts")[since].stack().dropna() if since else pd.Series(dtype=object)
-
-    def _having(self, name: str, keys: set[str]) -> np.ndarray:
-        hit = np.array([bool(keys & parts) for parts in self.uniq[name]] + [False])
-        return hit[self.codes[name]]
-
-    def __call__(self, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
-        def changes(*dates) -> bool:  # noqa: ANN002
-            return any(d is not None and before < pd.Timestamp(d) <= day for d in dates)
-
-        moved = np.zeros(self.k, dtype=bool)
-        for param, values in self.params:
-            keys = {key for key, start, end in values if changes(start, end)}
-            if param.key in self._BY_KEY:  # keys no line has move nothing
-                keys = {key for key in keys if key == "*" or key in self.present[self._BY_KEY[param.key]]}
-            keys = {key for key in keys if _differs(param, key, before, day)}
-            if not keys:
-                continue
-            scope = np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else True
-            if "*" in keys or param.key not in self._BY_KEY:
-                moved |= scope
-            else:
-                moved |= scope & self._having(self._BY_KEY[param.key], keys)
-        for origins, start, end in self.periods:
-            if changes(start, end):
-                moved |= self.postal & (np.isin(self.origin, origins) | ("*" in origins))
-        hit = {hts for (hts, _), d in self.hts_starts.items() if before < pd.Timestamp(d) <= day}
-        if hit:
-            moved |= self._having("hts", hit)
-        return moved
