@@ -196,7 +196,7 @@ class _Tiled:
         names = tuple(f.name for f in on)
         if names in self._reps:
             return self._reps[names]
-        moved_by = LinesMoved(with_scenario(self.aset, scenario_with(self.base, on)), self.attrs)
+        moved_by = self.keys.under(with_scenario(self.aset, scenario_with(self.base, on)))
         reps = np.zeros((len(self.days), self.n), dtype=np.int64)
         for c in range(1, len(self.days)):
             touched = moved_by(self.days[c - 1], self.days[c]) | self.unknown

@@ -4,10 +4,13 @@ whole basket on every date."""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, attach
+from costimpact.assumptions import AssumptionSet
 from costimpact.assumptions.tariff import tariff_lines
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 
@@ -69,11 +72,50 @@ def line_attrs(got: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+_SEEN: dict[tuple, tuple[object, object]] = {}  # (what, id(parameter), ...) -> (the parameter, result); the parameter is held
+
+
+def _remember(param, what: tuple, compute):  # noqa: ANN001, ANN202
+    """``compute()`` once per parameter object and question: the outlook asks the same of many scenarios' sets,
+    which share every parameter no event overrides."""
+    memo = (id(param), *what)
+    hit = _SEEN.get(memo)
+    if hit is not None and hit[0] is param:
+        return hit[1]
+    if len(_SEEN) > 200_000:
+        _SEEN.clear()
+    value = compute()
+    _SEEN[memo] = (param, value)
+    return value
+
+
+def _boundaries(param) -> tuple[np.ndarray, list[tuple[str, pd.Timestamp, pd.Timestamp | None]]]:  # noqa: ANN001
+    """The parameter's periods as (key, start, end) and the sorted days on which any of them starts or ends."""
+
+    def compute() -> tuple[np.ndarray, list]:
+        periods = [(v.key, pd.Timestamp(v.from_), None if v.until is None else pd.Timestamp(v.until)) for v in param.values]
+        days = sorted({d for _, start, end in periods for d in (start, end) if d is not None})
+        return np.array(days, dtype="datetime64[ns]"), periods
+
+    return _remember(param, ("days",), compute)
+
+
+def _in_force(param, key: str, day: dt.date) -> tuple | None:  # noqa: ANN001
+    """The figures a line keyed ``key`` reads on ``day``, as the engine looks them up: the key's period begun last
+    (the later in file order on a tie), if not ended, else key ``*``'s."""
+    ordered = _remember(param, ("ordered",), lambda: sorted(param.values, key=lambda v: v.from_))
+    for k in (key, "*"):
+        begun = [v for v in ordered if v.key == k and v.from_ <= day]
+        if begun:
+            v = begun[-1]
+            if v.until is None or day < v.until:
+                return (v.value, v.min, v.max, v.base, v.inclusive)
+    return None
+
+
 def _differs(param, key: str, before: pd.Timestamp, day: pd.Timestamp) -> bool:  # noqa: ANN001
-    """Whether a line keyed ``key`` reads other figures of ``param`` on ``day`` than on ``before`` (the engine's
-    own lookup, fallback to ``*`` included)."""
-    got = attach(param, pd.Series([before, day]), None if key == "*" else pd.Series([key, key]))
-    return any(not (a == b or (pd.isna(a) and pd.isna(b))) for a, b in (got[c].to_numpy(dtype=object) for c in ("value", "min", "max", "base", "inclusive")))
+    """Whether a line keyed ``key`` reads other figures of ``param`` on ``day`` than on ``before``."""
+    return _remember(param, ("differs", key, before, day), lambda: _in_force(param, key, before.date()) != _in_force(param, key, day.date()))
 
 
 class LinesMoved:
@@ -102,11 +144,23 @@ class LinesMoved:
         self.present = {name: set().union(*parts) for name, parts in self.uniq.items()}
         self.origin = attrs["origin"].fillna("").astype(str).to_numpy(dtype=object)
         self.postal = (attrs["mode"] == "postal").to_numpy()
-        self.params = [(p, [(v.key, v.from_, v.until) for v in p.values]) for p in a.params.values() if engine_reads(p.id)]
-        self.periods = [(list(per.origins), per.from_, per.until) for reg in a.postal.values() for per in reg.periods]
+        self._bind(a)
         table = tariff_lines(a)
         since = [c for c in table.columns if c.endswith("_from")]
-        self.hts_starts = table.set_index("hts")[since].stack().dropna() if since else pd.Series(dtype=object)
+        starts = table.set_index("hts")[since].stack().dropna() if since else pd.Series(dtype=object)
+        self.hts_keys = np.array([hts for hts, _ in starts.index], dtype=object)
+        self.hts_days = pd.to_datetime(starts.to_numpy()).to_numpy(dtype="datetime64[ns]")
+
+    def _bind(self, a: AssumptionSet) -> None:
+        self.a = a
+        self.params = [p for p in a.params.values() if engine_reads(p.id)]
+        self.periods = [(list(per.origins), per.from_, per.until) for reg in a.postal.values() for per in reg.periods]
+
+    def under(self, a: AssumptionSet) -> LinesMoved:
+        """The same lines under another scenario's assumption set (its tables the same, its parameters its own)."""
+        other = copy.copy(self)
+        other._bind(a)
+        return other
 
     def keyed(self, param, keys: set[str]) -> np.ndarray | None:  # noqa: ANN001
         """The lines whose key of ``param`` is among ``keys`` (origin groups expanded), within the layer's origins;
@@ -126,8 +180,12 @@ class LinesMoved:
             return any(d is not None and before < pd.Timestamp(d) <= day for d in dates)
 
         moved = np.zeros(self.k, dtype=bool)
-        for param, values in self.params:
-            keys = {key for key, start, end in values if changes(start, end)}
+        lo, hi = np.datetime64(before, "ns"), np.datetime64(day, "ns")
+        for param in self.params:
+            days, periods = _boundaries(param)
+            if np.searchsorted(days, lo, side="right") == np.searchsorted(days, hi, side="right"):
+                continue  # nothing of this parameter starts or ends between the two days
+            keys = {key for key, start, end in periods if before < start <= day or (end is not None and before < end <= day)}
             if param.key in self._BY_KEY:  # keys no line has move nothing
                 keys = {key for key in keys if key == "*" or key in self.present[self._BY_KEY[param.key]]}
             keys = {key for key in keys if _differs(param, key, before, day)}
@@ -141,7 +199,7 @@ class LinesMoved:
         for origins, start, end in self.periods:
             if changes(start, end):
                 moved |= self.postal & (np.isin(self.origin, origins) | ("*" in origins))
-        hit = {hts for (hts, _), d in self.hts_starts.items() if before < pd.Timestamp(d) <= day}
+        hit = set(self.hts_keys[(self.hts_days > lo) & (self.hts_days <= hi)])
         if hit:
             moved |= self._having("hts", hit)
         return moved
