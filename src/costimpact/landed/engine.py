@@ -45,6 +45,7 @@ def price_lines(
     price_dates: pd.Series | np.ndarray | None = None,
     variants: tuple[Scenario, ...] | list[Scenario] | None = None,
     variant: np.ndarray | None = None,
+    apart: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price normalised order lines under ``scenario``. Returns (priced lines, rejects, used periods).
 
@@ -54,6 +55,7 @@ def price_lines(
     Variant mode prices many scenarios in one call: ``variants`` are scenarios differing from ``scenario`` only in
     their overrides and switched-off layers, and ``variant`` gives each line's index into them. Lines of different
     variants never share a shipment or a buyer's day, so the same order lines may be given once per variant.
+    ``apart`` (an integer per line) keeps lines apart the same way without changing their scenario.
 
     ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
     exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
@@ -68,6 +70,8 @@ def price_lines(
         base["date"] = pd.to_datetime(np.asarray(price_dates)).astype("datetime64[ns]")
     if versions is not None:
         base["variant"] = versions.variant
+    if apart is not None or versions is not None:  # lines told apart travel apart: separate shipments and buyers' days
+        base["apart"] = _combine_codes(np.zeros(len(base), dtype=np.int64) if apart is None else np.asarray(apart), np.zeros(len(base), dtype=np.int64) if versions is None else versions.variant)
     hts_key = apply_hts_treatment(base, src, aset, rej)
     apply_currency(base, aset, rej, versions)
     rejects = rej.frame()

@@ -117,28 +117,18 @@ def _combos(k: int) -> np.ndarray:
 class _Tiled:
     """The basket once per pricing date (a *copy*), priced in one engine call per set of flipped events.
 
-    Copies are kept apart by prefixing shipment and buyer ids, so no shipment or buyer's day spans two copies; each
-    line keeps its own ship date for travel and takes its copy's date for the law (``price_lines(price_dates=)``).
+    A tiled row is (copy, line); copies are never materialised: each call takes the lines it needs and keeps the
+    copies apart (``price_lines(apart=)``), so no shipment or buyer's day spans two copies. Each line keeps its own
+    ship date for travel and takes its copy's date for the law (``price_lines(price_dates=)``).
     """
 
     def __init__(self, lines: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, base: Scenario):
         n, r = len(lines), len(days)
         self.n, self.days, self.aset, self.base = n, days, aset, base
+        self.rows = n * r
         self.copy = np.repeat(np.arange(r), n)
         self.line = np.tile(np.arange(n), r)
-        big = lines.iloc[self.line].reset_index(drop=True)
-
-        def text(col: str) -> pd.Series:
-            s = big[col] if col in big else pd.Series("", index=big.index)
-            return s.astype("string").fillna("").str.strip()
-
-        prefix = pd.Series(self.copy.astype(str), index=big.index) + "|"
-        shipment = text("shipment_id").where(lambda x: x != "", text("order_id"))
-        big["shipment_id"] = prefix + shipment
-        consignee = text("consignee_id")
-        big["consignee_id"] = (prefix + consignee).where(consignee != "", "")
-        big["_i"] = np.arange(len(big))
-        self.big = big
+        self.lines = lines.reset_index(drop=True)
         self.price_date = np.array(days, dtype="datetime64[ns]")[self.copy] if r else np.zeros(0, dtype="datetime64[ns]")
         self.pricings = 0
         self.calls = 0
@@ -155,10 +145,12 @@ class _Tiled:
             return costs
         rows = np.concatenate([requests[k][0] for k in todo])
         variant = np.repeat(np.arange(len(todo)), [len(requests[k][0]) for k in todo])
-        frame = self.big.iloc[rows].reset_index(drop=True)
+        frame = self.lines.iloc[self.line[rows]].reset_index(drop=True)
         frame["_pos"] = np.arange(len(rows))
         scenarios = [scenario_with(self.base, requests[k][1]) for k in todo]
-        out, _rejects, _used = price_lines(frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows], variants=scenarios, variant=variant)
+        out, _rejects, _used = price_lines(
+            frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows], variants=scenarios, variant=variant, apart=self.copy[rows]
+        )
         self.pricings += len(rows)
         self.calls += 1
         flat = np.full(len(rows), np.nan)
@@ -171,7 +163,8 @@ class _Tiled:
     def first_copy(self) -> pd.DataFrame:
         """The basket priced on the first copy's date with nothing flipped (every column, for the lines' facts)."""
         rows = np.arange(self.n)
-        out, _rejects, _used = price_lines(self.big.iloc[rows], self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows])
+        frame = self.lines.assign(_i=rows)
+        out, _rejects, _used = price_lines(frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows])
         self.pricings += len(rows)
         self.calls += 1
         return out
@@ -223,14 +216,15 @@ def _candidates(f: Flip, tiled: _Tiled, paid: dict[str, np.ndarray]) -> np.ndarr
     currency) its overrides name, lines claiming the product exclusion it extends, or lines that paid a layer it
     switches off. An override of a parameter keyed otherwise may move any line."""
     aset = tiled.aset
-    n = len(tiled.big)
+    n = tiled.rows
     may = np.zeros(n, dtype=bool)
     exclusion_of = {p.claimable_exclusion for p in aset.layers() if p.claimable_exclusion}
     for o in f.overrides:
         param = aset.params[o.param]
         if o.param in exclusion_of:  # read only for lines that claim an exclusion
-            claimed = tiled.big["s301_exclusion"].fillna(False).astype(bool).to_numpy() if "s301_exclusion" in tiled.big else np.zeros(n, dtype=bool)
-            may |= claimed
+            lines = tiled.lines
+            claimed = lines["s301_exclusion"].fillna(False).astype(bool).to_numpy() if "s301_exclusion" in lines else np.zeros(tiled.n, dtype=bool)
+            may |= claimed[tiled.line]
             continue
         hit = tiled.keys.keyed(param, set(o.keys))
         if hit is None:
@@ -262,7 +256,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     A travel group's cost is its base cost plus one change per *component*: a set of events whose effects on the
     group do not add up (found pair by pair); events that add up stay components of one. Each component's change is
     tabled over its combinations; every pricing is batched over all the groups that need it."""
-    n_rows = len(tiled.big)
+    n_rows = tiled.rows
     everyone = np.arange(n_rows)
     first = tiled.first_copy()
     tiled.setup_reuse(first, tgroup)
@@ -557,7 +551,8 @@ def outlook(
     # one output code space: the --by groups, then the channels, then the whole basket
     codes = np.stack([group_code, g_by + chan_code, np.full(n, star)]).astype(np.int64)
     n_out = star + 1
-    solved = _solve(tiled, pf, active, travel_groups(tiled.big), codes[:, tiled.line], n_out)
+    groups = travel_groups(lines)  # the same in every copy; copies never share one
+    solved = _solve(tiled, pf, active, groups[tiled.line] + tiled.copy * (int(groups.max(initial=0)) + 1), codes[:, tiled.line], n_out)
     ok = ~np.isnan(solved.base_cost[tiled.copy == copy_of[regime_day(points[-1])]])
 
     k_max = int(active.sum(axis=1).max()) if len(pf) else 0

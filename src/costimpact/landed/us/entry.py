@@ -20,8 +20,8 @@ def apply_shipments(w: _Work) -> None:
     shipment) for the de minimis test."""
     P = w.P
     day = pd.factorize(P["travel_date"])[0].astype(np.int64)
-    if "variant" in P:  # variant mode: each variant's lines travel apart from the others'
-        day = _combine_codes(day, P["variant"].to_numpy())
+    if "apart" in P:  # lines of different variants (or told apart by the caller) never travel together
+        day = _combine_codes(day, P["apart"].to_numpy())
     ship = _combine_codes(pd.factorize(P["shipment"])[0], pd.factorize(P["mode"])[0], day)
     P["ship"] = ship
     P["ship_value"] = P.groupby("ship")["value"].transform("sum").to_numpy()
