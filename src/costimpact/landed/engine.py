@@ -148,10 +148,11 @@ def _read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Rej
     base = pd.DataFrame(
         {
             "row": rows.astype("int64"),
-            "origin": _text(_col(src, "origin_country", "")).str.upper(),
+            # keys every step looks parameters up by: categorical, so each lookup factorizes a few codes, not text
+            "origin": _text(_col(src, "origin_country", "")).str.upper().astype("category"),
             "dest": _text(_col(src, "destination_country", "US")).str.upper().replace("", "US"),
             "mode": _text(_col(src, "shipping_mode", "express")).replace("", "express"),
-            "currency": _text(_col(src, "currency", "USD")).str.upper().replace("", "USD"),
+            "currency": _text(_col(src, "currency", "USD")).str.upper().replace("", "USD").astype("category"),
             "qty": pd.to_numeric(_col(src, "quantity", 1.0), errors="coerce").fillna(1.0).astype(float),
             "code": _text(_col(src, "hts_code", "")).str.replace(r"[^0-9]", "", regex=True),
             "date": price_date,

@@ -29,6 +29,7 @@ class _Rejects:
         m = np.asarray(mask, dtype=bool)
         vals = _text(values[m]).to_numpy(dtype=object)  # a missing value shows as "" (never takes another's message)
         n = int(m.sum())
+        fmt = {k: (v() if callable(v) else v) for k, v in fmt.items()}  # a callable is only worked out when a row is rejected
         extra = {k: (v[m].astype(str).to_numpy() if isinstance(v, pd.Series) else np.full(n, v, dtype=object)) for k, v in fmt.items()}
         # Messages are formatted once per distinct combination, then joined back to the rows.
         combo = pd.DataFrame({"value": vals, **extra})
@@ -161,6 +162,21 @@ def _combine_codes(*codes: np.ndarray) -> np.ndarray:
 
 def _grade_rank(evidence: pd.Series | np.ndarray) -> np.ndarray:
     """Evidence grades as ranks (confirmed 0, secondary 1, unverified 2), via the categories, not per row."""
-    cat = evidence.array if isinstance(evidence, pd.Series) and isinstance(evidence.dtype, pd.CategoricalDtype) else pd.Categorical(np.asarray(evidence, dtype=object))
-    ranks = np.array([GRADE_RANK.get(str(c), 0) for c in cat.categories] + [0], dtype=int)
-    return ranks[np.where(cat.codes >= 0, cat.codes, len(cat.categories))]
+    if isinstance(evidence, pd.Series) and isinstance(evidence.dtype, pd.CategoricalDtype):
+        codes, grades = evidence.cat.codes.to_numpy(), evidence.cat.categories
+    else:
+        codes, grades = pd.factorize(evidence if isinstance(evidence, pd.Series) else np.asarray(evidence, dtype=object))
+    ranks = np.array([GRADE_RANK.get(str(c), 0) for c in grades] + [0], dtype=int)
+    return ranks[np.where(codes >= 0, codes, len(grades))]
+
+
+def constant(m: int, value: str) -> pd.Series:
+    """``m`` lines all holding the text ``value`` (as a categorical: one string, not ``m``)."""
+    return pd.Series(pd.Categorical.from_codes(np.zeros(m, dtype=np.int64), categories=[value]))
+
+
+def category_text(s: pd.Series, missing: str = "") -> np.ndarray:
+    """A categorical column's text per line (object array), taken through its categories."""
+    cats = np.append(s.cat.categories.astype(str).to_numpy(dtype=object), missing)
+    codes = s.cat.codes.to_numpy()
+    return cats[np.where(codes >= 0, codes, len(cats) - 1)]

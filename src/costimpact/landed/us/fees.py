@@ -7,7 +7,7 @@ import pandas as pd
 
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.result import ENTRY_TYPES
-from costimpact.landed.work import _Work
+from costimpact.landed.work import _Work, constant
 
 P_MPF_FORMAL = "us/fees/mpf_formal"
 P_MPF_INFORMAL = "us/fees/mpf_informal"
@@ -68,7 +68,7 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     else:
         fees["fee_bond_usd"] = np.zeros(m)
     carrier = scenario.options.carrier
-    carrier_keys = pd.Series(np.full(m, carrier))
+    carrier_keys = constant(m, carrier)
     express = (mode == "express") & (formal | informal)
     if carrier != "none":
         flat = per_ship(P_CARRIER_FEE, express, lambda g: g["value"].fillna(0.0).to_numpy(), carrier_keys)
@@ -82,7 +82,7 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
         flat = adv = np.zeros(m)
     usps = np.zeros(m)
     if scenario.options.usps_clearance_fee:
-        usps = per_ship(P_CARRIER_FEE, (entry == "postal") & (ship_duty > 0), lambda g: g["value"].fillna(0.0).to_numpy(), pd.Series(np.full(m, "usps")))
+        usps = per_ship(P_CARRIER_FEE, (entry == "postal") & (ship_duty > 0), lambda g: g["value"].fillna(0.0).to_numpy(), constant(m, "usps"))
     fees["fee_carrier_usd"] = np.round(flat + adv + usps, 2)
     fees["fee_mail_usd"] = mail_fee_cents / 100.0
     return fees

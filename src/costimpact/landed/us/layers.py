@@ -12,7 +12,7 @@ from costimpact.assumptions import AssumptionSet, Parameter, value_at
 from costimpact.assumptions.tariff import METAL_SHARE
 from costimpact.landed.money import round_cents
 from costimpact.landed.result import LayerInfo
-from costimpact.landed.work import _grade_rank, _Work
+from costimpact.landed.work import _grade_rank, _Work, constant
 
 P_METAL_SHARE = "us/entry/metal_share_default"
 
@@ -97,8 +97,8 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
             share = np.where(rate > 0, np.where(on_metal, metal_share, 1.0), 0.0)
             estimated = dutiable & (rate > 0) & on_metal & from_table
             if estimated.any():  # the per-line estimate is a source the result must list, with its grade
-                w.note(pd.Series(np.where(estimated, f"{METAL_SHARE}#0", ""), dtype="category"), estimated,
-                       pd.Series(np.full(m, w.aset.tables[METAL_SHARE].header.evidence)))
+                w.note(pd.Series(pd.Categorical.from_codes(estimated.astype(np.int64), categories=["", f"{METAL_SHARE}#0"])), estimated,
+                       constant(m, w.aset.tables[METAL_SHARE].header.evidence))
             covered[name] = share
             base = value * share
         else:

@@ -8,7 +8,7 @@ import pandas as pd
 from costimpact.assumptions.lookup import asof_join, postal_periods
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.us.layers import ieepa_layer_names
-from costimpact.landed.work import _Work
+from costimpact.landed.work import _Work, category_text
 
 P_POSTAL = "us/entry/postal"
 P_POSTAL_METHOD = "us/entry/postal_duty_method"
@@ -39,7 +39,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     ieepa_off = w.disabled_all(ieepa_layers) if ieepa_layers else np.zeros(m, dtype=bool)
     reg = aset.postal[P_POSTAL]
     got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
-    tr = got["treatment"].fillna("").astype(str).to_numpy()
+    tr = category_text(got["treatment"])
     is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
     tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
     tr = np.where(tr == "", "mail_entry", tr)

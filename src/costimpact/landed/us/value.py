@@ -22,7 +22,7 @@ def apply_currency(base: pd.DataFrame, aset: AssumptionSet, rej: _Rejects, versi
     base["fx_grade"] = fx["evidence"]
     base["fx_pid"] = fx["period_id"]
     bad = fx["value"].isna().to_numpy() | ~(fx["value"] > 0).to_numpy()
-    rej.add(bad, base["row"], "currency", base["currency"], "engine.reject.currency", date=base["date"].dt.strftime("%Y-%m-%d"))
+    rej.add(bad, base["row"], "currency", base["currency"], "engine.reject.currency", date=lambda: base["date"].dt.strftime("%Y-%m-%d"))
 
 
 def apply_customs_value(w: _Work, unit_value: np.ndarray, freight: np.ndarray) -> None:
