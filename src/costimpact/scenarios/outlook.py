@@ -193,10 +193,25 @@ class _Tiled:
         reps = np.zeros((len(self.days), self.n), dtype=np.int64)
         for c in range(1, len(self.days)):
             touched = moved_by(self.days[c - 1], self.days[c]) | self.unknown
-            touched = np.isin(self.line_group, np.unique(self.line_group[touched]))
+            touched = _whole_groups(self.line_group, touched)
             reps[c] = np.where(touched, c, reps[c - 1])
         self._reps[names] = reps
         return reps
+
+
+def _whole_groups(group: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Every row of a group one of whose rows is hit (a mark per group: no sorting)."""
+    mark = np.zeros(int(group.max(initial=-1)) + 1, dtype=bool)
+    mark[group[hit]] = True
+    return mark[group]
+
+
+def _union(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """The sorted distinct rows of several row arrays (out of ``n``)."""
+    mark = np.zeros(n, dtype=bool)
+    for p in parts:
+        mark[p] = True
+    return np.flatnonzero(mark)
 
 
 def _paid_layers(tiled: _Tiled, first: pd.DataFrame, base_cost: np.ndarray, ok: np.ndarray) -> dict[str, np.ndarray]:
@@ -268,7 +283,9 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     moved: dict[tuple[int, int], int] = {}
 
     def groups_of(rows: np.ndarray) -> np.ndarray:
-        return np.isin(tgroup, np.unique(tgroup[rows])) & ok
+        mark = np.zeros(n_rows, dtype=bool)
+        mark[rows] = True
+        return _whole_groups(tgroup, mark) & ok
 
     def on_of(mask: int) -> list[Flip]:
         return [fl[j] for j in range(k) if (mask >> j) & 1]
@@ -289,7 +306,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
             if len(need):
                 requests.setdefault(mask, []).append(need)
         masks = list(requests)
-        rows_of = [np.unique(np.concatenate(requests[mk])) for mk in masks]
+        rows_of = [_union(requests[mk], n_rows) for mk in masks]
         got = tiled.landed_many([(r, on_of(mk)) for mk, r in zip(masks, rows_of)])
         for mk, r, cost in zip(masks, rows_of, got):
             priced[mk][r] = cost
