@@ -22,9 +22,10 @@ Measured 2026-12-02 07:36 UTC on the shared 2-core machine (load average 3.3-4.4
 timeline 24.3 s, 0.73 GB (every line on every date: 43.1 s, 0.28 GB), revisit 0.008 s; Decisions page open
 (fulfilment) 2.1 s, 0.27 GB (every parcel a row: 38.3 s, 2.98 GB), revisit 0.008 s; the baseline's fulfilment
 2.0 s; origin tab 7.8 s, 0.72 GB (every origin priced: 25.9 s, 1.23 GB); pricing tab 3.3 s; every tab opened
-15.3 s. Again at 07:41 (load 2.6, --no-baseline): timeline 22.8 s, page open 2.6 s, origins 7.2 s, pricing
-2.4 s. The timeline still prices 2.16M lines (28 change dates; a change for China, for every origin or a fee
-moves nearly every line of this 82%-Chinese basket): it is the engine's speed that stands between it and 10 s.
+15.3 s. At 08:02 (load 2.0, --no-baseline), after the engine's categorical keys and per-code HTS treatment:
+timeline 16.9 s, 0.70 GB; page open 1.7 s; origins 5.1 s; pricing 1.7 s; every tab 10.3 s. The timeline still
+prices about 2.1M lines (a change for China, for every origin or a fee moves nearly every line of this
+82%-Chinese basket): it is the engine's speed per line that stands between it and 10 s.
 """
 
 from __future__ import annotations
