@@ -42,23 +42,36 @@ print(json.dumps({"rc": rc, "seconds": dt, "cpu": ru.ru_utime + ru.ru_stime,
 """
 
 
+def _chunk_orders(k: int, m: int) -> pd.DataFrame:
+    """Chunk ``k`` of a big synthetic file: ``m`` lines, its own order, shipment and buyer ids."""
+    df = synthetic_orders(m, seed=1000 + k)
+    for col in ("order_id", "shipment_id"):
+        df[col] = f"K{k}-" + df[col]
+    df["consignee_id"] = df["consignee_id"].where(df["consignee_id"] == "", f"K{k}-" + df["consignee_id"])
+    return df
+
+
 def write_orders(path: Path, n: int, chunk: int = 500_000) -> None:
-    """``n`` synthetic lines written chunk by chunk; ids made unique per chunk."""
+    """``n`` synthetic lines as one CSV, written chunk by chunk."""
     if path.exists() and path.stat().st_size > 0:
         return
     tmp = path.with_suffix(".part")
-    done, k = 0, 0
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        while done < n:
-            m = min(chunk, n - done)
-            df = synthetic_orders(m, seed=1000 + k)
-            for col in ("order_id", "shipment_id"):
-                df[col] = f"K{k}-" + df[col]
-            df["consignee_id"] = df["consignee_id"].where(df["consignee_id"] == "", f"K{k}-" + df["consignee_id"])
-            df.to_csv(fh, index=False, header=k == 0)
-            done += m
-            k += 1
+        for k, a in enumerate(range(0, n, chunk)):
+            _chunk_orders(k, min(chunk, n - a)).to_csv(fh, index=False, header=k == 0)
     tmp.rename(path)
+
+
+def write_parts(folder: Path, n: int, chunk: int = 500_000) -> None:
+    """``n`` synthetic lines as a folder of Parquet parts of ``chunk`` lines: never more than one part in memory."""
+    if folder.is_dir():
+        return
+    tmp = folder.with_name(folder.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for k, a in enumerate(range(0, n, chunk)):
+        _chunk_orders(k, min(chunk, n - a)).to_parquet(tmp / f"part-{k:05d}.parquet", index=False)
+    tmp.rename(folder)
 
 
 def run(*args: str) -> dict:

@@ -146,6 +146,53 @@ def test_dask_local_cluster_matches_memory(orders_csv, memory, tmp_path):
     assert res.partitions > 5 and res.rows_priced == 2405 - 5
 
 
+def test_count_records_sees_only_line_ends_outside_quotes():
+    from costimpact.landed.distributed import count_records
+
+    body = b'a,"x\ny",1\n\nb,"say ""hi""\n",2\r\nc,d,3'  # a quoted line end twice, a blank record, no final line end
+    assert count_records(body) == 4
+    assert count_records(b"a,b\n") == 1 and count_records(b"") == 0
+
+
+def test_dask_workers_read_their_own_parts(tmp_path):
+    """The workers read and check the input themselves: a CSV part cut into blocks, a Parquet part of many small
+    row groups, one of a single big row group read in slices, and a GB18030 CSV (read on the client). Row
+    numbers run on across the parts, as the streamed run numbers them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from distributed import Client, LocalCluster
+
+    from costimpact.landed.distributed import dask_landed, plan_pieces
+
+    df = awkward_orders(1700)
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    df.iloc[:600].to_csv(folder / "part-0.csv", index=False)
+    pq.write_table(pa.Table.from_pandas(df.iloc[600:1200].astype(str), preserve_index=False), folder / "part-1.parquet", row_group_size=40)
+    pq.write_table(pa.Table.from_pandas(df.iloc[1200:].astype(str), preserve_index=False), folder / "part-2.parquet")
+    gbk = tmp_path / "gbk.csv"
+    df.iloc[:500].assign(description="陶瓷杯").to_csv(gbk, index=False, encoding="gb18030")
+
+    pieces = plan_pieces(folder, SMALL["chunk_bytes"], SMALL["chunk_rows"])
+    kinds = [(Path(p.path).suffix, len(p.row_groups), p.start > 0) for p in pieces]
+    assert kinds.count((".csv", 0, True)) > 5  # the CSV in blocks
+    assert (".parquet", 3, False) in kinds and (".parquet", 1, True) in kinds  # row groups together; slices of one
+    assert plan_pieces(gbk, SMALL["chunk_bytes"], SMALL["chunk_rows"]) is None
+
+    aset = api.assumptions_of(None)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        for src in (folder, gbk):
+            one = stream.stream_landed(src, tmp_path / "one", aset=aset, as_of=api.as_date(AS_OF), quiet=True,
+                                       rejects_path=tmp_path / "one.csv", **SMALL)
+            res = dask_landed(src, tmp_path / "dask", aset=aset, as_of=api.as_date(AS_OF), client=client, quiet=True,
+                              rejects_path=tmp_path / "dask.csv", **SMALL)
+            assert dataset_csv(tmp_path / "dask") == dataset_csv(tmp_path / "one")
+            assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+            assert res.summary() == one.summary() and res.totals.cents == one.totals.cents
+    # the GBK file holds the first 500 rows (file rows 2-501): a bad value in row 5, an unknown country in row 12
+    assert sorted(pd.read_csv(tmp_path / "dask.csv")["row_number"]) == [5, 12] and res.rows_rejected == 2
+
+
 def test_interrupted_write_leaves_nothing_under_the_final_name(orders_csv, tmp_path, monkeypatch):
     calls = []
     real = stream.LineWriter.write
