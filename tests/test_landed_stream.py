@@ -193,6 +193,18 @@ def test_dask_workers_read_their_own_parts(tmp_path):
     assert sorted(pd.read_csv(tmp_path / "dask.csv")["row_number"]) == [5, 12] and res.rows_rejected == 2
 
 
+def test_a_dask_task_run_again_writes_its_lines_once(orders_csv, tmp_path):
+    """A worker lost mid-round makes Dask run its task again elsewhere: the task's output replaces, not adds."""
+    from costimpact.landed.distributed import _read_piece, _spilled, plan_pieces
+
+    piece = plan_pieces(orders_csv, SMALL["chunk_bytes"], SMALL["chunk_rows"])[3]
+    for _ in range(2):
+        got = _read_piece(piece, 3, k=4, as_of=api.as_date(AS_OF), mapping=None, chunk_rows=97, parts_dir=str(tmp_path))
+    lines = pd.concat([f for p in got["partitions"] for f in _spilled(tmp_path, p)])
+    rejected = sum(r["row_number"].nunique() for r in got["rejects"])
+    assert len(lines) == got["rows_read"] - rejected and lines["row_number"].is_unique
+
+
 def test_interrupted_write_leaves_nothing_under_the_final_name(orders_csv, tmp_path, monkeypatch):
     calls = []
     real = stream.LineWriter.write

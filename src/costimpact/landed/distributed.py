@@ -17,9 +17,9 @@ files in a work folder that every worker sees, never through the scheduler or th
 
 Worker processes run one thread each (the engine is pandas code that holds the GIL). Dask starts worker
 processes with ``MALLOC_TRIM_THRESHOLD_=65536``, which fixes glibc's mmap threshold and makes every large
-pandas allocation a fresh mmap: the engine ran about 1.5x slower in CPU time. The local cluster started here
-leaves that variable out; on a real cluster set ``distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_``
-to ``None`` (README).
+pandas allocation a fresh mmap (the engine took about 1.5x the CPU time), and samples the task thread's stack
+every 10 ms. :data:`WORKER_CONFIG` turns both off in the local cluster started here; a cluster started
+elsewhere needs the same settings in its workers' Dask configuration (README).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -140,7 +141,7 @@ def _read_piece(piece: Piece, n: int, *, k: int, as_of, mapping, chunk_rows: int
                                 "were counted (line ends the cutter could not see); price this file with --engine stream, "
                                 "or convert it to Parquet")
         chunks = iter([chunk])
-    spill = stream.Spill(Path(parts_dir), f"{n:06d}")
+    spill = _own_spill(Path(parts_dir), f"{n:06d}")
     out = {"rows_read": 0, "blank": 0, "rejects": [], "empty": None, "partitions": set()}
 
     def write(p: int, lines: pd.DataFrame) -> None:
@@ -159,9 +160,16 @@ def _read_piece(piece: Piece, n: int, *, k: int, as_of, mapping, chunk_rows: int
 
 
 def _spilled(root: Path, i: int) -> list[pd.DataFrame]:
-    """Every task's frames for partition (or bucket) ``i`` under ``root``, in task order."""
+    """Every task's frames for partition (or bucket) ``i`` under ``root``, in task order. The files stay: a task
+    run again (its worker lost) finds them; the client deletes a round's files once the next round is done."""
     spills = [stream.Spill(root, d.name) for d in sorted(root.iterdir())] if root.exists() else []
-    return [s.load(i) for s in spills if s.path(i).exists()]
+    return [s.load(i, keep=True) for s in spills if s.path(i).exists()]
+
+
+def _own_spill(root: Path, name: str) -> stream.Spill:
+    """A task's own folder of appended frames, emptied first: a task run again does not append twice."""
+    shutil.rmtree(root / name, ignore_errors=True)
+    return stream.Spill(root, name)
 
 
 def _price_partition(p: int, *, parts_dir: str, bucket_dir: str, aset, scenario, baseline, as_of,  # noqa: ANN001, PLR0913
@@ -173,7 +181,7 @@ def _price_partition(p: int, *, parts_dir: str, bucket_dir: str, aset, scenario,
         from costimpact.report.safe_csv import protect_frame
 
         priced = protect_frame(priced)
-    spill = stream.Spill(Path(bucket_dir), f"{p:06d}")
+    spill = _own_spill(Path(bucket_dir), f"{p:06d}")
     buckets = set()
     for b, piece in stream.bucket_slices(priced, part_rows):
         spill.add(b, piece)
@@ -252,6 +260,7 @@ def dask_landed(source: str | os.PathLike[str], out: Path, *, aset, scenario="ac
                 stream.add_counts(counts, got)
                 buckets |= bs
             progress.close()
+            shutil.rmtree(parts_dir)  # priced: the partitions' files are no longer needed
 
             totals = stream.Totals()
             with stream.staged(out) as tmp_out:

@@ -370,7 +370,7 @@ class Spill:
     def keys(self) -> list[int]:
         return sorted(int(p.stem) for p in self.dir.glob("*.pkl"))
 
-    def load(self, i: int) -> pd.DataFrame:
+    def load(self, i: int, keep: bool = False) -> pd.DataFrame:
         frames = []
         with open(self.path(i), "rb") as fh:
             while True:
@@ -378,7 +378,8 @@ class Spill:
                     frames.append(pickle.load(fh))  # noqa: S301 - our own temporary files
                 except EOFError:
                     break
-        self.path(i).unlink()
+        if not keep:
+            self.path(i).unlink()
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
