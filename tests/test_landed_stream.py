@@ -205,6 +205,24 @@ def test_a_dask_task_run_again_writes_its_lines_once(orders_csv, tmp_path):
     assert len(lines) == got["rows_read"] - rejected and lines["row_number"].is_unique
 
 
+def test_local_workers_are_processes_without_the_settings_that_slowed_them():
+    """Dask's default worker settings made the engine take about 1.5x the CPU (malloc trim threshold) and sampled
+    the task thread every 10 ms; the local cluster of ``--workers N`` runs without both, one thread a worker."""
+    import dask
+    from distributed import Client
+
+    from costimpact.landed.distributed import local_cluster
+
+    def settings() -> tuple:
+        return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled"), os.getpid())
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        (trim, profile, pid), = client.run(settings).values()
+        assert trim is None and profile is False and pid != os.getpid()
+        assert list(client.nthreads().values()) == [1]
+    assert "MALLOC_TRIM_THRESHOLD_" not in os.environ  # nor is it left in this process for what it starts later
+
+
 def test_interrupted_write_leaves_nothing_under_the_final_name(orders_csv, tmp_path, monkeypatch):
     calls = []
     real = stream.LineWriter.write
