@@ -24,6 +24,20 @@ def aset():
     return load_assumptions()
 
 
+def pin_rates(scenario, spec: str, start, end=None):  # noqa: ANN001, ANN201
+    """``scenario`` with the exchange rates a hand-worked case states (``"EUR=0.86;MXN=19.2"``, units per USD) in
+    force from ``start`` until ``end`` (default: the next day). A case that works its numbers at a stated rate keeps
+    that rate whatever the built-in monthly table says for the day; the table itself is tested in test_fx_rates."""
+    from costimpact.assumptions.models import Override
+
+    start = pd.Timestamp(start).date()
+    end = pd.Timestamp(end).date() if end is not None else start + dt.timedelta(days=1)
+    pins = [item.split("=") for item in filter(None, spec.split(";"))]
+    extra = [Override.model_validate({"param": "fx/per_usd", "keys": [cur.strip()], "from": start, "until": end, "value": float(v),
+                                      "note": "rate stated by the worked case"}) for cur, v in pins]
+    return scenario.model_copy(update={"overrides": [*scenario.overrides, *extra]}) if extra else scenario
+
+
 def make_lines(rows: list[dict]) -> pd.DataFrame:
     """Normalised order lines (what orders.read_orders produces) from short dicts."""
     frame = pd.DataFrame(rows)

@@ -8,7 +8,9 @@ import pandas as pd
 import pytest
 
 import costimpact.api as api
+from conftest import pin_rates
 from costimpact.cli import main
+from costimpact.landed.engine import resolve_scenario
 
 BASKET = """order_id,hts_code,origin_country,unit_value,quantity,currency,freight_cost
 A,6109.10.00,CN,20.00,1,USD,5.00
@@ -19,7 +21,8 @@ B,9999.99.99,CN,20.00,1,USD,0.00
 def test_markets_side_by_side_on_the_same_goods(tmp_path, aset):
     path = tmp_path / "basket.csv"
     path.write_text(BASKET)
-    cmp = api.compare_markets(path, markets="US,DE,GB,MX,BR,CA", regions={"BR": "BR-SP", "CA": "CA-ON"}, as_of="2026-11-26", assumptions=aset)
+    today = pin_rates(resolve_scenario(aset, "today"), "EUR=0.86;MXN=18.4;CAD=1.38", "2026-11-26")  # the rates worked with below
+    cmp = api.compare_markets(path, markets="US,DE,GB,MX,BR,CA", regions={"BR": "BR-SP", "CA": "CA-ON"}, scenario=today, as_of="2026-11-26", assumptions=aset)
     s = cmp.summary.set_index("market")
     assert list(s.index) == ["US", "DE", "GB", "MX", "BR", "CA"]
     # row B's code is in no tariff: the US rejects it, so every market is compared on row A only
@@ -60,4 +63,5 @@ def test_report_gets_a_where_to_sell_sheet(tmp_path):
     markets = [r[header.index("market")] for r in rows if r[header.index("market")]]
     assert markets[:3] == ["US", "DE", "MX"]
     mx = next(r for r in rows if r[header.index("market")] == "MX")
-    assert mx[header.index("landed_cost_local")] == pytest.approx(460.00 + 154.10)  # by hand, as above
+    # by hand at the built-in rate: (20 + 5) x 17.3792 MXN (June 2026 G.5 average, carried forward) = 434.48; 33.5% = 145.5508 -> 145.55
+    assert mx[header.index("landed_cost_local")] == pytest.approx(434.48 + 145.55)

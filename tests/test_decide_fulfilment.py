@@ -260,3 +260,36 @@ def test_parcels_priced_a_few_days_at_a_time_cost_the_same(aset, monkeypatch) ->
     batched = compare_fulfilment(basket, as_of=DAY, assumptions=aset, options=one_month())
     pd.testing.assert_frame_equal(whole.per_sku, batched.per_sku, rtol=0, atol=0)
     pd.testing.assert_frame_equal(whole.portfolio, batched.portfolio)
+
+
+@pytest.mark.parametrize(("units", "duty"), [(100, 0.0), (101, 50 * 3.84 + 1.92)])
+def test_a_buyers_parcels_of_one_freight_line_share_the_de_minimis_test(aset, units: int, duty: float) -> None:  # noqa: ANN001, F811
+    # Before 2025 ($800 de minimis for China, pre-2025 scenario): one buyer's air line of T-shirts at $8 becomes
+    # parcels of 2 ($16) on one day. 100 units = $800: the day qualifies, no duty. 101 units = $808: no parcel
+    # does; each 2-unit parcel pays MFN 16.5% $2.64 + Section 301 7.5% $1.20 = $3.84, the last 1-unit parcel
+    # $1.92. The model prices the 50 identical parcels as one row; the other 49 still count in the buyer's day.
+    lines = pd.concat([tees(3, qty=2), tees(1, qty=units, consignee_id="B1").assign(order_id="AIR", shipping_mode="air_freight")], ignore_index=True)
+    lines = lines.assign(row_number=np.arange(2, len(lines) + 2))
+    row = compare_fulfilment(lines, scenario="pre-2025", as_of=DAY, assumptions=aset, options=one_month()).per_sku.iloc[0]
+    assert row["direct_duty_per_unit_usd"] * (units + 6) == pytest.approx(duty, abs=1e-9)
+
+
+def test_parcels_priced_as_one_row_per_kind_cost_what_every_parcel_costs(aset, monkeypatch) -> None:  # noqa: ANN001, F811
+    # Buyers with several freight lines and parcels on one day, in USD and CNY, under both scenarios: pricing a
+    # buyer's identical parcels once (with their value kept in the buyer's day) changes no figure.
+    rng = np.random.default_rng(7)
+    n = 40
+    freight = tees(n, qty=0, consignee_id=[f"B{i % 6}" for i in range(n)]).assign(
+        quantity=rng.integers(3, 120, n), unit_value=np.round(rng.uniform(2, 30, n), 2), currency=np.where(np.arange(n) % 4 == 0, "CNY", "USD"),
+        shipping_mode=np.where(np.arange(n) % 3 == 0, "ocean_freight", "air_freight"), ship_date=pd.Timestamp("2024-12-02") + pd.to_timedelta(np.arange(n) % 3, unit="D"),
+        order_id=[f"F{i}" for i in range(n)],
+    )
+    parcels = tees(20, qty=2, consignee_id=[f"B{i % 6}" for i in range(20)]).assign(ship_date=pd.Timestamp("2024-12-02") + pd.to_timedelta(np.arange(20) % 3, unit="D"))
+    basket = pd.concat([parcels, freight], ignore_index=True).assign(row_number=lambda f: np.arange(2, len(f) + 2))
+    for scen in ("pre-2025", "actual"):
+        fast = compare_fulfilment(basket, scenario=scen, as_of=DAY, assumptions=aset, options=one_month())
+        with monkeypatch.context() as m:
+            m.setattr("costimpact.decide.fulfilment._rates", lambda *a, **k: None)  # every parcel a row
+            slow = compare_fulfilment(basket, scenario=scen, as_of=DAY, assumptions=aset, options=one_month())
+        pd.testing.assert_frame_equal(fast.per_sku, slow.per_sku, check_exact=False, rtol=1e-12, atol=0)
+        pd.testing.assert_frame_equal(fast.portfolio, slow.portfolio, check_exact=False, rtol=1e-12, atol=0)

@@ -103,3 +103,44 @@ def test_copies_keep_the_lines_exclusion_claim(aset) -> None:  # noqa: ANN001, F
     assert plain.loc["CN", "duty_s301_usd"] == pytest.approx(1125.00)
     assert claimed.loc["CN", "duty_s301_usd"] == 0
     assert claimed.loc["CN", "landed_cost_usd"] == pytest.approx(plain.loc["CN", "landed_cost_usd"] - 1125.00, abs=0.011)
+
+
+def test_each_copy_is_its_own_buyers_day(aset) -> None:  # noqa: ANN001, F811
+    """A buyer's $300 T-shirt parcel on 2024-12-20, when de minimis was $800 for every origin: whatever the origin,
+    the parcel enters free (duty and fees 0, landed = $300 + $4 postage). Main tested the buyer's day over all the
+    copies at once (3 x $300 > $800), so the copies paid duty."""
+    parcel = pd.DataFrame(
+        {"order_id": ["P1"], "consignee_id": ["B1"], "hts_code": ["6109100012"], "origin_country": ["CN"], "unit_value": [30.0], "quantity": [10],
+         "shipping_mode": ["express"], "ship_date": ["2024-12-20"], "freight_cost": [4.0]}
+    )
+    r = compare_origins(parcel, origins=["CN", "VN", "IN"], as_of="2024-12-20", assumptions=aset).ranking.set_index("origin")
+    assert (r["duty_total_usd"] == 0).all() and (r["fees_total_usd"] == 0).all()
+    assert (r["landed_cost_usd"] == 304.0).all()
+
+
+def mixed_basket() -> pd.DataFrame:
+    """Parcels and freight of the five test codes: buyers with two orders a day, one shipment of two lines, CNY."""
+    codes = ["6109100012", "8507600020", "9401614011", "42029231", "39241040"]
+    n = 60
+    i = pd.RangeIndex(n)
+    return pd.DataFrame(
+        {
+            "order_id": [f"O{k // 2}" for k in i], "consignee_id": [f"B{k // 4}" if k % 5 else "" for k in i],
+            "hts_code": [codes[k % 5] for k in i], "origin_country": [("CN", "VN", "MX")[k % 3] for k in i],
+            "unit_value": [7.0 + (k * 37 % 90) for k in i], "quantity": [1 + k % 4 for k in i],
+            "currency": ["CNY" if k % 7 == 0 else "USD" for k in i],
+            "shipping_mode": [("postal", "express", "air_freight")[k % 3] for k in i],
+            "ship_date": [f"2025-0{1 + k % 9}-1{k % 3}" for k in i], "freight_cost": [3.0] * n,
+        }
+    )
+
+
+@pytest.mark.parametrize("day", ["2024-12-31", "2025-04-15", "2025-09-01", "2026-11-26"])
+def test_origins_priced_once_per_class_equal_every_origin_priced(aset, day: str) -> None:  # noqa: ANN001, F811
+    """The app's path (origins the law treats alike priced once, one origin per engine call) gives exactly the
+    figures of every origin priced in one call."""
+    origins = ["CN", "HK", "VN", "MX", "MX-USMCA", "IN", "TH", "CA-USMCA", "JP"]
+    fast = compare_origins(mixed_basket(), origins=origins, as_of=day, assumptions=aset, keep_lines=False, batch_rows=60)
+    full = compare_origins(mixed_basket(), origins=origins, as_of=day, assumptions=aset, keep_lines=True)
+    pd.testing.assert_frame_equal(fast.ranking, full.ranking, check_exact=True)
+    pd.testing.assert_frame_equal(fast.by_sku, full.by_sku, check_exact=True)

@@ -61,3 +61,18 @@ def test_skus_that_never_break_even_say_so() -> None:
     assert (shown == "never").any()
     # the warehouse-month caption names the shipments, the load and the entry type
     assert any("A warehouse month" in c.value for c in at.caption)
+
+
+def test_opening_the_page_computes_only_the_model_shown(monkeypatch) -> None:  # noqa: ANN001
+    """The tabs and the baseline comparison run when the seller opens them: opening the page prices the
+    fulfilment model once (main priced all three models and the baseline's fulfilment too)."""
+    from costimpact.ui import data
+
+    calls: list[str] = []
+    for name in ("fulfilment", "origins", "pricing"):
+        real = getattr(data, name)
+        monkeypatch.setattr(data, name, lambda *a, _f=real, _n=name, **k: calls.append(_n) or _f(*a, **k))
+    at = AppTest.from_function(_app_en, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    assert calls == ["fulfilment"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import AS_OF, make_lines
+from conftest import AS_OF, make_lines, pin_rates
 from costimpact.landed.engine import resolve_scenario
 from costimpact.landed.markets import price_any
 
@@ -42,10 +42,17 @@ def _lines(case: pd.DataFrame) -> pd.DataFrame:
     return make_lines(rows)
 
 
+def _pinned(scenario, cases: pd.DataFrame):  # noqa: ANN001, ANN202
+    """The scenario with each case's stated exchange rates (column ``fx_per_usd``) on the case's day."""
+    for spec, day in zip(cases["fx_per_usd"], cases["date"], strict=True):
+        scenario = pin_rates(scenario, spec, day)
+    return scenario
+
+
 @pytest.mark.parametrize("name", list(dict.fromkeys(CASES["case"])))
 def test_case_to_the_cent(aset, name):
     case = CASES[CASES["case"] == name]
-    out, rejects, _ = price_any(_lines(case), aset, resolve_scenario(aset, case["scenario"].iloc[0]), AS_OF)
+    out, rejects, _ = price_any(_lines(case), aset, _pinned(resolve_scenario(aset, case["scenario"].iloc[0]), case), AS_OF)
     assert rejects.empty, rejects.to_dict("records")
     assert len(out) == len(case)
     for (_, line), expect in zip(out.iterrows(), case.to_dict("records")):
@@ -66,7 +73,7 @@ def test_lines_come_back_in_input_order_with_local_columns(aset):
             {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "DE", "ship_date": "2026-07-01", "currency": "EUR"},
             {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 24.0, "freight_cost": 8.0, "ship_date": "2025-09-01"},
             {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "GB", "ship_date": "2026-07-01", "currency": "GBP"},
-            {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "JP", "ship_date": "2026-07-01"},
+            {"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 20.0, "destination_country": "TR", "ship_date": "2026-07-01"},
         ]
     )
     out, rejects, used = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
@@ -117,7 +124,8 @@ def test_policy_timeline_follows_a_destination_basket(aset):
     from costimpact.scenarios.timeline import timeline
 
     lines = make_lines([{"hts_code": "6109.10.00", "origin_country": "CN", "unit_value": 100.0, "currency": "EUR", "destination_country": "DE"}])
-    frame = timeline(SimpleNamespace(lines=lines), assumptions=aset, start="2026-01-01", end="2027-12-31").set_index("date")
+    scenario = pin_rates(resolve_scenario(aset, "actual"), "EUR=0.86", "2026-01-01", "2028-01-01")  # the rate worked with below
+    frame = timeline(SimpleNamespace(lines=lines), scenario=scenario, assumptions=aset, start="2026-01-01", end="2027-12-31").set_index("date")
     # by hand: before 2026-07-01 relief, IOSS VAT 19% x 100 = 19 -> EUR 119 = USD 119 / 0.86 = 138.37;
     # from 2026-07-01 duty 3 and VAT 19% x 103 = 19.57 -> USD 100/0.86 + 3/0.86 + 19.57/0.86 = 116.28 + 3.49 + 22.76
     assert frame.loc["2026-06-30":"2026-06-30"].empty and frame.loc[pd.Timestamp("2026-07-01"), "landed_cost_usd"] == pytest.approx(142.53)
@@ -130,7 +138,7 @@ def test_all_cases_in_one_shuffled_batch_price_as_alone(aset):
     cases = CASES[CASES["scenario"] == "actual"].reset_index(drop=True)
     batch = _lines(cases)
     shuffled = batch.sample(frac=1.0, random_state=7)
-    out, rejects, _ = price_any(shuffled, aset, resolve_scenario(aset, "actual"), AS_OF)
+    out, rejects, _ = price_any(shuffled, aset, _pinned(resolve_scenario(aset, "actual"), cases), AS_OF)
     assert rejects.empty and len(out) == len(cases)
     got = out.set_index("row_number").sort_index()
     assert got["landed_cost_local"].round(2).tolist() == [float(x) for x in cases["landed_local"]]
@@ -173,3 +181,17 @@ def test_every_row_is_priced_or_rejected_in_input_order(rows):
     assert out["row_number"].is_monotonic_increasing
     assert (out["landed_cost_local"] >= out["customs_value_local"] - 1e-9).all()
     assert (out[["duty_total_local", "tax_total_local", "fees_total_local"]] >= 0).all().all()
+
+
+def test_japan_needs_the_lines_own_rate_where_duty_is_owed(aset):
+    """No Japanese tariff is built in: a parcel above ¥10,000 (or of excluded goods) without mfn_rate is rejected
+    asking for it, while a parcel under the limit is priced free of duty and tax."""
+    lines = make_lines([
+        {"hts_code": "3924.10.00", "origin_country": "CN", "unit_value": 30000.0, "currency": "JPY", "destination_country": "JP", "ship_date": "2026-09-01"},
+        {"hts_code": "3924.10.00", "origin_country": "CN", "unit_value": 3000.0, "currency": "JPY", "destination_country": "JP", "ship_date": "2026-09-01"},
+    ])
+    out, rejects, used = price_any(lines, aset, resolve_scenario(aset, "actual"), AS_OF)
+    assert rejects["row_number"].tolist() == [2] and rejects["column"].iloc[0] == "hts_code"
+    assert "mfn_rate" in rejects["problem"].iloc[0]
+    assert out["regime"].tolist() == ["jp_exempt"] and out["landed_cost_local"].iloc[0] == 3000.0
+    assert {"jp/low_value_ceiling", "jp/personal_use_share"} <= set(used["parameter"])

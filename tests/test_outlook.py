@@ -288,3 +288,55 @@ def test_an_event_naming_a_key_nobody_prices_is_refused(tmp_path):
     bad = E2.format(p=0.2).replace('param = "us/layers/s122"', 'param = "us/layers/s232"\nkeys = ["upholsterd"]')
     with pytest.raises(costimpact.errors.AssumptionError, match="upholsterd"):
         assumptions_with(tmp_path, {"typo": bad})
+
+
+def test_outlook_equals_pricing_every_combination_on_every_date(tmp_path):
+    """Brute force on a mixed basket: at each month of the path, the whole basket priced under every combination of
+    the events that may have happened (each combination its own scenario, on that day's law), weighted by the
+    events' chances. The outlook (events priced only on the lines they may touch, copies priced only where the law
+    moved) must give the same expected value and quantiles for the basket and each channel. The horizon spans the
+    furniture step (2027-01-01, certain), the de minimis repeal (2027-07-01) and the end of the second Section 122
+    window (2027-07-29), so copies of the basket are reused and repriced; some lines claim the Section 301 product
+    exclusion whose extension is an event (2026-11-11 to 2027-11-10)."""
+    from costimpact.landed.engine import price_lines, resolve_scenario
+    from costimpact.orders.synthetic import synthetic_orders
+    from costimpact.scenarios.outlook import _combos, flips, scenario_with
+
+    flip_cn = E2.replace("Section 122 again", "forced-labor CN up").replace('param = "us/layers/s122"\nfrom = 2027-03-01\nuntil = 2027-07-29\nvalue = 0.10', 'param = "us/layers/s301_forced_labor"\nkeys = ["CN"]\nfrom = 2027-03-01\nvalue = 0.15')
+    events = {"e1-flip-off": E1.format(window="window_end = 2027-04-30", p=0.3), "e2-s122-again": E2.format(p=0.4), "e3-flip-cn-up": flip_cn.format(p=0.5)}
+    furniture = (BUILTIN / "outlook" / "events" / "furniture-232-step.toml").read_text(encoding="utf-8").replace("probability = 1.0", "probability = 0.8")
+    events["furniture-232-step"] = furniture
+    events["s301-exclusions-extended"] = (BUILTIN / "outlook" / "events" / "s301-exclusions-extended.toml").read_text(encoding="utf-8")
+    aset = assumptions_with(tmp_path, events)
+    frame = synthetic_orders(160, seed=3)
+    frame["s301_exclusion"] = np.arange(len(frame)) % 5 == 0  # some lines claim a product exclusion
+    imported = normalize_frame(frame)
+    o = outlook(imported, horizon="2027-08-15", as_of="2026-12-02", assumptions=aset, by="channel")
+    assert o.method == "exact"
+
+    base = resolve_scenario(aset, "actual")
+    pf = [f for f in flips(aset) if f.changes_prices and f.p_flip > 0]
+    assert len(pf) == 5
+    lines = imported.lines.reset_index(drop=True)
+    n = len(lines)
+    channel = lines["shipping_mode"].astype(str).to_numpy()
+    for t in month_points(dt.date(2026, 12, 2), dt.date(2027, 8, 15)):
+        act = [f for f in pf if f.start <= t]
+        combos = _combos(len(act))
+        scenarios = [scenario_with(base, [f for f, x in zip(act, c) if x]) for c in combos]
+        tiled = pd.concat([lines] * len(combos), ignore_index=True)
+        tiled["row_number"] = np.arange(len(tiled)) + 2
+        variant = np.repeat(np.arange(len(combos)), n)
+        out, rej, _ = price_lines(tiled, aset, scenario_with(base, []), t.date(), price_dates=np.full(len(tiled), np.datetime64(t.date(), "ns")), variants=scenarios, variant=variant)
+        assert len(rej) == 0
+        cost = out["landed_cost_usd"].to_numpy().reshape(len(combos), n)
+        q = np.array([f.q(t) for f in act])
+        w = np.prod(np.where(combos == 1, q[None, :], 1 - q[None, :]), axis=1) if len(act) else np.ones(1)
+        got = o.path[o.path["date"] == t.date()].set_index("group")
+        for group, pick in [("*", np.ones(n, dtype=bool))] + [(c, channel == c) for c in np.unique(channel)]:
+            totals = cost[:, pick].sum(axis=1)
+            expect = float((totals * w).sum() / w.sum())
+            assert got.loc[group, "expected_landed_cost_usd"] == pytest.approx(expect, abs=0.011), (t, group)
+            p10, p50, p90 = weighted_quantiles(totals[:, None], w)[:, 0]
+            assert got.loc[group, "p10_landed_cost_usd"] == pytest.approx(p10, abs=0.011), (t, group)
+            assert got.loc[group, "p90_landed_cost_usd"] == pytest.approx(p90, abs=0.011), (t, group)

@@ -62,15 +62,51 @@ def test_dates_left_unpriced_change_nothing(sample, aset):
     pd.testing.assert_frame_equal(fast, full)
 
 
-def test_a_change_for_other_origins_is_not_priced_again(aset):
-    """A Vietnamese basket: the 2025-02-04 fentanyl duty on China and Hong Kong does not touch it, so that date
-    takes the previous date's totals; the 2025-08-07 reciprocal rate for Vietnam does."""
-    from costimpact.scenarios.timeline import _price_totals, _travel_day_ids, dates_to_price
-    from costimpact.landed.engine import resolve_scenario
+def test_a_change_for_other_origins_is_not_priced_again(aset, monkeypatch):
+    """A Vietnamese and a Chinese line: the 2025-02-04 fentanyl duty on China and Hong Kong moves the Chinese line
+    only, so only it is priced again on that date; the reciprocal rates from 2025-04-05 (every origin) move both;
+    from 2025-05-15 to 2025-08-07 only the Vietnamese line's law changed (its reciprocal rate; Section 232 and
+    other origins' changes touch neither). The totals are those of both lines priced on every date."""
+    from costimpact.scenarios import timeline as tl
 
-    orders = pd.DataFrame([{"order_id": "A", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 50, "ship_date": "2025-09-02", "shipping_mode": "express"}])
-    lines = read(orders).lines
-    scen = resolve_scenario(aset, "actual").model_copy(update={"date_mode": "line"})
-    days = [pd.Timestamp(d) for d in ("2025-01-01", "2025-02-04", "2025-08-07")]
-    _, seen = _price_totals(_travel_day_ids(lines), days[:1], aset, scen)
-    assert dates_to_price(aset, scen, seen, days) == [days[0], days[2]]
+    orders = pd.DataFrame(
+        [
+            {"order_id": "A", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 50, "ship_date": "2025-09-02", "shipping_mode": "express"},
+            {"order_id": "B", "hts_code": "3304.10.00", "origin_country": "CN", "unit_value": 50, "ship_date": "2025-09-02", "shipping_mode": "express"},
+        ]
+    )
+    days = ["2025-01-01", "2025-02-04", "2025-05-15", "2025-08-07"]
+    priced_origins: list[list[str]] = []
+    real = tl.price_any
+
+    def spy(lines, *args):  # noqa: ANN001, ANN002, ANN202
+        priced_origins.append(sorted(lines["origin_country"]))
+        return real(lines, *args)
+
+    monkeypatch.setattr(tl, "price_any", spy)
+    fast = timeline(read(orders), assumptions=aset, dates=days, batch_rows=1)
+    assert priced_origins == [["CN", "VN"], ["CN"], ["CN", "VN"], ["VN"]]
+    full = timeline(read(orders), assumptions=aset, dates=days, skip_unchanged=False)
+    pd.testing.assert_frame_equal(fast, full)
+
+
+@pytest.mark.parametrize("scenario", ["china-escalation", "de-minimis-restored", "no-ieepa"])
+def test_repricing_only_the_lines_that_moved_equals_pricing_every_line(sample, aset, scenario):
+    """Under scenarios that override a rate, the de minimis rule or switch layers off, the timeline that prices
+    again only the lines a change can move (with their shipments and buyers' days) equals every line priced on
+    every date, to the cent and the line."""
+    fast = timeline(sample, scenario=scenario, assumptions=aset, batch_rows=3 * len(sample.lines))
+    full = timeline(sample, scenario=scenario, assumptions=aset, skip_unchanged=False)
+    pd.testing.assert_frame_equal(fast, full)
+
+
+def test_repricing_only_the_lines_that_moved_on_a_synthetic_seller(aset):
+    """1,500 synthetic lines (orders of several lines, buyers ordering twice a day, bills of lading shared by
+    seven orders, CNY prices): repricing only what moved equals every line priced on every date."""
+    from costimpact.orders import normalize_frame
+    from costimpact.orders.synthetic import synthetic_orders
+
+    basket = normalize_frame(synthetic_orders(1500), file_name="synthetic.csv")
+    fast = timeline(basket, assumptions=aset, batch_rows=20_000)
+    full = timeline(basket, assumptions=aset, skip_unchanged=False)
+    pd.testing.assert_frame_equal(fast, full)

@@ -8,7 +8,8 @@ Brazil, the single-entry bond, the USPS fee and the mail fee, mixed-origin de mi
 multi-line fees (MPF minimum and maximum, HMF, broker, ISF, bond, postal per-item amounts split by largest
 remainder). Lines with code 7701.00.0000 (chapter 77 is reserved in the HS, so no table will ever hold it) carry
 their own ``mfn_rate`` and ``s301_list``, so the cases do not hang on rows of the HTS table; the specific-rate cases
-use the table's compound rows, whose HTSUS rates the working column quotes.
+use the table's compound rows, whose HTSUS rates the working column quotes. The currency cases work at the exchange
+rate they state (column ``fx_per_usd``, pinned for the case's days), not at the built-in monthly table's rate.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import AS_OF, make_lines
+from conftest import AS_OF, make_lines, pin_rates
 from costimpact.landed.engine import price_lines, resolve_scenario
 
 CASES = pd.read_csv(Path(__file__).parent / "cases" / "worked_lines.csv", dtype=str, keep_default_na=False)
@@ -52,7 +53,8 @@ def _price(aset, rows: pd.DataFrame) -> pd.DataFrame:
             if case[k]:
                 line[INPUTS.get(k, k)] = float(case[k]) if k in ("mfn_rate", "unit_weight_kg") else case[k]
         lines.append(line)
-    out, rejects, _ = price_lines(make_lines(lines), aset, _scenario(aset, rows["options"].iloc[0]), AS_OF)
+    scenario = pin_rates(_scenario(aset, rows["options"].iloc[0]), rows["fx_per_usd"].iloc[0], rows["date"].min(), pd.Timestamp(rows["date"].max()) + pd.Timedelta(days=1))
+    out, rejects, _ = price_lines(make_lines(lines), aset, scenario, AS_OF)
     assert rejects.empty, rejects.to_dict("records")
     return out
 

@@ -20,6 +20,7 @@ PERIOD_COLUMNS = ["key", "from", "until", "value", "min", "max", "base", "inclus
 
 
 _FRAMES: dict[int, tuple[Parameter, pd.DataFrame]] = {}
+ATTACH_COLUMNS = ["value", "min", "max", "base", "inclusive", "evidence", "period_id"]
 
 
 def periods_frame(param: Parameter) -> pd.DataFrame:
@@ -118,15 +119,21 @@ def attach(param: Parameter, dates: pd.Series, keys: pd.Series | None = None) ->
     Returns a frame aligned to ``dates.index`` with ``value, min, max, base, inclusive, evidence, period_id``;
     rows with no value in force get NaN value and an empty period_id.
     """
-    return asof_join(periods_frame(param), dates, keys, ["value", "min", "max", "base", "inclusive", "evidence", "period_id"])
+    return asof_join(periods_frame(param), dates, keys, ATTACH_COLUMNS)
 
 
-def asof_join(periods: pd.DataFrame, dates: pd.Series, keys: pd.Series | None, cols: list[str]) -> pd.DataFrame:
+def asof_join(periods: pd.DataFrame, dates: pd.Series, keys: pd.Series | None, cols: list[str], groups: np.ndarray | None = None) -> pd.DataFrame:
     """The row of ``periods`` (columns key, from, until and ``cols``) in force on each date, by key with
     fallback to key ``*``. Vectorised: keys become integer codes, two :func:`pandas.merge_asof` calls find the
-    period index of each row, and the columns are gathered with one take each (text columns as categoricals)."""
+    period index of each row, and the columns are gathered with one take each (text columns as categoricals).
+
+    With ``groups`` (an integer per row) ``periods`` holds several versions of a parameter, told apart by its
+    integer column ``_g``: each row looks up only the periods of its own group."""
     idx = dates.index
     n = len(dates)
+    lg = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    rg = np.zeros(len(periods), dtype=np.int64) if groups is None else periods["_g"].to_numpy(dtype=np.int64)
+    n_groups = int(max(lg.max(initial=0), rg.max(initial=0))) + 1
     day = pd.to_datetime(dates).to_numpy().astype("datetime64[ns]")
     pkeys = periods["key"].astype(str).to_numpy()
     vocab = {k: i for i, k in enumerate(pd.unique(pkeys))}
@@ -142,10 +149,10 @@ def asof_join(periods: pd.DataFrame, dates: pd.Series, keys: pd.Series | None, c
     until = periods["until"].to_numpy().astype("datetime64[ns]")
     # Order files repeat the same (key, date) pairs many times: look each distinct pair up once.
     date_code, _ = pd.factorize(day, use_na_sentinel=False)
-    back, uniq = pd.factorize(left_code * (int(date_code.max(initial=0)) + 1) + date_code)
+    back, uniq = pd.factorize(((left_code + 2) * n_groups + lg) * (int(date_code.max(initial=0)) + 1) + date_code)
     first = np.zeros(len(uniq), dtype=np.int64)
     first[back[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each distinct pair
-    full_n, day, left_code = n, day[first], left_code[first]
+    full_n, day, left_code, lg = n, day[first], left_code[first], lg[first]
     n = len(first)
     found = np.full(n, -1, dtype=np.int64)
     has_date = ~np.isnat(day)
@@ -155,9 +162,9 @@ def asof_join(periods: pd.DataFrame, dates: pd.Series, keys: pd.Series | None, c
         if not want.any() or not rsel.any():
             continue
         pos = np.flatnonzero(want)
-        left = pd.DataFrame({"_date": day[pos], "_pos": pos, "_k": left_code[pos] if use_key else 0}).sort_values("_date", kind="stable")
+        left = pd.DataFrame({"_date": day[pos], "_pos": pos, "_k": (left_code[pos] * n_groups if use_key else 0) + lg[pos]}).sort_values("_date", kind="stable")
         ridx = np.flatnonzero(rsel)
-        right = pd.DataFrame({"_date": start[ridx], "_k": right_code[ridx] if use_key else 0, "_pidx": ridx}).sort_values("_date", kind="stable")
+        right = pd.DataFrame({"_date": start[ridx], "_k": (right_code[ridx] * n_groups if use_key else 0) + rg[ridx], "_pidx": ridx}).sort_values("_date", kind="stable")
         m = pd.merge_asof(left, right, on="_date", by="_k", direction="backward")
         hit = m["_pidx"].notna().to_numpy()
         pidx = m["_pidx"].fillna(-1).to_numpy().astype(np.int64)

@@ -52,6 +52,7 @@ UNITS = {
     "gbp": (0.0, None),
     "cad": (0.0, None),
     "aud": (0.0, None),
+    "jpy": (0.0, None),
     "cad_per_shipment": (0.0, None),
     "cbm": (0.0, None),
     "cbm_per_unit": (0.0, None),

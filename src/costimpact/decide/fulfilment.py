@@ -275,20 +275,24 @@ def _lane_presets(aset: AssumptionSet, pid: str, day: dt.date, origins: pd.Serie
     return got["value"].astype(float), presets
 
 
-def _as_parcels(lines: pd.DataFrame, opt: FulfilmentOptions) -> pd.DataFrame:
+def _as_parcels(lines: pd.DataFrame, opt: FulfilmentOptions, per_usd: np.ndarray | None = None) -> pd.DataFrame:
     """The order lines as parcels: postal and express lines as they are; a freight line split into parcels of its
     SKU's usual size (the units per order of the SKU's parcel lines, rounded, at least 1; 1 where it has none),
-    each its own shipment, without the line's bulk freight cost. Adds ``_was_parcel``, ``_parcels`` and
-    ``_weight``: how many identical parcels the row stands for.
+    each its own shipment, without the line's bulk freight cost. Adds ``_was_parcel``, ``_parcels``, ``_weight``
+    (how many identical parcels the row stands for) and ``_ballast``.
 
-    A split line without a ``consignee_id`` becomes at most two rows, its first full parcel (standing for all
-    its full parcels) and its smaller last one: each parcel is its own shipment and, with no buyer named, its
-    own de minimis test, so identical parcels are priced identically (an ocean line of thousands of units
-    would otherwise be thousands of rows). With a buyer named, the parcels share the buyer's day and each
-    stays a row.
+    Each parcel of a split line is its own shipment, so its full parcels price alike: they are one row, its
+    first full parcel (standing for all of them), plus its smaller last parcel if any (an ocean line of
+    thousands of units would otherwise be thousands of rows). Where a buyer is named, the parcels share the
+    buyer's day, whose total value the de minimis test reads: a *ballast* row then carries the customs value of
+    the other full parcels into that day (its own shipment, in USD at the parcel's value, ``_weight`` 0, dropped
+    once priced). That needs the parcel's value as the engine computes it, so the line's rate (``per_usd``, the
+    units of its currency per USD on the pricing date) must be known and the parcel worth more than 0; else
+    every parcel stays a row.
     """
     mode = c.text_col(lines, "shipping_mode", "express")
     was_parcel = mode.isin(c.DIRECT_MODES).to_numpy()
+    split = ~was_parcel
     qty = c.num_col(lines, "quantity", 1.0).fillna(1.0).to_numpy()
     sku = c.sku_key(lines)
     ship = c.text_col(lines, "shipment_id")
@@ -298,25 +302,46 @@ def _as_parcels(lines: pd.DataFrame, opt: FulfilmentOptions) -> pd.DataFrame:
     size = np.where(was_parcel, qty, sku.map(upp).fillna(1.0).to_numpy())
     count = np.where(was_parcel, 1, np.ceil(qty / size - 1e-9)).astype(np.int64)
     last = qty - (count - 1) * size  # the last parcel's units
-    alone = ~was_parcel & (c.text_col(lines, "consignee_id") == "").to_numpy() & (count > 1)
-    odd_last = alone & ~np.isclose(last, size)
-    rows = np.where(alone, 1 + odd_last, count)  # rows per line
+    odd = split & (count > 1) & ~np.isclose(last, size)
+    full = count - odd  # full parcels
+    named = (c.text_col(lines, "consignee_id") != "").to_numpy()
+    value = np.full(len(lines), np.nan) if per_usd is None else round_cents(c.num_col(lines, "unit_value").to_numpy() * size / per_usd)
+    ballast = split & named & (full >= 2) & (value > 0)
+    short = split & (count > 1) & (~named | ballast)  # lines whose full parcels are one row
+    rows = np.where(short, 1 + odd + ballast, count)  # rows per line
     pos = np.repeat(np.arange(len(lines)), rows)
     j = np.arange(len(pos)) - np.repeat(np.cumsum(rows) - rows, rows)  # the row's number within its line
-    k = np.where(alone[pos], np.where(j == 0, 0, count[pos] - 1), j)  # the parcel's number within its line
-    weight = np.where(alone[pos], np.where(j == 0, count[pos] - odd_last[pos], 1), 1)
+    is_ballast = ballast[pos] & (j == rows[pos] - 1)
+    k = np.where(short[pos], np.where(j == 0, 0, count[pos] - 1), j)  # the parcel's number within its line
+    weight = np.where(is_ballast, 0, np.where(short[pos], np.where(j == 0, full[pos], 1), 1))
     out = lines.iloc[pos].reset_index(drop=True)
-    split = ~was_parcel[pos]
-    out["quantity"] = np.where(split, np.minimum(size[pos], qty[pos] - k * size[pos]), qty[pos])
+    split_row = split[pos]
+    out["quantity"] = np.where(is_ballast, full[pos] - 1, np.where(split_row, np.minimum(size[pos], qty[pos] - k * size[pos]), qty[pos]))
+    if ballast.any():
+        out["unit_value"] = np.where(is_ballast, value[pos], c.num_col(out, "unit_value").to_numpy())
+        out["currency"] = np.where(is_ballast, "USD", c.text_col(out, "currency", "USD").to_numpy())
     # the line's own number too: parcels of two lines of one freight shipment never share an id (and an entry)
-    out["shipment_id"] = np.where(split, ship.to_numpy()[pos] + "#" + pos.astype(str) + "." + k.astype(str), ship.to_numpy()[pos])
-    out["freight_cost"] = np.where(split, 0.0, c.num_col(out, "freight_cost", 0.0).fillna(0.0).to_numpy())
+    tail = np.where(is_ballast, "rest", k.astype(str))
+    out["shipment_id"] = np.where(split_row, ship.to_numpy()[pos] + "#" + pos.astype(str) + "." + tail, ship.to_numpy()[pos])
+    out["freight_cost"] = np.where(split_row, 0.0, c.num_col(out, "freight_cost", 0.0).fillna(0.0).to_numpy())
     out["_was_parcel"] = was_parcel[pos]
     out["shipping_mode"] = mode.where(mode.isin(c.DIRECT_MODES), "express").to_numpy()[pos] if opt.direct_mode == "as_is" else opt.direct_mode
     ship_qty = pd.Series(out["quantity"].to_numpy()).groupby(out["shipment_id"].to_numpy()).transform("sum").to_numpy()
-    out["_parcels"] = np.where(split, 1.0, out["quantity"].to_numpy() / ship_qty)
+    out["_parcels"] = np.where(split_row, 1.0, out["quantity"].to_numpy() / ship_qty)
     out["_weight"] = weight.astype(float)
+    out["_ballast"] = is_ballast
     return out
+
+
+def _rates(lines: pd.DataFrame, aset: AssumptionSet, scen: Scenario, day: dt.date) -> np.ndarray | None:
+    """Each line's exchange rate (units of its currency per USD) on the date the engine prices it, for the
+    ballast rows of :func:`_as_parcels`; None when a USD amount is not priced at exactly 1 (a scenario's rate)."""
+    fx = with_scenario(aset, scen).param(c.P_FX)
+    when = pd.Timestamp(scen.fixed_date if scen.date_mode == "fixed" and scen.fixed_date else day)
+    if attach(fx, pd.Series([when]), pd.Series(["USD"]))["value"].iloc[0] != 1.0:
+        return None
+    rate = attach(fx, pd.Series(when, index=lines.index), c.text_col(lines, "currency", "USD").str.upper())["value"].to_numpy(dtype=float)
+    return np.where(rate > 0, rate, np.nan)
 
 
 def _direct(lines: pd.DataFrame, opt: FulfilmentOptions, aset: AssumptionSet, scen: Scenario, day: dt.date, parcel: dict[str, c.Preset]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -325,7 +350,7 @@ def _direct(lines: pd.DataFrame, opt: FulfilmentOptions, aset: AssumptionSet, sc
 
     More than ``BATCH_ROWS`` parcels are priced a few travel days at a time (a shipment and a buyer's day never
     span two days, so no group is split) and only the columns the comparison reads are kept of each batch."""
-    parcels = _as_parcels(lines, opt)
+    parcels = _as_parcels(lines, opt, _rates(lines, aset, scen, day))
     if len(parcels) <= BATCH_ROWS:
         priced, rejects = _priced_parcels(parcels, aset, scen, day, parcel)
     else:
@@ -353,6 +378,7 @@ def _direct(lines: pd.DataFrame, opt: FulfilmentOptions, aset: AssumptionSet, sc
 
 def _priced_parcels(parcels: pd.DataFrame, aset: AssumptionSet, scen: Scenario, day: dt.date, parcel: dict[str, c.Preset]) -> tuple[pd.DataFrame, pd.DataFrame]:
     priced, rejects = c.price(parcels, aset, scen, day)
+    priced = priced[~priced["_ballast"].to_numpy(dtype=bool)].reset_index(drop=True)  # it only weighed in the buyer's day
     rejects = rejects.drop_duplicates(ignore_index=True)  # a freight line's parcels share its row number
     qty = c.num_col(priced, "quantity", 1.0).fillna(1.0)
     preset_postage = priced["shipping_mode"].map({m: parcel[m].value for m in c.DIRECT_MODES}).astype(float) * priced["_parcels"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from costimpact.landed.pipeline import Destination, Work, tariff_rate
+from costimpact.orders.destinations import EU_MEMBERS
 
 
 def price_eu(w: Work) -> None:
@@ -67,5 +68,5 @@ def price_eu(w: Work) -> None:
     P["scheme_applied"] = np.where(ioss, "ioss", "standard")
 
 
-MEMBERS = ("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE")
+MEMBERS = EU_MEMBERS
 EU = Destination("EU", "EUR", MEMBERS, price_eu)

@@ -1,5 +1,5 @@
 """Route order lines by ``destination_country``: US lines to the US engine unchanged, lines for the EU, the UK,
-Mexico, Brazil and Canada to their destination modules over the shared pipeline; the results come back in input
+Mexico, Brazil, Canada, Australia and Japan to their destination modules over the shared pipeline; the results come back in input
 order, every line with the ``_local`` columns (US lines in USD)."""
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from costimpact.landed.au import AU
 from costimpact.landed.br import BR
 from costimpact.landed.ca import CA
 from costimpact.landed.eu import EU
+from costimpact.landed.jp import JP
 from costimpact.landed.mx import MX
 from costimpact.landed.pipeline import Destination, price_destination
 from costimpact.landed.uk import UK
 
-DESTINATIONS: tuple[Destination, ...] = (EU, UK, MX, BR, CA, AU)
+DESTINATIONS: tuple[Destination, ...] = (EU, UK, MX, BR, CA, AU, JP)
 FOLDER = {"GB": "uk"}  # the assumptions folder of a destination, where it is not its name in lower case
 POS = "__line_position"
 MONEY = re.compile(r"^(duty|tax|fee|fees|ieepa)_.*_(usd|local)$")
@@ -42,15 +43,28 @@ def destination_of(lines: pd.DataFrame) -> pd.Series:
     return _text(_col(lines, "destination_country", "US")).str.upper().replace("", "US")
 
 
-def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_of: dt.date) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def destinations_in(lines: pd.DataFrame) -> set[str]:
+    """The destinations (``US`` or a :class:`Destination`'s name: ``EU``, ``GB`` ...) some line is bound for."""
+    codes = destination_of(lines).unique()
+    return {"US" if c == "US" else BY_COUNTRY[c].name for c in codes if c == "US" or c in BY_COUNTRY}
+
+
+def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_of: dt.date,
+              layout: set[str] | frozenset[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price lines for any supported destination. Returns (priced lines, rejects, used periods) in input order.
 
     US lines go through :func:`costimpact.landed.engine.price_lines` as they are and get the ``_local`` columns
     in USD; other destinations' lines get zeros in the US duty and fee columns. A destination no module covers
     is rejected with its row number.
+
+    The output's columns (which, in what order, of what type) depend only on the destinations laid out:
+    ``layout`` (see :func:`destinations_in`; default the destinations of ``lines``). A slice of a file priced
+    with the whole file's layout has the columns of the whole file priced at once, so slices can be written
+    one after another (the streamed run).
     """
     dest = destination_of(lines)
-    if (dest == "US").all():  # the common case: the US engine alone, no reordering
+    layout = destinations_in(lines) if layout is None else set(layout) | destinations_in(lines)
+    if layout <= {"US"} and (dest == "US").all():  # the common case: the US engine alone, no reordering
         out, rej, u = engine.price_lines(lines, aset, scenario, as_of)
         return _with_local_usd(out), rej, u
     src = lines.reset_index(drop=True)
@@ -60,14 +74,14 @@ def price_any(lines: pd.DataFrame, aset: AssumptionSet, scenario: Scenario, as_o
     dest = dest.set_axis(src.index)
     outs, rejects, used = [], [], []
     us = (dest == "US").to_numpy()
-    if us.any():
+    if "US" in layout:
         out, rej, u = engine.price_lines(src[us], aset, scenario, as_of)
         outs.append(_with_local_usd(out))
         rejects.append(rej)
         used.append(u)
     for d in DESTINATIONS:
         mine = dest.isin(d.countries).to_numpy()
-        if mine.any():
+        if d.name in layout:
             out, rej, u = price_destination(src[mine], aset, scenario, as_of, d)
             outs.append(out)
             rejects.append(rej)
@@ -92,11 +106,19 @@ def _with_local_usd(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def _in_input_order(outs: list[pd.DataFrame], src: pd.DataFrame) -> pd.DataFrame:
+    """The destinations' lines in input order. A column some destination lacks is missing on its lines: a money
+    column reads 0 there; whole numbers become floats and yes/no cells objects, whether or not that destination
+    has lines in this call (so the column types depend only on the destinations laid out)."""
     frame = pd.concat(outs, ignore_index=True, sort=False)
     added = [c for c in frame.columns if c not in src.columns]
-    for c in added:  # money columns another destination does not have are zero there, not missing
+    for c in added:
+        partial = any(c not in o.columns for o in outs)
         if MONEY.match(c) and frame[c].dtype.kind == "f":
             frame[c] = frame[c].fillna(0.0)
+        elif partial and frame[c].dtype.kind in "iu":
+            frame[c] = frame[c].astype("float64")
+        elif partial and frame[c].dtype.kind == "b":
+            frame[c] = frame[c].astype(object)
     order = np.argsort(frame[POS].to_numpy(), kind="stable")
     return frame.iloc[order].drop(columns=[POS]).reset_index(drop=True)
 
@@ -213,7 +235,7 @@ def parse_markets(markets: list[str] | str) -> list[str]:
     codes = [m.strip().upper() for m in items if m.strip()]
     bad = [m for m in codes if m != "US" and m not in BY_COUNTRY]
     if bad or not codes:
-        raise ArgumentError(f"--markets {','.join(bad) or '(empty)'}: choose from US, GB, MX, BR, CA, AU and the EU member states ({', '.join(EU.countries)}), e.g. US,DE,GB,MX,BR,CA")
+        raise ArgumentError(f"--markets {','.join(bad) or '(empty)'}: choose from US, GB, MX, BR, CA, AU, JP and the EU member states ({', '.join(EU.countries)}), e.g. US,DE,GB,MX,BR,CA")
     return list(dict.fromkeys(codes))
 
 

@@ -11,9 +11,9 @@ from costimpact.errors import ArgumentError
 
 
 def register(sub) -> None:  # noqa: ANN001
-    p = sub.add_parser("compare-markets", help="price the same basket into several markets (US, EU states, GB, MX, BR, CA) side by side")
+    p = sub.add_parser("compare-markets", help="price the same basket into several markets (US, EU states, GB, MX, BR, CA, AU, JP) side by side")
     p.add_argument("orders", help="order file: CSV or XLSX")
-    p.add_argument("--markets", default="US,DE,GB,MX,BR,CA", help="comma-separated ISO codes (default US,DE,GB,MX,BR,CA; any EU state)")
+    p.add_argument("--markets", default="US,DE,GB,MX,BR,CA", help="comma-separated ISO codes (default US,DE,GB,MX,BR,CA; any EU state, AU, JP)")
     p.add_argument("--regions", default="", help="state or province where tax depends on it, e.g. BR-SP,CA-ON (default: the market's general rate)")
     p.add_argument("--as-of", metavar="YYYY-MM-DD", help="price every line as of this date (default: today)")
     p.add_argument("--scenario", default="today", help="scenario (default: today, every line on the as-of date)")
@@ -25,6 +25,24 @@ def register(sub) -> None:  # noqa: ANN001
     t.add_argument("--on", required=True, metavar="YYYY-MM-DD", help="keep the measures in force on this date")
     t.add_argument("--out", required=True, metavar="DIR", help="the eu/ folder of a copy of assumptions/")
     t.set_defaults(func=run_import_taric)
+    c = sub.add_parser("import-cbsa", help="read the CBSA Customs Tariff schedule and write a Canadian MFN table (ca/mfn_ca.csv) for --assumptions")
+    c.add_argument("file", help="the Customs Tariff schedule (01-99) as XLSX or CSV, with Tariff Item and MFN Tariff columns")
+    c.add_argument("--out", required=True, metavar="DIR", help="the ca/ folder of a copy of assumptions/")
+    c.set_defaults(func=run_import_cbsa)
+
+
+def run_import_cbsa(args: argparse.Namespace) -> int:
+    from costimpact.landed.tariffs import read_cbsa_schedule, write_tariff_table
+
+    path, out = Path(args.file), Path(args.out)
+    if not path.is_file():
+        raise ArgumentError(f"{path}: no such file; download the Customs Tariff schedule (01-99) from the CBSA")
+    if not out.is_dir():
+        raise ArgumentError(f"--out {out}: not a folder; copy assumptions/ and point --out at its ca/ folder")
+    table = read_cbsa_schedule(path.read_bytes(), path.name)
+    written = write_tariff_table(table, out, "mfn_ca")
+    print(f"wrote {len(table)} tariff items to {written}; run with --assumptions on the copied folder", file=sys.stderr)
+    return 0
 
 
 def run_import_taric(args: argparse.Namespace) -> int:

@@ -22,9 +22,11 @@ from costimpact.landed.engine import GRADE_MARK, _col, _combine_codes, _grade_ra
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.result import MODES
 from costimpact.orders.columns import header_key
+from costimpact.orders.destinations import resolve_destinations, scheme_codes
 
 P_FX = "fx/per_usd"
-# optional columns of the order-file contract that the importer passes through under the seller's own header
+# the destination columns of the order-file contract (orders/columns.py); a frame handed over directly may
+# carry them under another spelling of the name
 EXTRA_COLUMNS = ("destination_region", "import_scheme", "carrier", "ship_from_country")
 KIND_ORDER = {"duty": 0, "tax": 1, "fee": 2}
 
@@ -119,15 +121,19 @@ def read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Reje
     rows = pd.Series(np.arange(2, len(src) + 2), index=src.index) if rows.isna().all() else rows.astype("int64")
     date, travel = price_dates(src, scenario, as_of)
     order_id = _text(_col(src, "order_id", ""))
-    extra = {name: find_column(src, name) for name in EXTRA_COLUMNS}
+    extra = {name: src[name] if name in src.columns else find_column(src, name) for name in EXTRA_COLUMNS}
     text = {k: (_text(v) if v is not None else pd.Series("", index=src.index, dtype="str")) for k, v in extra.items()}
+    scheme = text["import_scheme"]
+    if (scheme != "").any():  # a frame handed over directly: cells read as the import reads them
+        scheme = pd.Series(scheme_codes(scheme), index=src.index, dtype=object).fillna(scheme.str.lower()).astype("str")
+    dest, region, problems = resolve_destinations(_text(_col(src, "destination_country", "US")), text["destination_region"], scheme)
     qty = pd.to_numeric(_col(src, "quantity", 1.0), errors="coerce").fillna(1.0).astype(float)
     base = pd.DataFrame(
         {
             "row": rows.astype("int64"),
-            "dest": _text(_col(src, "destination_country", "US")).str.upper(),
-            "region": text["destination_region"].str.upper(),
-            "scheme": text["import_scheme"].str.lower(),
+            "dest": dest,
+            "region": region,
+            "scheme": scheme,
             "carrier": text["carrier"].str.lower(),
             "origin": _text(_col(src, "origin_country", "")).str.upper(),
             "mode": _text(_col(src, "shipping_mode", "express")).replace("", "express"),
@@ -145,6 +151,8 @@ def read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Reje
         index=src.index,
     )
     base["ship_from"] = text["ship_from_country"].str.upper().where(lambda s: s != "", base["origin"])
+    for lines, column, key in problems:  # the import's destination checks (orders/destinations.py)
+        rej.add(lines, base["row"], column, text[column] if column == "destination_region" else scheme, f"orders.problem.{key}")
     rej.add(~base["mode"].isin(MODES).to_numpy(), base["row"], "shipping_mode", base["mode"], "engine.reject.mode")
     rej.add(~(base["unit_value"] > 0).to_numpy(), base["row"], "unit_value", base["unit_value"], "engine.reject.value")
     return base

@@ -7,8 +7,9 @@ Three passes over disk, each holding one slice of the file at a time:
    numbers. Every normalised line goes to a partition chosen by the day its goods travelled. Both groupings
    the rules need (a shipment: id, mode and travel day; a buyer's day for de minimis) lie inside one travel
    day, so no group is ever split between partitions, however the file is ordered.
-2. **Price**: each partition is priced whole by the pure engine (:func:`costimpact.landed.markets.price_any`);
-   its priced lines are cut into buckets of consecutive row numbers.
+2. **Price**: each partition is priced whole by the pure engine (:func:`costimpact.landed.markets.price_any`)
+   with the output layout of the whole file (the destinations pass 1 saw: each destination adds its own
+   ``_local`` columns); its priced lines are cut into buckets of consecutive row numbers.
 3. **Write**: bucket by bucket, in row order, the lines are sorted and appended to the output.
 
 Spilled slices are pickled DataFrames (exact dtypes, local temporary files this process wrote itself).
@@ -469,7 +470,8 @@ class Totals:
 
     def add(self, lines: pd.DataFrame) -> None:
         cols = [c for c in lines.columns if str(c).endswith("_usd") and pd.api.types.is_numeric_dtype(lines[c])]
-        cents = pd.DataFrame({c: np.round(lines[c].to_numpy(dtype=float) * 100).astype(np.int64) for c in cols})
+        # a column one destination lacks is empty on its lines (a US threshold on an EU line): it adds nothing
+        cents = pd.DataFrame({c: np.round(np.nan_to_num(lines[c].to_numpy(dtype=float)) * 100).astype(np.int64) for c in cols})
         for c in cols:
             self.cents[c] = self.cents.get(c, 0) + int(cents[c].sum())
         channel = lines["shipping_mode"].astype(str) if "shipping_mode" in lines else pd.Series("", index=lines.index)
@@ -533,11 +535,18 @@ class StreamResult:
 
 def partition_input(source: Path, work: Path, *, as_of, mapping=None, chunk_bytes: int = CHUNK_BYTES,  # noqa: ANN001
                     chunk_rows: int = CHUNK_ROWS, part_rows: int = PART_ROWS, progress: Progress | None = None,
-                    write: Callable[[int, pd.DataFrame], None] | None = None) -> tuple[int, int, int, pd.DataFrame, pd.DataFrame]:
+                    write: Callable[[int, pd.DataFrame], None] | None = None,
+                    destinations: set[str] | None = None) -> tuple[int, int, int, pd.DataFrame, pd.DataFrame]:
     """Pass 1: read and check ``source`` in chunks; each line goes to partition ``travel day mod K``.
 
-    ``write(partition, lines)`` stores the lines (default: a pickle spill under ``work``). Returns
-    (partitions K, rows read, blank rows, import rejects, an empty frame of the lines' columns)."""
+    Every group the rules form lies inside one travel day: a US shipment or buyer's day, and a consignment of
+    any other destination (shipment, mode, travel day and destination: ``pipeline.apply_consignments``), so a
+    partition holds whole groups. ``write(partition, lines)`` stores the lines (default: a pickle spill under
+    ``work``); ``destinations``, if given, gains the destinations of the lines read
+    (:func:`costimpact.landed.markets.destinations_in`). Returns (partitions K, rows read, blank rows, import
+    rejects, an empty frame of the lines' columns)."""
+    from costimpact.landed.markets import destinations_in
+
     paths = order_sources(source)
     est = estimate_rows(paths)
     k = max(1, math.ceil(est / part_rows))
@@ -554,6 +563,8 @@ def partition_input(source: Path, work: Path, *, as_of, mapping=None, chunk_byte
         if len(chunk.rejects):
             rejects.append(chunk.rejects)
         lines = chunk.lines
+        if destinations is not None:
+            destinations |= destinations_in(lines)
         if empty is None:
             empty = lines.iloc[:0].copy()
         split_to_partitions(lines, chunk.first_row, as_of, k, write)
@@ -585,29 +596,35 @@ def bucket_slices(priced: pd.DataFrame, part_rows: int):  # noqa: ANN201
 
 
 class OtherDestinations(ArgumentError):
-    """A streamed file has lines bound for a destination other than the US: each destination adds its own output
-    columns, so partitions would not share one layout. The command line then prices the file in memory."""
+    """A partition has lines bound for a destination other than the US but the caller did not say which
+    destinations the whole file has (``layout``): each destination adds its own output columns, so partitions
+    would not share one layout. The command line then prices the file in memory."""
 
 
-def price_partition(lines: pd.DataFrame, aset, scenario, as_of, baseline=None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:  # noqa: ANN001
+def price_partition(lines: pd.DataFrame, aset, scenario, as_of, baseline=None, layout=None) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:  # noqa: ANN001
     """One partition (whole groups) through the pure engine: (priced lines in row order, engine rejects, and
-    with a baseline the comparison's counts: compared, baseline_rejected, scenario_rejected)."""
-    from costimpact.landed.markets import BY_COUNTRY, destination_of
+    with a baseline the comparison's counts: compared, baseline_rejected, scenario_rejected).
 
-    other = sorted(set(destination_of(lines).unique()) & set(BY_COUNTRY))
-    if other:
-        raise OtherDestinations(
-            f"lines bound for {', '.join(other)}: streaming prices US-bound files only in this version; "
-            "run `costimpact landed FILE --engine memory` (the default falls back to it by itself)"
-        )
+    ``layout``: the destinations of the whole file (:func:`costimpact.landed.markets.destinations_in`, gathered
+    by :func:`partition_input`), so every partition has the whole file's columns. Without it a partition with
+    lines for another destination than the US is refused (:class:`OtherDestinations`)."""
+    from costimpact.landed.markets import destinations_in
+
+    if layout is None:
+        other = sorted(destinations_in(lines) - {"US"})
+        if other:
+            raise OtherDestinations(
+                f"lines bound for {', '.join(other)}: this engine does not yet gather the file's destinations; "
+                "run `costimpact landed FILE --engine stream` or `--engine memory`"
+            )
     lines = lines.sort_values("row_number", kind="stable").reset_index(drop=True)
     lines = renote_duplicates(lines).drop(columns=[_CHUNK], errors="ignore")
-    priced, rejects, _ = price_any(lines, aset, scenario, as_of)  # the same router as the in-memory run
+    priced, rejects, _ = price_any(lines, aset, scenario, as_of, layout)  # the same router as the in-memory run
     counts: dict[str, int] = {}
     if baseline is not None:
         from costimpact.scenarios.compare import compare_results
 
-        base, _, _ = price_any(lines, aset, baseline, as_of)
+        base, _, _ = price_any(lines, aset, baseline, as_of, layout)
         # compare_results and the counts read only the two results' lines
         cmp = compare_results(types.SimpleNamespace(lines=priced, scenario=scenario.name),
                               types.SimpleNamespace(lines=base, scenario=baseline.name))
@@ -656,9 +673,11 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
     progress = Progress(quiet)
     with tempfile.TemporaryDirectory(prefix="costimpact-spill-", dir=work_dir) as tmp:
         work = Path(tmp)
+        seen: set[str] = set()
         k, rows_read, blank, import_rej, empty = partition_input(
             Path(source), work, as_of=as_of, mapping=mapping, chunk_bytes=chunk_bytes, chunk_rows=chunk_rows,
-            part_rows=part_rows, progress=progress)
+            part_rows=part_rows, progress=progress, destinations=seen)
+        layout = frozenset(seen)
         parts, buckets = Spill(work, "parts"), Spill(work, "buckets")
         n_lines = rows_read - (import_rej["row_number"].nunique() if len(import_rej) else 0)
         progress.start("pricing", n_lines)
@@ -666,7 +685,7 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
         n_priced = 0
         counts: dict[str, int] = {}
         for p in parts.keys():
-            priced, rej, got = price_partition(parts.load(p), aset, scen, as_of, base)
+            priced, rej, got = price_partition(parts.load(p), aset, scen, as_of, base, layout)
             engine_rej.append(rej)
             add_counts(counts, got)
             if protect:
@@ -690,7 +709,7 @@ def stream_landed(source: str | os.PathLike[str], out: Path | None, *, aset, sce
                 totals.add(frame)
                 progress.add(len(frame))
             if writer.n_parts == 0:  # no line priced: the header alone, as the in-memory run writes it
-                priced, _, _ = price_partition(empty.assign(**{_CHUNK: np.int64(0)}), aset, scen, as_of, base)
+                priced, _, _ = price_partition(empty.assign(**{_CHUNK: np.int64(0)}), aset, scen, as_of, base, layout)
                 writer.write(priced)
             writer.close()
             progress.close()

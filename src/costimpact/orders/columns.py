@@ -20,6 +20,7 @@ class Column:
     name: str
     required: bool
     kind: str  # text | hts | country | money | quantity | weight | share | rate | date | mode | currency | method | flag
+    #            | region | scheme | carrier
     default: object
     zh: str  # the header of the Chinese template
     aliases: tuple[str, ...]
@@ -66,6 +67,30 @@ COLUMNS: tuple[Column, ...] = (
     Column("destination_country", False, "country", "US", "目的国", (
         "destination", "dest", "destination country", "ship to country", "country of destination", "import country",
         "目的国", "目的地", "目的国家", "收货国家", "进口国",
+    )),
+    # where in the destination country: the province or state whose tax applies (CA-ON, BR-SP), or for
+    # destination_country EU the member state (value rules: orders/destinations.py)
+    Column("destination_region", False, "region", None, "目的地区", (
+        "region", "destination region", "state", "province", "state province", "province state", "state/province",
+        "ship to state", "ship state", "ship-state", "shipping state", "shipping province", "shipping province code",
+        "shipping province name", "destination state", "destination province", "state code", "province code",
+        "member state", "目的地区", "目的省份", "目的州", "省份", "省", "州", "省/州", "州/省", "省份/州", "州/省份", "收货省份", "收货州",
+        "收件人省份", "收件人州", "收货人省/州", "收件省份", "成员国", "目的成员国",
+    )),
+    Column("import_scheme", False, "scheme", None, "进口方式", (
+        "import scheme", "scheme", "vat scheme", "customs scheme", "tax scheme", "clearance scheme", "clearance type",
+        "ioss", "ioss number", "ioss no", "ioss/import vat", "进口方式", "进口模式", "清关方式", "清关模式", "计税模式",
+        "税务模式", "IOSS/进口增值税", "IOSS号", "IOSS编号",
+    )),
+    Column("carrier", False, "carrier", None, "承运商", (
+        "carrier", "courier", "courier company", "carrier name", "shipping carrier", "logistics provider",
+        "logistics company", "last mile carrier", "承运商", "承运人", "快递公司", "物流商", "物流公司", "物流服务商", "尾程承运商",
+    )),
+    # where the parcel ships from (USMCA/CUSMA thresholds of Mexico and Canada); default the origin
+    Column("ship_from_country", False, "country", None, "发货国", (
+        "ship from", "ship from country", "shipped from", "ship-from country", "shipping from", "dispatch country",
+        "country of dispatch", "export country", "country of export", "发货国", "发货国家", "发货地", "发货国家/地区",
+        "起运国", "发运国", "出口国",
     )),
     Column("shipment_id", False, "text", None, "包裹号", (
         "shipment", "shipment no", "shipment number", "parcel", "parcel id", "package id", "tracking", "tracking number",
@@ -209,7 +234,7 @@ def resolve_mapping(headers: list[str], explicit: dict[str, str] | None) -> dict
 # dictionary-encoded text for kinds with few distinct values; free text stays text
 _READ_AS = {"money": "number", "quantity": "number", "weight": "number", "hts": "category", "country": "category", "date": "category",
             "mode": "category", "currency": "category", "method": "category", "share": "category", "rate": "category",
-            "flag": "category"}
+            "flag": "category", "region": "category", "scheme": "category", "carrier": "category"}
 
 
 def read_types(headers: list[str], explicit: dict[str, str] | None) -> dict[int, str]:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.orders.columns import BY_NAME, COLUMNS, REQUIRED, resolve_mapping
+from costimpact.orders.destinations import carrier_codes, is_eu_word, resolve_destinations, scheme_codes
 from costimpact.orders.messages import OrderFileRefused, per_row, text
 from costimpact.orders.readers import RawTable
 
@@ -527,7 +528,51 @@ def _check_flag(u: pd.Series, **_: object) -> pd.DataFrame:
     return _result(np.where(yes, True, np.where(no, False, None)), problem)
 
 
+def _check_destination(u: pd.Series, **_: object) -> pd.DataFrame:
+    """A destination country, or EU (欧盟): the member state then comes from ``destination_region``."""
+    eu = is_eu_word(u)
+    out = _check_country(u)
+    out.loc[eu, "value"] = "EU"
+    out.loc[eu, "problem"] = ""
+    return out
+
+
+def _check_scheme(u: pd.Series, **_: object) -> pd.DataFrame:
+    code = scheme_codes(u)
+    return _result(code, np.where(pd.isna(code), "scheme_unknown", "").astype(object))
+
+
+def _check_carrier(u: pd.Series, **_: object) -> pd.DataFrame:
+    return _result(carrier_codes(u), np.full(len(u), "", dtype=object))
+
+
+def _destination_problems(values: dict[str, object], rn: np.ndarray, n: int) -> list[pd.DataFrame]:
+    """The checks that need a line's destination (region, scheme; EU + member state): problems, and the
+    destination and region written back as the pricing reads them."""
+    if not {"destination_region", "import_scheme"} & set(values):
+        dest = values.get("destination_country")
+        if dest is None or not (pd.Series(dest, dtype=object) == "EU").any():
+            return []  # no region, no scheme, no EU: nothing depends on the destination (a big US file stays fast)
+
+    def cells(name: str) -> pd.Series:
+        v = values.get(name)
+        return pd.Series(np.full(n, "", dtype=object)) if v is None else pd.Series(v, dtype=object).reset_index(drop=True)
+
+    region_in = cells("destination_region")
+    dest, region, found = resolve_destinations(cells("destination_country"), region_in, cells("import_scheme"))
+    if "destination_country" in values:
+        values["destination_country"] = dest.reset_index(drop=True)
+    if "destination_region" in values:
+        values["destination_region"] = region.where(region != "").reset_index(drop=True)
+    shown = {"destination_region": region_in.fillna("").astype(str), "import_scheme": cells("import_scheme").fillna("").astype(str)}
+    return [pd.DataFrame({"row_number": rn[m], "column": col, "value": shown[col][m].to_numpy(dtype=object), "key": key})
+            for m, col, key in found]
+
+
 _CHECKS = {
+    "region": _check_text,
+    "scheme": _check_scheme,
+    "carrier": _check_carrier,
     "text": _check_text,
     "hts": _check_hts,
     "country": _check_country,
@@ -547,6 +592,8 @@ def _check_for(name: str):  # noqa: ANN202
     col = BY_NAME[name]
     if col.kind == "money":
         return _check_number("money_positive" if name == "unit_value" else "money")
+    if name == "destination_country":
+        return _check_destination
     return _CHECKS[col.kind]
 
 
@@ -722,6 +769,8 @@ def normalize_raw(raw: RawTable, mapping: dict[str, str] | None, file_name: str)
             free_text.append(got.text)
         if got.notes is not None:
             notes = _add_note(notes, pd.Series(got.notes, dtype=object))
+
+    problems.extend(_destination_problems(values, rn, n))
 
     if raw.merged:
         m = pd.DataFrame(raw.merged, columns=["row_number", "header"])

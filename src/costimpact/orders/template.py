@@ -25,6 +25,17 @@ _ALLOWED = {
                       "（assumptions/us/entry/transit_days.toml）"),
     "shipping_mode": ("postal, express (default), air_freight, ocean_freight", "邮政、快递（默认）、空运、海运"),
     "destination_country": ("US (default)", "US（默认）"),
+    "destination_region": ("province or state where the tax depends on it: CA-ON, BR-SP (or ON, São Paulo, 安大略省); "
+                           "for destination EU the member state (DE, 德国)",
+                           "税率因省/州而异时填写：CA-ON、BR-SP（或 ON、São Paulo、安大略省）；目的国填 EU 时填写成员国（DE、德国）"),
+    "import_scheme": ("blank (the destination's default), standard (import VAT), ioss (EU), marketplace (GB, AU), "
+                      "remessa_conforme (BR), courier_simplified (MX)",
+                      "留空（按目的国默认）、standard（进口增值税）、ioss（欧盟）、marketplace（英国、澳大利亚）、"
+                      "remessa_conforme（巴西）、courier_simplified（墨西哥）"),
+    "carrier": ("text: usps, ups, fedex, dhl, royal_mail, canada_post ... (DHL, 中国邮政 accepted)",
+                "文本：usps、ups、fedex、dhl、royal_mail、canada_post……（也可写 DHL、中国邮政）"),
+    "ship_from_country": ("country the parcel ships from, if not the origin (US or MX: USMCA/CUSMA thresholds)",
+                          "发货国（与原产国不同时填写；从美国或墨西哥发货适用 USMCA/CUSMA 门槛）"),
     "shipment_id": ("text; lines with one id travel together (default: order_id)", "文本；同一包裹号的行一起运输（默认：订单号）"),
     "consignee_id": ("text; the buyer, to add up same-day parcels", "文本；买家，用于合计同日包裹"),
     "sku": ("text", "文本"),

@@ -26,10 +26,11 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Scenario
+from costimpact.assumptions import AssumptionSet, Scenario, with_scenario
 from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
 from costimpact.landed.engine import price_lines, resolve_scenario
+from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups
 
 QUANTILES = (0.10, 0.50, 0.90)
 EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
@@ -108,35 +109,6 @@ def scenario_with(base: Scenario, on: list[Flip]) -> Scenario:
     return base.model_copy(update={"date_mode": "as_of", "fixed_date": None, "overrides": overrides, "disable_layers": disable, "name": name[:120]})
 
 
-def travel_groups(lines: pd.DataFrame) -> np.ndarray:
-    """An id per set of lines that must be priced together: lines of one shipment (id, mode, day) and parcels of one
-    buyer's day are joined, transitively (label propagation over the two groupings, vectorised)."""
-    n = len(lines)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-
-    def text(col: str) -> pd.Series:
-        s = lines[col] if col in lines else pd.Series("", index=lines.index)
-        return s.astype("string").fillna("").str.strip()
-
-    day = pd.to_datetime(lines["ship_date"], errors="coerce") if "ship_date" in lines else pd.Series(pd.NaT, index=lines.index)
-    day_code = pd.factorize(day.dt.strftime("%Y-%m-%d").fillna(""))[0]
-    shipment = text("shipment_id").where(lambda s: s != "", text("order_id"))
-    mode = text("shipping_mode")
-    ship = pd.factorize(pd.Series(list(zip(shipment.array, mode.array, day_code))))[0].astype(np.int64)
-    consignee = text("consignee_id")
-    has = (consignee != "").to_numpy()
-    cday = pd.factorize(pd.Series(list(zip(consignee.array, day_code))))[0].astype(np.int64)
-    label = ship.copy()
-    while True:
-        by_c = pd.Series(label).groupby(cday).transform("min").to_numpy()
-        nxt = np.where(has, np.minimum(label, by_c), label)
-        nxt = pd.Series(nxt).groupby(ship).transform("min").to_numpy()
-        if np.array_equal(nxt, label):
-            return pd.factorize(label)[0].astype(np.int64)
-        label = nxt
-
-
 def _combos(k: int) -> np.ndarray:
     """Every 0/1 combination of ``k`` events, one per row; row ``c`` has bit ``j`` of ``c`` in column ``j``."""
     return (np.arange(2**k)[:, None] >> np.arange(k)[None, :]) & 1
@@ -145,73 +117,124 @@ def _combos(k: int) -> np.ndarray:
 class _Tiled:
     """The basket once per pricing date (a *copy*), priced in one engine call per set of flipped events.
 
-    Copies are kept apart by prefixing shipment and buyer ids, so no shipment or buyer's day spans two copies; each
-    line keeps its own ship date for travel and takes its copy's date for the law (``price_lines(price_dates=)``).
+    A tiled row is (copy, line); copies are never materialised: each call takes the lines it needs and keeps the
+    copies apart (``price_lines(apart=)``), so no shipment or buyer's day spans two copies. Each line keeps its own
+    ship date for travel and takes its copy's date for the law (``price_lines(price_dates=)``).
     """
 
     def __init__(self, lines: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, base: Scenario):
         n, r = len(lines), len(days)
         self.n, self.days, self.aset, self.base = n, days, aset, base
+        self.rows = n * r
         self.copy = np.repeat(np.arange(r), n)
         self.line = np.tile(np.arange(n), r)
-        big = lines.iloc[self.line].reset_index(drop=True)
-
-        def text(col: str) -> pd.Series:
-            s = big[col] if col in big else pd.Series("", index=big.index)
-            return s.astype("string").fillna("").str.strip()
-
-        prefix = pd.Series(self.copy.astype(str), index=big.index) + "|"
-        shipment = text("shipment_id").where(lambda x: x != "", text("order_id"))
-        big["shipment_id"] = prefix + shipment
-        consignee = text("consignee_id")
-        big["consignee_id"] = (prefix + consignee).where(consignee != "", "")
-        big["_i"] = np.arange(len(big))
-        self.big = big
+        self.lines = lines.reset_index(drop=True)
         self.price_date = np.array(days, dtype="datetime64[ns]")[self.copy] if r else np.zeros(0, dtype="datetime64[ns]")
         self.pricings = 0
         self.calls = 0
 
     def landed(self, rows: np.ndarray, on: list[Flip]) -> np.ndarray:
         """Landed cost of the tiled rows ``rows`` (whole travel groups) with the events ``on`` flipped."""
-        cost = np.full(len(rows), np.nan)
-        if len(rows) == 0:
-            return cost
-        out, _rejects, _used = price_lines(self.big.iloc[rows], self.aset, scenario_with(self.base, on), self.days[0].date(), price_dates=self.price_date[rows])
+        return self.landed_many([(rows, on)])[0]
+
+    def landed_many(self, requests: list[tuple[np.ndarray, list[Flip]]]) -> list[np.ndarray]:
+        """:meth:`landed` for many (rows, events) at once: one engine call, each request a scenario variant."""
+        costs = [np.full(len(rows), np.nan) for rows, _on in requests]
+        todo = [k for k, (rows, _on) in enumerate(requests) if len(rows)]
+        if not todo:
+            return costs
+        rows = np.concatenate([requests[k][0] for k in todo])
+        variant = np.repeat(np.arange(len(todo)), [len(requests[k][0]) for k in todo])
+        frame = self.lines.iloc[self.line[rows]].reset_index(drop=True)
+        frame["_pos"] = np.arange(len(rows))
+        scenarios = [scenario_with(self.base, requests[k][1]) for k in todo]
+        out, _rejects, _used = price_lines(
+            frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows], variants=scenarios, variant=variant, apart=self.copy[rows]
+        )
         self.pricings += len(rows)
         self.calls += 1
-        cost[pd.Index(rows).get_indexer(out["_i"].to_numpy())] = out["landed_cost_usd"].to_numpy(dtype=float)
-        return cost
+        flat = np.full(len(rows), np.nan)
+        flat[out["_pos"].to_numpy()] = out["landed_cost_usd"].to_numpy(dtype=float)
+        starts = np.concatenate([[0], np.cumsum([len(requests[k][0]) for k in todo])])
+        for i, k in enumerate(todo):
+            costs[k] = flat[starts[i]:starts[i + 1]]
+        return costs
 
-    def base_frame(self) -> tuple[np.ndarray, pd.DataFrame]:
-        rows = np.arange(len(self.big))
-        out, _rejects, _used = price_lines(self.big, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date)
+    def first_copy(self) -> pd.DataFrame:
+        """The basket priced on the first copy's date with nothing flipped (every column, for the lines' facts)."""
+        rows = np.arange(self.n)
+        frame = self.lines.assign(_i=rows)
+        out, _rejects, _used = price_lines(frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows])
         self.pricings += len(rows)
         self.calls += 1
-        cost = np.full(len(rows), np.nan)
-        cost[out["_i"].to_numpy()] = out["landed_cost_usd"].to_numpy(dtype=float)
-        return cost, out
+        return out
+
+    def setup_reuse(self, first: pd.DataFrame, tgroup: np.ndarray) -> None:
+        """What :meth:`representatives` needs: the attributes of each line that parameters are keyed by (from the
+        first copy's pricing; a line the engine refused has none, so any change touches it) and its travel group."""
+        self.line_group = tgroup[: self.n]
+        attrs = pd.DataFrame("", index=np.arange(self.n), columns=ATTRS)
+        attrs.iloc[first["_i"].to_numpy()] = line_attrs(first).to_numpy(dtype=object)
+        self.attrs = attrs
+        self.unknown = np.ones(self.n, dtype=bool)
+        self.unknown[first["_i"].to_numpy()] = False
+        self.keys = LinesMoved(self.aset, attrs)
+        self._reps: dict[tuple, np.ndarray] = {}
+
+    def representatives(self, on: list[Flip]) -> np.ndarray:
+        """(copies x lines): the earliest copy whose pricing of the line under the events ``on`` is the same as this
+        copy's, because no parameter the line (or its travel group) reads changed in between, in the scenario of
+        those events (:class:`costimpact.scenarios.timeline.LinesMoved`). Copies are priced only where they
+        differ; the rest reuse the earlier copy's costs."""
+        names = tuple(f.name for f in on)
+        if names in self._reps:
+            return self._reps[names]
+        moved_by = self.keys.under(with_scenario(self.aset, scenario_with(self.base, on)))
+        reps = np.zeros((len(self.days), self.n), dtype=np.int64)
+        for c in range(1, len(self.days)):
+            touched = moved_by(self.days[c - 1], self.days[c]) | self.unknown
+            touched = np.isin(self.line_group, np.unique(self.line_group[touched]))
+            reps[c] = np.where(touched, c, reps[c - 1])
+        self._reps[names] = reps
+        return reps
 
 
-def _candidates(f: Flip, tiled: _Tiled, base_out: pd.DataFrame) -> np.ndarray:
-    """Tiled rows an event may move (a superset): lines of the origins its overrides name, or lines that paid a
-    layer it switches off. An override of a parameter not keyed by origin may move any line."""
-    aset, big = tiled.aset, tiled.big
-    n = len(big)
+def _paid_layers(tiled: _Tiled, first: pd.DataFrame, base_cost: np.ndarray, ok: np.ndarray) -> dict[str, np.ndarray]:
+    """Per duty column, the tiled rows that may pay it with nothing flipped (a superset): the lines that paid it on
+    the first copy's date, and on later copies any line the parameter files moved since."""
+    moved = tiled.representatives([])[tiled.copy, tiled.line] != 0
+    paid: dict[str, np.ndarray] = {}
+    for column in [c for c in first.columns if c.startswith("duty_") and c.endswith("_usd")]:
+        on_first = np.zeros(tiled.n, dtype=bool)
+        on_first[first["_i"].to_numpy()] = first[column].to_numpy(dtype=float) > 0
+        paid[column] = (on_first[tiled.line] | moved) & ok
+    return paid
+
+
+def _candidates(f: Flip, tiled: _Tiled, paid: dict[str, np.ndarray]) -> np.ndarray:
+    """Tiled rows an event may move (a superset): lines whose key (origin, Section 301 list, Section 232 group,
+    currency) its overrides name, lines claiming the product exclusion it extends, or lines that paid a layer it
+    switches off. An override of a parameter keyed otherwise may move any line."""
+    aset = tiled.aset
+    n = tiled.rows
     may = np.zeros(n, dtype=bool)
-    origin = big["origin_country"].astype("string").fillna("").str.upper().to_numpy() if "origin_country" in big else np.full(n, "")
+    exclusion_of = {p.claimable_exclusion for p in aset.layers() if p.claimable_exclusion}
     for o in f.overrides:
         param = aset.params[o.param]
-        if param.key == "origin" and "*" not in o.keys:
-            may |= np.isin(origin, aset.expand_origins(list(o.keys)))
-        else:
+        if o.param in exclusion_of:  # read only for lines that claim an exclusion
+            lines = tiled.lines
+            claimed = lines["s301_exclusion"].fillna(False).astype(bool).to_numpy() if "s301_exclusion" in lines else np.zeros(tiled.n, dtype=bool)
+            may |= claimed[tiled.line]
+            continue
+        hit = tiled.keys.keyed(param, set(o.keys))
+        if hit is None:
             return np.ones(n, dtype=bool)
+        may |= (hit | tiled.unknown)[tiled.line]
     for layer in f.disable_layers:
         column = next((p.column for p in aset.layers() if p.id.rsplit("/", 1)[-1] == layer), None)
-        if column is None or column not in base_out:
+        if column is None or column not in paid:
             return np.ones(n, dtype=bool)
-        paid = np.zeros(n, dtype=bool)
-        paid[base_out["_i"].to_numpy()] = base_out[column].to_numpy(dtype=float) > 0
-        may |= paid
+        may |= paid[column]
     return may
 
 
@@ -233,34 +256,67 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     A travel group's cost is its base cost plus one change per *component*: a set of events whose effects on the
     group do not add up (found pair by pair); events that add up stay components of one. Each component's change is
     tabled over its combinations; every pricing is batched over all the groups that need it."""
-    n_rows = len(tiled.big)
+    n_rows = tiled.rows
     everyone = np.arange(n_rows)
-    base_cost, base_out = tiled.base_frame()
-    ok = ~np.isnan(base_cost)
+    first = tiled.first_copy()
+    tiled.setup_reuse(first, tgroup)
     copy = tiled.copy
     n_copies, k = active.shape
     sig = np.zeros(n_rows, dtype=np.int64)
-    priced: dict[int, np.ndarray] = {0: base_cost}  # combination bitmask -> cost per tiled row (NaN: not priced)
+    priced: dict[int, np.ndarray] = {}  # combination bitmask -> cost per tiled row (NaN: not priced)
     alone: dict[tuple[int, int], float] = {}
     moved: dict[tuple[int, int], int] = {}
 
     def groups_of(rows: np.ndarray) -> np.ndarray:
         return np.isin(tgroup, np.unique(tgroup[rows])) & ok
 
+    def on_of(mask: int) -> list[Flip]:
+        return [fl[j] for j in range(k) if (mask >> j) & 1]
+
+    def prefetch(wanted: list[tuple[int, np.ndarray]]) -> None:
+        """Price every (events mask, rows) not priced yet in one engine call (each mask a scenario variant); a row
+        whose earlier copy prices alike takes that copy's cost, so only the representatives are priced."""
+        requests: dict[int, list[np.ndarray]] = {}
+        filled: list[tuple[int, np.ndarray, np.ndarray]] = []
+        for mask, rows in wanted:
+            cost = priced.setdefault(mask, np.full(n_rows, np.nan))
+            todo = rows[np.isnan(cost[rows])]
+            if not len(todo):
+                continue
+            reps = tiled.representatives(on_of(mask))[copy[todo], tiled.line[todo]] * tiled.n + tiled.line[todo]
+            filled.append((mask, todo, reps))
+            need = reps[np.isnan(cost[reps])]
+            if len(need):
+                requests.setdefault(mask, []).append(need)
+        masks = list(requests)
+        rows_of = [np.unique(np.concatenate(requests[mk])) for mk in masks]
+        got = tiled.landed_many([(r, on_of(mk)) for mk, r in zip(masks, rows_of)])
+        for mk, r, cost in zip(masks, rows_of, got):
+            priced[mk][r] = cost
+        for mask, todo, reps in filled:
+            priced[mask][todo] = priced[mask][reps]
+
+    # 0. the basket with nothing flipped: the first copy in full, later copies where they differ
+    priced[0] = np.full(n_rows, np.nan)
+    priced[0][first["_i"].to_numpy()] = first["landed_cost_usd"].to_numpy(dtype=float)
+    prefetch([(0, everyone[copy > 0])])
+    base_cost = priced[0]
+    ok = ~np.isnan(base_cost)
+    base_out = _paid_layers(tiled, first, base_cost, ok)
+
     def price(mask: int, rows: np.ndarray) -> np.ndarray:
         """The cost with the events of ``mask`` on, over ``rows`` (kept with any earlier pricing of the mask)."""
-        cost = priced.get(mask)
-        if cost is None:
-            cost = priced[mask] = np.full(n_rows, np.nan)
-        todo = rows[np.isnan(cost[rows])]
-        if len(todo):
-            cost[todo] = tiled.landed(todo, [fl[j] for j in range(k) if (mask >> j) & 1])
-        return cost
+        prefetch([(mask, rows)])
+        return priced.setdefault(mask, np.full(n_rows, np.nan))
 
     # 1. each event alone, on the groups it may touch
+    alone_rows = []
     for j in range(k):
         may = _candidates(fl[j], tiled, base_out) & ok & active[copy, j]
-        rows = everyone[groups_of(everyone[may])] if may.any() else everyone[:0]
+        alone_rows.append(everyone[groups_of(everyone[may])] if may.any() else everyone[:0])
+    prefetch([(1 << j, rows) for j, rows in enumerate(alone_rows)])
+    for j in range(k):
+        rows = alone_rows[j]
         delta = price(1 << j, rows)[rows] - base_cost[rows]
         moved_line = np.abs(delta) > CENT
         sig[groups_of(rows[moved_line])] |= 1 << j
@@ -272,18 +328,27 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
 
     # 2. pairs: where two events' changes do not add up, they join one component
     comp = np.where((sig[:, None] >> np.arange(k)[None, :]) & 1, 1 << np.arange(k)[None, :], 0).astype(np.int64)
-    for i in range(k):
-        for j in range(i + 1, k):
-            both = everyone[ok & ((sig >> i) & 1 == 1) & ((sig >> j) & 1 == 1)]
-            if not len(both):
-                continue
-            joint = price((1 << i) | (1 << j), both)[both]
-            added = single[i][both] + single[j][both] - base_cost[both]
-            _merge(comp, everyone[groups_of(both[np.abs(joint - added) > CENT])], i, j)
+    pairs = [(i, j, everyone[ok & ((sig >> i) & 1 == 1) & ((sig >> j) & 1 == 1)]) for i in range(k) for j in range(i + 1, k)]
+    prefetch([((1 << i) | (1 << j), both) for i, j, both in pairs])
+    for i, j, both in pairs:
+        if not len(both):
+            continue
+        joint = price((1 << i) | (1 << j), both)[both]
+        added = single[i][both] + single[j][both] - base_cost[both]
+        _merge(comp, everyone[groups_of(both[np.abs(joint - added) > CENT])], i, j)
 
     # 3. every event at once, per distinct set of events that may have happened: what the components miss
-    for act in {tuple(np.flatnonzero(a)) for a in active if a.sum() >= 2}:
-        rows = everyone[ok & np.all(active[copy] == np.isin(np.arange(k), act), axis=1)]
+    act_rows = [(act, everyone[ok & np.all(active[copy] == np.isin(np.arange(k), act), axis=1)]) for act in {tuple(np.flatnonzero(a)) for a in active if a.sum() >= 2}]
+    wanted = []
+    for act, rows in act_rows:
+        wanted.append((sum(1 << j for j in act), rows))
+        sub = comp[rows]
+        for mask in np.unique(sub[sub > 0]):
+            if int(mask) & (int(mask) - 1):
+                low = (int(mask) & -int(mask)).bit_length() - 1
+                wanted.append((int(mask), rows[sub[:, low] == mask]))
+    prefetch(wanted)
+    for act, rows in act_rows:
         if not len(rows):
             continue
         all_on = price(sum(1 << j for j in act), rows)[rows]
@@ -309,6 +374,14 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
 
     base_rows = everyone[ok]
     add_table(np.zeros(0, dtype=np.int64), base_rows, base_cost[base_rows][None, :])
+    wanted = []
+    for mask in np.unique(comp[comp > 0]):
+        mask = int(mask)
+        low = (mask & -mask).bit_length() - 1
+        rows = everyone[ok & (comp[:, low] == mask)]
+        bits = [j for j in range(k) if (mask >> j) & 1]
+        wanted.extend((sum(1 << b for b, x in zip(bits, combo) if x), rows) for combo in _combos(len(bits)) if combo.any())
+    prefetch(wanted)
     for mask in np.unique(comp[comp > 0]):
         mask = int(mask)
         low = (mask & -mask).bit_length() - 1
@@ -478,7 +551,8 @@ def outlook(
     # one output code space: the --by groups, then the channels, then the whole basket
     codes = np.stack([group_code, g_by + chan_code, np.full(n, star)]).astype(np.int64)
     n_out = star + 1
-    solved = _solve(tiled, pf, active, travel_groups(tiled.big), codes[:, tiled.line], n_out)
+    groups = travel_groups(lines)  # the same in every copy; copies never share one
+    solved = _solve(tiled, pf, active, groups[tiled.line] + tiled.copy * (int(groups.max(initial=0)) + 1), codes[:, tiled.line], n_out)
     ok = ~np.isnan(solved.base_cost[tiled.copy == copy_of[regime_day(points[-1])]])
 
     k_max = int(active.sum(axis=1).max()) if len(pf) else 0

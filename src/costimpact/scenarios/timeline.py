@@ -11,6 +11,7 @@ from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, wi
 from costimpact.landed.engine import P_POSTAL, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.markets import destination_change_dates, price_any
+from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups
 
 EVENTS_TABLE = "us/events"
 
@@ -42,12 +43,6 @@ def change_dates(aset: AssumptionSet, start: str | dt.date = "2024-01-01", end: 
 #: Rows priced per engine call (copies of the basket x dates): about 0.6 GB at the engine's peak, whatever the basket.
 BATCH_ROWS = 300_000
 TOTALS = ["customs_value_usd", "duty_total_usd", "fees_total_usd", "landed_cost_usd"]
-#: Parameters the engine never reads (decision presets, the report's yardsticks, other domains): their changes
-#: do not move a landed cost. Everything else under ``us/`` and ``fx/`` counts as possibly touching the basket.
-_ENGINE_READS = ("us/", "fx/")
-_ENGINE_SKIPS = ("us/fulfilment/", "us/benchmarks/")
-
-
 def timeline(
     imported,  # noqa: ANN001 - an orders.ImportResult (or anything with .lines)
     *,
@@ -66,9 +61,12 @@ def timeline(
     shipment, what one buyer receives in a day). So the timeline on 2024-12-31 is the ``pre-2025`` scenario.
     The scenario's switched-off layers and overrides apply; its own date rule is replaced by the date.
 
-    Memory stays bounded: the dates are priced in batches of about ``batch_rows`` lines (copies of the basket)
-    and only each batch's totals are kept. With ``skip_unchanged``, a date on which nothing the basket can be
-    priced by changed since the previous date (see :func:`dates_to_price`) takes that date's totals unpriced.
+    With ``skip_unchanged`` (US lines, and more lines x dates than one engine call of ``batch_rows``) the basket
+    is priced in full on the first date only; on each later date only the lines whose law may have changed since
+    the date before (:class:`LinesMoved`), with the lines they travel with, are priced again, and the totals are
+    kept up to date line by line (:func:`_replay`): the same figures as pricing every line on every date.
+    Otherwise every line is priced on every date. Either way the engine sees batches of about ``batch_rows``
+    lines and only per-line figures are kept, so memory stays bounded.
 
     Returns one row per date x shipping_mode with customs_value_usd, duty_total_usd, fees_total_usd,
     landed_cost_usd, lines, and ``landed_vs_start_pct`` (change against the first date, same channel).
@@ -81,20 +79,12 @@ def timeline(
     if k == 0 or not days:
         return pd.DataFrame(columns=["date", "shipping_mode", "lines", *TOTALS, "landed_vs_start_pct"])
     tagged = _travel_day_ids(base)
-    per_call = max(1, batch_rows // k)
-    first, lines_seen = _price_totals(tagged, days[:1], aset, scen)
     us_only = "destination_country" not in base or text_or_empty(base["destination_country"]).str.upper().isin(["", "US"]).all()
-    if skip_unchanged and us_only:  # the skipping rule knows the US layers only
-        priced_days = dates_to_price(aset, scen, lines_seen, days)
+    if skip_unchanged and us_only and k * len(days) > batch_rows:  # what moves a line is known for the US law only
+        out = _replay(tagged, days, aset, scen, batch_rows)
     else:
-        priced_days = days
-    rest = priced_days[1:]
-    parts = [first] + [_price_totals(tagged, rest[i : i + per_call], aset, scen)[0] for i in range(0, len(rest), per_call)]
-    out = pd.concat(parts, ignore_index=True)
-    if len(priced_days) < len(days):  # an unpriced date shows the totals of the last priced date before it
-        source = pd.Series(priced_days, index=priced_days).reindex(days, method="ffill")
-        out = pd.concat([out[out["date"] == src].assign(date=day) for day, src in source.items()], ignore_index=True)
-        out["date"] = out["date"].astype("datetime64[ns]")
+        per_call = max(1, batch_rows // k)
+        out = pd.concat([_price_totals(tagged, days[i : i + per_call], aset, scen) for i in range(0, len(days), per_call)], ignore_index=True)
     out = out.sort_values(["date", "shipping_mode"], kind="stable").reset_index(drop=True)
     first_total = out.groupby("shipping_mode", observed=True)["landed_cost_usd"].transform("first")
     out["landed_vs_start_pct"] = np.where(first_total > 0, out["landed_cost_usd"] / first_total - 1.0, np.nan)
@@ -103,57 +93,15 @@ def timeline(
     return out
 
 
-def _price_totals(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One engine call on the basket copied once per day: the totals per day x channel, and what the lines were
-    priced with (origin, mode, currency, Section 301 list, Section 232 group; one row per distinct set)."""
+def _price_totals(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario) -> pd.DataFrame:
+    """One engine call on the basket copied once per day: the totals per day x channel."""
     priced, _rejects, _used = price_any(_copies_priced_on(tagged, days), aset, scen, days[0].date())
     priced["date"] = priced["price_date"]
-    totals = (
+    return (
         priced.groupby(["date", "shipping_mode"], observed=True)
         .agg(lines=("landed_cost_usd", "size"), **{c: (c, "sum") for c in TOTALS})
         .reset_index()
     )
-    seen = pd.DataFrame(
-        {
-            "origin": text_or_empty(priced["origin_country"]).str.upper(),
-            "mode": text_or_empty(priced["shipping_mode"]),
-            "currency": text_or_empty(priced["currency"]).str.upper() if "currency" in priced else "USD",
-            "s301_list": text_or_empty(priced["s301_list_applied"]) if "s301_list_applied" in priced else "",
-            "s232": text_or_empty(priced["s232_group"]) if "s232_group" in priced else "",
-        }
-    ).drop_duplicates()
-    return totals, seen
-
-
-def dates_to_price(aset: AssumptionSet, scenario: Scenario, seen: pd.DataFrame, days: list[pd.Timestamp]) -> list[pd.Timestamp]:
-    """The days whose law may differ for the basket from the day before them in ``days`` (the first always).
-
-    A day is left out only when every period that starts or ends after the previous day and up to it is
-    provably foreign to the basket: a parameter the engine does not read, a layer for other origins only, or a
-    value keyed by an origin, mode, currency, Section 301 list or Section 232 group that no line has (``seen``,
-    from the engine's own pricing of the basket). Values for every key (``*``), keys of any other kind, and
-    postal regime periods always count.
-    """
-    a = with_scenario(aset, scenario)
-    have = {dim: set(seen[dim]) for dim in ("origin", "mode", "currency", "s301_list", "s232")}
-    moves: set[pd.Timestamp] = set()
-    for param in a.params.values():
-        if not param.id.startswith(_ENGINE_READS) or param.id.startswith(_ENGINE_SKIPS):
-            continue
-        if param.applies_to_origins is not None and not set(param.applies_to_origins) & have["origin"]:
-            continue
-        for v in param.values:
-            if v.key != "*" and param.key in have and v.key not in have[param.key]:
-                continue
-            moves.update(pd.Timestamp(d) for d in (v.from_, v.until) if d is not None)
-    for regime in a.postal.values():
-        for period in regime.periods:
-            moves.update(pd.Timestamp(d) for d in (period.from_, period.until) if d is not None)
-    keep = [days[0]]
-    for before, day in zip(days, days[1:]):
-        if any(before < m <= day for m in moves):
-            keep.append(day)
-    return keep
 
 
 def _travel_day_ids(base: pd.DataFrame) -> pd.DataFrame:
@@ -182,3 +130,68 @@ def _copies_priced_on(copy: pd.DataFrame, days: list[pd.Timestamp]) -> pd.DataFr
     big["ship_date"] = np.repeat(np.array(days, dtype="datetime64[ns]"), k)
     big["row_number"] = np.arange(2, len(big) + 2)
     return big
+
+
+def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario, batch_rows: int) -> pd.DataFrame:
+    """The totals per day x channel with every line priced on the first day, and on each later day only the
+    travel groups (:func:`costimpact.scenarios.outlook.travel_groups`: a line's price depends on nothing
+    outside its shipment and its buyer's day) of the lines :class:`LinesMoved` names; the other lines keep
+    their cents from the day before. Each line's four money figures are kept, not its priced row."""
+    k = len(tagged)
+    a = with_scenario(aset, scen)
+    values = np.full((k, len(TOTALS)), np.nan)
+    priced = np.zeros(k, dtype=bool)
+    mode = np.full(k, "", dtype=object)
+    attrs = np.full((k, len(ATTRS)), "", dtype=object)
+    out: list[pd.DataFrame] = []
+
+    def take(day: pd.Timestamp, rows: np.ndarray, result: tuple) -> None:
+        line, money, modes, attr = result
+        values[rows], priced[rows] = np.nan, False  # a line rejected on this day drops out of its totals
+        values[line], priced[line], mode[line] = money, True, modes
+        attrs[line] = attr
+        frame = pd.DataFrame(values[priced], columns=TOTALS).assign(shipping_mode=mode[priced])
+        totals = frame.groupby("shipping_mode", observed=True).agg(lines=("landed_cost_usd", "size"), **{c: (c, "sum") for c in TOTALS}).reset_index()
+        totals.insert(0, "date", day)
+        out.append(totals)
+
+    every = np.arange(k)
+    take(days[0], every, _price_rows(tagged, [(days[0], every)], aset, scen)[0])
+    unknown = ~priced  # rejected on the first day: what moves them is not known, so they are priced every day
+    group = travel_groups(tagged)
+    lines_moved = LinesMoved(a, pd.DataFrame(attrs, columns=ATTRS))
+    jobs = []
+    for before, day in zip(days, days[1:]):
+        moved = lines_moved(before, day) | unknown
+        jobs.append((day, np.flatnonzero(np.isin(group, np.unique(group[moved])))))
+    while jobs:
+        batch, size = [], 0
+        while jobs and (not batch or size + len(jobs[0][1]) <= batch_rows):
+            batch.append(jobs.pop(0))
+            size += len(batch[-1][1])
+        for (day, rows), result in zip(batch, _price_rows(tagged, batch, aset, scen)):
+            take(day, rows, result)
+    result = pd.concat(out, ignore_index=True)
+    result["date"] = result["date"].astype("datetime64[ns]")
+    return result[["date", "shipping_mode", "lines", *TOTALS]]
+
+
+def _price_rows(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]], aset: AssumptionSet, scen: Scenario) -> list[tuple]:
+    """One engine call on the lines ``rows`` of each job priced on its day. Per job: the positions of the lines
+    priced (not rejected), their money figures (``TOTALS``), their channel and the attributes
+    :class:`LinesMoved` reads."""
+    k = len(tagged)
+    big = tagged.iloc[np.concatenate([rows for _, rows in jobs])].reset_index(drop=True)
+    big["ship_date"] = np.repeat(np.array([d for d, _ in jobs], dtype="datetime64[ns]"), [len(rows) for _, rows in jobs])
+    big["row_number"] = 2 + np.concatenate([j * k + rows for j, (_, rows) in enumerate(jobs)])  # a line's place, per job
+    if big.empty:
+        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=object), np.zeros((0, len(ATTRS)), dtype=object)) for _ in jobs]
+    got, _rejects, _used = price_any(big, aset, scen, jobs[0][0].date())
+    where = got["row_number"].to_numpy() - 2
+    job, line = where // k, where % k
+    attr = line_attrs(got).to_numpy(dtype=object)
+    money = got[TOTALS].to_numpy(dtype=float)
+    modes = got["shipping_mode"].to_numpy(dtype=object)
+    return [(line[job == j], money[job == j], modes[job == j], attr[job == j]) for j in range(len(jobs))]
+
+

@@ -317,24 +317,31 @@ def report_key(basket: Basket, scenario: str, baseline: str, as_of: str, lang: s
 # ---- decisions ------------------------------------------------------------------------------------------------
 
 
+def _view(result):  # noqa: ANN001, ANN202
+    """A decision's result as the shared cache keeps it: its tables per SKU / origin / basket, without the rows
+    the engine rejected (one per copy of a line: up to 17 times the basket's for the origins; the page never
+    shows them, the orders page lists the basket's own)."""
+    return dataclasses.replace(result, rejects=result.rejects.head(0))
+
+
 @cached(max_entries=24)
 def fulfilment(basket: Basket, scenario: str, day: dt.date, options: dict[str, object]):  # noqa: ANN201
     """Direct parcels vs a US warehouse for the basket (small tables: per SKU, the portfolio, the presets)."""
-    return compare_fulfilment(imported(basket).lines, scenario=scenario, as_of=day, options=FulfilmentOptions(**options), assumptions=assumption_set())
+    return _view(compare_fulfilment(imported(basket).lines, scenario=scenario, as_of=day, options=FulfilmentOptions(**options), assumptions=assumption_set()))
 
 
 @cached(max_entries=24)
 def origins(basket: Basket, candidates: tuple[str, ...], scenario: str, day: dt.date):  # noqa: ANN201
-    """The basket's landed cost from each candidate origin, priced a few origins at a time; the per-line table is
-    not kept (the page never shows it)."""
-    return compare_origins(imported(basket).lines, origins=candidates, scenario=scenario, as_of=day, assumptions=assumption_set(), keep_lines=False)
+    """The basket's landed cost from each candidate origin; origins the law treats alike on the day are priced
+    once, and the per-line table is not kept (the page never shows it)."""
+    return _view(compare_origins(imported(basket).lines, origins=candidates, scenario=scenario, as_of=day, assumptions=assumption_set(), keep_lines=False))
 
 
 @cached(max_entries=24)
 def pricing(basket: Basket, scenario: str, baseline: str, day: dt.date, elasticity: float, hurdle: float, follows: bool):  # noqa: ANN201
     """The price per SKU that holds the margin."""
-    return price_for_margin(imported(basket).lines, scenario=scenario, baseline=baseline, as_of=day, elasticity=elasticity,
-                            hurdle_margin=hurdle, value_follows_price=follows, assumptions=assumption_set())
+    return _view(price_for_margin(imported(basket).lines, scenario=scenario, baseline=baseline, as_of=day, elasticity=elasticity,
+                                  hurdle_margin=hurdle, value_follows_price=follows, assumptions=assumption_set()))
 
 
 def today_iso() -> str:

@@ -75,13 +75,30 @@ def render(lang: str) -> None:
         return
     st.caption(t("decide.basket", lang, file=name, n=len(lines)))
     scen, base, day = _pickers(lang)
-    tabs = st.tabs([t("decide.tab.fulfilment", lang), t("decide.tab.origin", lang), t("decide.tab.pricing", lang)])
+    tabs = _lazy(st.tabs, [t("decide.tab.fulfilment", lang), t("decide.tab.origin", lang), t("decide.tab.pricing", lang)], key="decide_tab")
     for tab, fn in zip(tabs, (render_fulfilment, render_origin, render_pricing), strict=True):
         with tab:
+            if not _shown(tab):
+                continue
             try:
                 fn(lang, lines, scen, base, day)
             except CostImpactError as err:
                 st.error(str(err))
+
+
+def _lazy(make, *args, key: str):  # noqa: ANN001, ANN202
+    """``st.tabs`` / ``st.expander`` that rerun the page when the seller opens one, so that only what is shown
+    is computed (:func:`_shown`): opening the page prices one model, not three. A Streamlit without
+    ``on_change`` here (before 1.5x) gives the plain containers, every body computed."""
+    try:
+        return make(*args, key=key, on_change="rerun")
+    except TypeError:
+        return make(*args)
+
+
+def _shown(container) -> bool:  # noqa: ANN001
+    """Whether a container of :func:`_lazy` is open (always, where Streamlit does not track it)."""
+    return getattr(container, "open", None) is not False
 
 
 def _table(frame: pd.DataFrame, cols: list[str], lang: str, digits: int = 2) -> None:
@@ -149,12 +166,10 @@ def render_fulfilment(lang: str, lines: pd.DataFrame, scen: str, base: str, day:
     st.caption(t("decide.ful.per_sku_note", lang))
     show = ["sku", "origin_country", "units_per_month", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "saving_per_unit_usd", "break_even_units_per_month", "cheaper", "warehouse_shared_cost_per_unit_usd"]
     _table(res.per_sku, show, lang)
-    with st.expander(t("decide.ful.grid", lang)):
-        rows = []
-        for s in dict.fromkeys([base, scen]):
-            r = data.fulfilment(basket.current(), s, day, options).portfolio
-            rows.append(r)
-        _table(pd.concat(rows, ignore_index=True), ["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"], lang)
+    with (grid := _lazy(st.expander, t("decide.ful.grid", lang), key="decide_grid")):
+        if _shown(grid):  # the baseline's costing runs when the seller opens the comparison
+            rows = [data.fulfilment(basket.current(), s, day, options).portfolio for s in dict.fromkeys([base, scen])]
+            _table(pd.concat(rows, ignore_index=True), ["scenario", "as_of", "direct_cost_per_unit_usd", "warehouse_cost_per_unit_usd", "break_even_units_per_month", "cheaper"], lang)
     presets = res.presets.copy()
     presets["source"] = presets["source"].where(~presets["overridden"], t("decide.ful.your_input", lang))
     _table(presets, ["label_zh" if lang == "zh" else "label", "key", "value", "source", "evidence"], lang, digits=4)

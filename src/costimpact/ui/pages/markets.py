@@ -14,7 +14,7 @@ from costimpact.ui.state import labels, lkey, tr
 from costimpact.ui.widgets import evidence_text, pct, render_error
 
 DEFAULT = ["US", "DE", "GB", "MX", "BR", "CA"]
-CHOICES = ["US", *MEMBERS, "GB", "MX", "BR", "CA", "AU"]
+CHOICES = ["US", *MEMBERS, "GB", "MX", "BR", "CA", "AU", "JP"]
 BR_STATES = ["BR-SP", "BR-RJ", "BR-MG", "BR-BA", "BR-PR", "BR-RS", "BR-SC", "BR-CE", "BR-PE", "BR-DF"]
 CA_PROVINCES = ["CA-ON", "CA-QC", "CA-BC", "CA-AB", "CA-NS", "CA-NB", "CA-MB", "CA-SK", "CA-NL", "CA-PE"]
 GRADE = {"C": "confirmed", "C2": "secondary", "U": "unverified"}

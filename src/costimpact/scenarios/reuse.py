@@ -1,0 +1,205 @@
+"""Which lines a change can move, and which lines travel together: what lets the timeline and the outlook price
+again only the lines whose law differs between two days (each with its shipment and buyer's day), never the
+whole basket on every date."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from costimpact.assumptions import AssumptionSet
+from costimpact.assumptions.tariff import tariff_lines
+from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
+
+#: Parameters the engine never reads (decision presets, the report's yardsticks, other domains): their changes
+#: do not move a landed cost. Everything else under ``us/`` and ``fx/`` counts as possibly touching the basket.
+_ENGINE_READS = ("us/", "fx/")
+_ENGINE_SKIPS = ("us/fulfilment/", "us/benchmarks/")
+
+
+def engine_reads(param_id: str) -> bool:
+    """Whether the US engine may read parameter ``param_id`` (a change to any other never moves a landed cost)."""
+    return param_id.startswith(_ENGINE_READS) and not param_id.startswith(_ENGINE_SKIPS)
+
+
+ATTRS = ["origin", "mode", "currency", "s301", "s232", "hts"]
+
+
+def travel_groups(lines: pd.DataFrame) -> np.ndarray:
+    """An id per set of lines that must be priced together: lines of one shipment (id, mode, day) and parcels of one
+    buyer's day are joined, transitively (label propagation over the two groupings, vectorised)."""
+    n = len(lines)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+
+    def text(col: str) -> pd.Series:
+        s = lines[col] if col in lines else pd.Series("", index=lines.index)
+        return s.astype("string").fillna("").str.strip()
+
+    day = pd.to_datetime(lines["ship_date"], errors="coerce") if "ship_date" in lines else pd.Series(pd.NaT, index=lines.index)
+    day_code = pd.factorize(day.dt.strftime("%Y-%m-%d").fillna(""))[0]
+    shipment = text("shipment_id").where(lambda s: s != "", text("order_id"))
+    mode = text("shipping_mode")
+    ship = pd.factorize(pd.Series(list(zip(shipment.array, mode.array, day_code))))[0].astype(np.int64)
+    consignee = text("consignee_id")
+    has = (consignee != "").to_numpy()
+    cday = pd.factorize(pd.Series(list(zip(consignee.array, day_code))))[0].astype(np.int64)
+    label = ship.copy()
+    while True:
+        by_c = pd.Series(label).groupby(cday).transform("min").to_numpy()
+        nxt = np.where(has, np.minimum(label, by_c), label)
+        nxt = pd.Series(nxt).groupby(ship).transform("min").to_numpy()
+        if np.array_equal(nxt, label):
+            return pd.factorize(label)[0].astype(np.int64)
+        label = nxt
+
+
+def line_attrs(got: pd.DataFrame) -> pd.DataFrame:
+    """The attributes :class:`LinesMoved` reads (columns ``ATTRS``), from the engine's priced lines."""
+    return pd.DataFrame(
+        {
+            "origin": text_or_empty(got["origin_country"]).str.upper() if "origin_country" in got else "",
+            "mode": text_or_empty(got["shipping_mode"]).replace("", "express") if "shipping_mode" in got else "express",
+            "currency": text_or_empty(got["currency"]).str.upper().replace("", "USD") if "currency" in got else "USD",
+            "s301": text_or_empty(got["s301_list_applied"]),
+            "s232": text_or_empty(got["s232_group"]),
+            "hts": text_or_empty(got["hts_matched"]),
+        },
+        index=got.index,
+    )
+
+
+_SEEN: dict[tuple, tuple[object, object]] = {}  # (what, id(parameter), ...) -> (the parameter, result); the parameter is held
+
+
+def _remember(param, what: tuple, compute):  # noqa: ANN001, ANN202
+    """``compute()`` once per parameter object and question: the outlook asks the same of many scenarios' sets,
+    which share every parameter no event overrides."""
+    memo = (id(param), *what)
+    hit = _SEEN.get(memo)
+    if hit is not None and hit[0] is param:
+        return hit[1]
+    if len(_SEEN) > 200_000:
+        _SEEN.clear()
+    value = compute()
+    _SEEN[memo] = (param, value)
+    return value
+
+
+def _boundaries(param) -> tuple[np.ndarray, list[tuple[str, pd.Timestamp, pd.Timestamp | None]]]:  # noqa: ANN001
+    """The parameter's periods as (key, start, end) and the sorted days on which any of them starts or ends."""
+
+    def compute() -> tuple[np.ndarray, list]:
+        periods = [(v.key, pd.Timestamp(v.from_), None if v.until is None else pd.Timestamp(v.until)) for v in param.values]
+        days = sorted({d for _, start, end in periods for d in (start, end) if d is not None})
+        return np.array(days, dtype="datetime64[ns]"), periods
+
+    return _remember(param, ("days",), compute)
+
+
+def _in_force(param, key: str, day: dt.date) -> tuple | None:  # noqa: ANN001
+    """The figures a line keyed ``key`` reads on ``day``, as the engine looks them up: the key's period begun last
+    (the later in file order on a tie), if not ended, else key ``*``'s."""
+    ordered = _remember(param, ("ordered",), lambda: sorted(param.values, key=lambda v: v.from_))
+    for k in (key, "*"):
+        begun = [v for v in ordered if v.key == k and v.from_ <= day]
+        if begun:
+            v = begun[-1]
+            if v.until is None or day < v.until:
+                return (v.value, v.min, v.max, v.base, v.inclusive)
+    return None
+
+
+def _differs(param, key: str, before: pd.Timestamp, day: pd.Timestamp) -> bool:  # noqa: ANN001
+    """Whether a line keyed ``key`` reads other figures of ``param`` on ``day`` than on ``before``."""
+    return _remember(param, ("differs", key, before, day), lambda: _in_force(param, key, before.date()) != _in_force(param, key, day.date()))
+
+
+class LinesMoved:
+    """Which lines' law may differ on a day from an earlier day (a superset), for the lines last priced with the
+    attributes ``attrs`` (columns ``ATTRS``: origin, mode, currency, Section 301 list(s), Section 232 group,
+    HTS line matched) under the assumption set ``a`` (the scenario applied).
+
+    A period of a parameter the engine reads that starts or ends between the two days (after the first, up to
+    the second) moves the lines its key names (origin, mode, currency, Section 301 list, Section 232 group; a
+    cell naming several keys counts for each), all of them for key ``*`` or a key of any other kind, within the
+    layer's origins, unless what a line with that key reads (value, minimum, maximum, base, inclusive) is the
+    same on both days (a period renewed unchanged); a postal regime period moves the postal lines of its
+    origins; an HTS line's own start date (an exemption or a Section 232 listing from a later day) moves the
+    lines matched to it.
+    """
+
+    _BY_KEY = {"origin": "origin", "mode": "mode", "currency": "currency", "s301_list": "s301", "s232": "s232"}
+
+    def __init__(self, a: AssumptionSet, attrs: pd.DataFrame) -> None:
+        self.a = a
+        self.k = len(attrs)
+        self.codes, self.uniq = {}, {}
+        for name in attrs.columns:  # each attribute as codes into its few distinct values
+            codes, uniq = pd.factorize(attrs[name].fillna("").astype(str).to_numpy(dtype=object))
+            self.codes[name], self.uniq[name] = codes, [set(u.split("|")) for u in uniq]
+        self.present = {name: set().union(*parts) for name, parts in self.uniq.items()}
+        self.origin = attrs["origin"].fillna("").astype(str).to_numpy(dtype=object)
+        self.postal = (attrs["mode"] == "postal").to_numpy()
+        self._bind(a)
+        table = tariff_lines(a)
+        since = [c for c in table.columns if c.endswith("_from")]
+        starts = table.set_index("hts")[since].stack().dropna() if since else pd.Series(dtype=object)
+        self.hts_keys = np.array([hts for hts, _ in starts.index], dtype=object)
+        self.hts_days = pd.to_datetime(starts.to_numpy()).to_numpy(dtype="datetime64[ns]")
+
+    def _bind(self, a: AssumptionSet) -> None:
+        self.a = a
+        self.params = [p for p in a.params.values() if engine_reads(p.id)]
+        self.periods = [(list(per.origins), per.from_, per.until) for reg in a.postal.values() for per in reg.periods]
+
+    def under(self, a: AssumptionSet) -> LinesMoved:
+        """The same lines under another scenario's assumption set (its tables the same, its parameters its own)."""
+        other = copy.copy(self)
+        other._bind(a)
+        return other
+
+    def keyed(self, param, keys: set[str]) -> np.ndarray | None:  # noqa: ANN001
+        """The lines whose key of ``param`` is among ``keys`` (origin groups expanded), within the layer's origins;
+        None where any line may read them (key ``*``, or a parameter keyed by something lines do not carry)."""
+        if "*" in keys or param.key not in self._BY_KEY:
+            return None
+        wanted = set(keys) | (set(self.a.expand_origins(sorted(keys))) if param.key == "origin" else set())
+        hit = self._having(self._BY_KEY[param.key], wanted)
+        return hit & np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else hit
+
+    def _having(self, name: str, keys: set[str]) -> np.ndarray:
+        hit = np.array([bool(keys & parts) for parts in self.uniq[name]] + [False])
+        return hit[self.codes[name]]
+
+    def __call__(self, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
+        def changes(*dates) -> bool:  # noqa: ANN002
+            return any(d is not None and before < pd.Timestamp(d) <= day for d in dates)
+
+        moved = np.zeros(self.k, dtype=bool)
+        lo, hi = np.datetime64(before, "ns"), np.datetime64(day, "ns")
+        for param in self.params:
+            days, periods = _boundaries(param)
+            if np.searchsorted(days, lo, side="right") == np.searchsorted(days, hi, side="right"):
+                continue  # nothing of this parameter starts or ends between the two days
+            keys = {key for key, start, end in periods if before < start <= day or (end is not None and before < end <= day)}
+            if param.key in self._BY_KEY:  # keys no line has move nothing
+                keys = {key for key in keys if key == "*" or key in self.present[self._BY_KEY[param.key]]}
+            keys = {key for key in keys if _differs(param, key, before, day)}
+            if not keys:
+                continue
+            scope = np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else True
+            if "*" in keys or param.key not in self._BY_KEY:
+                moved |= scope
+            else:
+                moved |= scope & self._having(self._BY_KEY[param.key], keys)
+        for origins, start, end in self.periods:
+            if changes(start, end):
+                moved |= self.postal & (np.isin(self.origin, origins) | ("*" in origins))
+        hit = set(self.hts_keys[(self.hts_days > lo) & (self.hts_days <= hi)])
+        if hit:
+            moved |= self._having("hts", hit)
+        return moved
