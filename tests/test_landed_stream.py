@@ -193,6 +193,26 @@ def test_dask_workers_read_their_own_parts(tmp_path):
     assert sorted(pd.read_csv(tmp_path / "dask.csv")["row_number"]) == [5, 12] and res.rows_rejected == 2
 
 
+def test_dask_prices_every_destination_like_the_streamed_run(tmp_path):
+    """A file bound for every destination: the workers gather the destinations they read, and every partition is
+    priced with the whole file's columns, as in the streamed run."""
+    from distributed import Client, LocalCluster
+    from test_stream_destinations import SMALL as MIXED_SMALL
+    from test_stream_destinations import mixed_orders
+
+    from costimpact.landed.distributed import dask_landed
+
+    path = tmp_path / "mixed.csv"
+    mixed_orders().to_csv(path, index=False)
+    aset = api.assumptions_of(None)
+    one = stream.stream_landed(path, tmp_path / "one", aset=aset, as_of=api.as_date(AS_OF), quiet=True, **MIXED_SMALL)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        res = dask_landed(path, tmp_path / "dask", aset=aset, as_of=api.as_date(AS_OF), client=client, quiet=True, **MIXED_SMALL)
+    assert dataset_csv(tmp_path / "dask") == dataset_csv(tmp_path / "one")
+    assert res.summary() == one.summary() and res.partitions > 3
+    assert "destination_currency" in pd.read_parquet(tmp_path / "dask").columns
+
+
 def test_a_dask_task_run_again_writes_its_lines_once(orders_csv, tmp_path):
     """A worker lost mid-round makes Dask run its task again elsewhere: the task's output replaces, not adds."""
     from costimpact.landed.distributed import _read_piece, _spilled, plan_pieces

@@ -140,8 +140,10 @@ def _read_piece(piece: Piece, n: int, *, k: int, as_of, mapping, chunk_rows: int
                                 "were counted (line ends the cutter could not see); price this file with --engine stream, "
                                 "or convert it to Parquet")
         chunks = iter([chunk])
+    from costimpact.landed.markets import destinations_in
+
     spill = _own_spill(Path(parts_dir), f"{n:06d}")
-    out = {"rows_read": 0, "blank": 0, "rejects": [], "empty": None, "partitions": set()}
+    out = {"rows_read": 0, "blank": 0, "rejects": [], "empty": None, "partitions": set(), "destinations": set()}
 
     def write(p: int, lines: pd.DataFrame) -> None:
         spill.add(p, lines)
@@ -154,6 +156,7 @@ def _read_piece(piece: Piece, n: int, *, k: int, as_of, mapping, chunk_rows: int
             out["rejects"].append(chunk.rejects)
         if out["empty"] is None:
             out["empty"] = chunk.lines.iloc[:0].copy()
+        out["destinations"] |= destinations_in(chunk.lines)
         stream.split_to_partitions(chunk.lines, chunk.first_row, as_of, k, write)
     return out
 
@@ -171,11 +174,12 @@ def _own_spill(root: Path, name: str) -> stream.Spill:
     return stream.Spill(root, name)
 
 
-def _price_partition(p: int, *, parts_dir: str, bucket_dir: str, aset, scenario, baseline, as_of,  # noqa: ANN001, PLR0913
+def _price_partition(p: int, *, parts_dir: str, bucket_dir: str, aset, scenario, baseline, as_of, layout,  # noqa: ANN001, PLR0913
                      protect: bool, part_rows: int) -> tuple[pd.DataFrame, dict[str, int], set[int]]:
-    """Task: price one partition whole; cut its lines into row buckets (``bucket_dir/<p>/<bucket>.pkl``)."""
+    """Task: price one partition whole, with the whole file's destination columns (``layout``); cut its lines
+    into row buckets (``bucket_dir/<p>/<bucket>.pkl``)."""
     lines = pd.concat(_spilled(Path(parts_dir), p), ignore_index=True)
-    priced, rejects, counts = stream.price_partition(lines, aset, scenario, as_of, baseline)
+    priced, rejects, counts = stream.price_partition(lines, aset, scenario, as_of, baseline, layout)
     if protect:
         from costimpact.report.safe_csv import protect_frame
 
@@ -249,13 +253,13 @@ def dask_landed(source: str | os.PathLike[str], out: Path, *, aset, scenario="ac
             pieces = plan_pieces(src, chunk_bytes, chunk_rows)
             read = _read_on_workers(client, pieces, src, as_of, mapping, chunk_rows, part_rows, parts_dir, progress) if pieces is not None \
                 else _read_on_client(src, work, as_of, mapping, chunk_bytes, chunk_rows, part_rows, progress)
-            k, rows_read, blank, import_rej, empty, partitions = read
+            k, rows_read, blank, import_rej, empty, partitions, layout = read
 
             aset_f = client.scatter(aset, broadcast=True, hash=False)  # the assumption set travels to each worker once
             n_lines = rows_read - (import_rej["row_number"].nunique() if len(import_rej) else 0)
             progress.start("pricing", n_lines)
             futures = client.map(_price_partition, sorted(partitions), parts_dir=str(parts_dir), bucket_dir=str(bucket_dir),
-                                 aset=aset_f, scenario=scen, baseline=base, as_of=as_of, protect=protect,
+                                 aset=aset_f, scenario=scen, baseline=base, as_of=as_of, layout=layout, protect=protect,
                                  part_rows=part_rows, pure=False)
             engine_rej, counts, buckets = [], {}, set()
             for rej, got, bs in _as_done(futures, progress, n_lines):
@@ -275,7 +279,7 @@ def dask_landed(source: str | os.PathLike[str], out: Path, *, aset, scenario="ac
                     for t in client.gather(merged):
                         totals.merge(t)
                 else:  # no line priced: the result's columns alone, as the single-machine run writes them
-                    priced, _, _ = stream.price_partition(empty.assign(**{stream._CHUNK: np.int64(0)}), aset, scen, as_of, base)
+                    priced, _, _ = stream.price_partition(empty.assign(**{stream._CHUNK: np.int64(0)}), aset, scen, as_of, base, layout)
                     _write_part(priced, str(tmp_out / "part-00000.parquet"))
             rejects = stream.sorted_rejects([import_rej, *engine_rej])
             if rejects_path is not None:
@@ -308,22 +312,24 @@ def _as_done(futures, progress: stream.Progress, total: int):  # noqa: ANN001, A
 def _read_on_workers(client, pieces: list[Piece], source: Path, as_of, mapping, chunk_rows: int, part_rows: int, parts_dir: Path,  # noqa: ANN001, PLR0913
                      progress: stream.Progress) -> tuple:
     """Round 1 on the workers: (K, rows read, blank rows, import rejects, an empty frame of the lines' columns,
-    the partitions that received lines)."""
+    the partitions that received lines, the destinations of the file)."""
     k = max(1, math.ceil(stream.estimate_rows(stream.order_sources(source)) / part_rows))
     total = sum(p.rows for p in pieces)
     progress.start("reading", total)
     futures = client.map(_read_piece, pieces, range(len(pieces)), k=k, as_of=as_of, mapping=mapping,
                          chunk_rows=chunk_rows, parts_dir=str(parts_dir), pure=False)
     rows_read = blank = 0
-    rejects, partitions = [], set()
+    rejects, partitions, destinations = [], set(), set()
     for got in _as_done(futures, progress, total):
         rows_read += got["rows_read"]
         blank += got["blank"]
         rejects += got["rejects"]
         partitions |= got["partitions"]
+        destinations |= got["destinations"]
     progress.close()
     first = futures[0].result()["empty"] if futures else None  # the lines' columns, as the first chunk has them
-    return k, rows_read, blank, stream.sorted_rejects(rejects), first if first is not None else pd.DataFrame(), partitions
+    return (k, rows_read, blank, stream.sorted_rejects(rejects), first if first is not None else pd.DataFrame(), partitions,
+            frozenset(destinations))
 
 
 def _read_on_client(source: Path, work: Path, as_of, mapping, chunk_bytes: int, chunk_rows: int, part_rows: int,  # noqa: ANN001, PLR0913
@@ -336,6 +342,8 @@ def _read_on_client(source: Path, work: Path, as_of, mapping, chunk_bytes: int, 
         spill.add(p, lines)
         partitions.add(p)
 
+    destinations: set[str] = set()
     k, rows_read, blank, rej, empty = stream.partition_input(source, work, as_of=as_of, mapping=mapping, chunk_bytes=chunk_bytes,
-                                                             chunk_rows=chunk_rows, part_rows=part_rows, progress=progress, write=write)
-    return k, rows_read, blank, rej, empty, partitions
+                                                             chunk_rows=chunk_rows, part_rows=part_rows, progress=progress, write=write,
+                                                             destinations=destinations)
+    return k, rows_read, blank, rej, empty, partitions, frozenset(destinations)
