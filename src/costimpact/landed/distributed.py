@@ -115,6 +115,8 @@ def plan_pieces(source: Path, chunk_bytes: int, chunk_rows: int) -> list[Piece] 
 
 def _read_piece(piece: Piece, n: int, *, k: int, as_of, mapping, chunk_rows: int, parts_dir: str) -> dict:  # noqa: ANN001
     """Task: read and check one piece; write its lines into the partitions (``parts_dir/<n>/<partition>.pkl``)."""
+    from costimpact.landed.markets import destinations_in
+
     path = Path(piece.path)
     if piece.row_groups:
         import pyarrow.parquet as pq
@@ -140,8 +142,6 @@ def _read_piece(piece: Piece, n: int, *, k: int, as_of, mapping, chunk_rows: int
                                 "were counted (line ends the cutter could not see); price this file with --engine stream, "
                                 "or convert it to Parquet")
         chunks = iter([chunk])
-    from costimpact.landed.markets import destinations_in
-
     spill = _own_spill(Path(parts_dir), f"{n:06d}")
     out = {"rows_read": 0, "blank": 0, "rejects": [], "empty": None, "partitions": set(), "destinations": set()}
 
