@@ -146,6 +146,103 @@ def test_dask_local_cluster_matches_memory(orders_csv, memory, tmp_path):
     assert res.partitions > 5 and res.rows_priced == 2405 - 5
 
 
+def test_count_records_sees_only_line_ends_outside_quotes():
+    from costimpact.landed.distributed import count_records
+
+    body = b'a,"x\ny",1\n\nb,"say ""hi""\n",2\r\nc,d,3'  # a quoted line end twice, a blank record, no final line end
+    assert count_records(body) == 4
+    assert count_records(b"a,b\n") == 1 and count_records(b"") == 0
+
+
+def test_dask_workers_read_their_own_parts(tmp_path):
+    """The workers read and check the input themselves: a CSV part cut into blocks, a Parquet part of many small
+    row groups, one of a single big row group read in slices, and a GB18030 CSV (read on the client). Row
+    numbers run on across the parts, as the streamed run numbers them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from distributed import Client, LocalCluster
+
+    from costimpact.landed.distributed import dask_landed, plan_pieces
+
+    df = awkward_orders(1700)
+    folder = tmp_path / "orders"
+    folder.mkdir()
+    df.iloc[:600].to_csv(folder / "part-0.csv", index=False)
+    pq.write_table(pa.Table.from_pandas(df.iloc[600:1200].astype(str), preserve_index=False), folder / "part-1.parquet", row_group_size=40)
+    pq.write_table(pa.Table.from_pandas(df.iloc[1200:].astype(str), preserve_index=False), folder / "part-2.parquet")
+    gbk = tmp_path / "gbk.csv"
+    df.iloc[:500].assign(description="陶瓷杯").to_csv(gbk, index=False, encoding="gb18030")
+
+    pieces = plan_pieces(folder, SMALL["chunk_bytes"], SMALL["chunk_rows"])
+    kinds = [(Path(p.path).suffix, len(p.row_groups), p.start > 0) for p in pieces]
+    assert kinds.count((".csv", 0, True)) > 5  # the CSV in blocks
+    assert (".parquet", 3, False) in kinds and (".parquet", 1, True) in kinds  # row groups together; slices of one
+    assert plan_pieces(gbk, SMALL["chunk_bytes"], SMALL["chunk_rows"]) is None
+
+    aset = api.assumptions_of(None)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        for src in (folder, gbk):
+            one = stream.stream_landed(src, tmp_path / "one", aset=aset, as_of=api.as_date(AS_OF), quiet=True,
+                                       rejects_path=tmp_path / "one.csv", **SMALL)
+            res = dask_landed(src, tmp_path / "dask", aset=aset, as_of=api.as_date(AS_OF), client=client, quiet=True,
+                              rejects_path=tmp_path / "dask.csv", **SMALL)
+            assert dataset_csv(tmp_path / "dask") == dataset_csv(tmp_path / "one")
+            assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
+            assert res.summary() == one.summary() and res.totals.cents == one.totals.cents
+    # the GBK file holds the first 500 rows (file rows 2-501): a bad value in row 5, an unknown country in row 12
+    assert sorted(pd.read_csv(tmp_path / "dask.csv")["row_number"]) == [5, 12] and res.rows_rejected == 2
+
+
+def test_dask_prices_every_destination_like_the_streamed_run(tmp_path):
+    """A file bound for every destination: the workers gather the destinations they read, and every partition is
+    priced with the whole file's columns, as in the streamed run."""
+    from distributed import Client, LocalCluster
+    from test_stream_destinations import SMALL as MIXED_SMALL
+    from test_stream_destinations import mixed_orders
+
+    from costimpact.landed.distributed import dask_landed
+
+    path = tmp_path / "mixed.csv"
+    mixed_orders().to_csv(path, index=False)
+    aset = api.assumptions_of(None)
+    one = stream.stream_landed(path, tmp_path / "one", aset=aset, as_of=api.as_date(AS_OF), quiet=True, **MIXED_SMALL)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, Client(cluster) as client:
+        res = dask_landed(path, tmp_path / "dask", aset=aset, as_of=api.as_date(AS_OF), client=client, quiet=True, **MIXED_SMALL)
+    assert dataset_csv(tmp_path / "dask") == dataset_csv(tmp_path / "one")
+    assert res.summary() == one.summary() and res.partitions > 3
+    assert "destination_currency" in pd.read_parquet(tmp_path / "dask").columns
+
+
+def test_a_dask_task_run_again_writes_its_lines_once(orders_csv, tmp_path):
+    """A worker lost mid-round makes Dask run its task again elsewhere: the task's output replaces, not adds."""
+    from costimpact.landed.distributed import _read_piece, _spilled, plan_pieces
+
+    piece = plan_pieces(orders_csv, SMALL["chunk_bytes"], SMALL["chunk_rows"])[3]
+    for _ in range(2):
+        got = _read_piece(piece, 3, k=4, as_of=api.as_date(AS_OF), mapping=None, chunk_rows=97, parts_dir=str(tmp_path))
+    lines = pd.concat([f for p in got["partitions"] for f in _spilled(tmp_path, p)])
+    rejected = sum(r["row_number"].nunique() for r in got["rejects"])
+    assert len(lines) == got["rows_read"] - rejected and lines["row_number"].is_unique
+
+
+def test_local_workers_are_processes_without_the_settings_that_slowed_them():
+    """Dask's default worker settings made the engine take about 1.5x the CPU (malloc trim threshold) and sampled
+    the task thread every 10 ms; the local cluster of ``--workers N`` runs without both, one thread a worker."""
+    import dask
+    from distributed import Client
+
+    from costimpact.landed.distributed import local_cluster
+
+    def settings() -> tuple:
+        return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask.config.get("distributed.worker.profile.enabled"), os.getpid())
+
+    with local_cluster(1) as cluster, Client(cluster) as client:
+        (trim, profile, pid), = client.run(settings).values()
+        assert trim is None and profile is False and pid != os.getpid()
+        assert list(client.nthreads().values()) == [1]
+    assert "MALLOC_TRIM_THRESHOLD_" not in os.environ  # nor is it left in this process for what it starts later
+
+
 def test_interrupted_write_leaves_nothing_under_the_final_name(orders_csv, tmp_path, monkeypatch):
     calls = []
     real = stream.LineWriter.write

@@ -212,30 +212,33 @@ def _xlsx_chunks(path: Path, mapping, chunk_rows: int, offset: int):  # noqa: AN
 def _csv_chunks(path: Path, mapping, chunk_bytes: int, offset: int):  # noqa: ANN001, ANN202
     """CSV cut at record boundaries (never inside a quoted cell); every chunk after the first is read with the
     file's own header lines in front, by the same reader as a whole file."""
-    from costimpact.orders.columns import read_types
-    from costimpact.orders.readers import read_csv_bytes
-
     with _utf8_file(path) as src, open(src, "rb") as fh:
         head = fh.read(65536)
         prefix = _header_prefix(head, path.name)
         fh.seek(0)
-        typing = lambda headers: read_types(headers, mapping)  # noqa: E731
         records = 0  # data records before this chunk
         first = True
         for body in _record_blocks(fh, chunk_bytes):
             data = body if first else prefix + body
             if not first and not body.strip():
                 continue
-            raw = read_csv_bytes(data, path.name, typing)
-            n_records = len(raw.frame) + raw.blank_rows
-            shift = offset + records
-            raw.row_numbers = raw.row_numbers + shift
-            raw.cell_problems = [(r + shift, *rest) for r, *rest in raw.cell_problems]
-            header_rows = prefix.count(b"\n")
-            first_row = shift + header_rows + 1
-            yield _normalized(raw, mapping, path.name, first_row), first_row + n_records
+            chunk, n_records = csv_block(data, path.name, mapping, offset + records, prefix.count(b"\n"))
+            yield chunk, chunk.first_row + n_records
             records += n_records
             first = False
+
+
+def csv_block(data: bytes, name: str, mapping, shift: int, header_rows: int) -> tuple[Chunk, int]:  # noqa: ANN001
+    """One block of whole CSV records with the file's header lines in front, rows numbered on past ``shift``
+    data records; (the normalised chunk, the records it held, blank ones included)."""
+    from costimpact.orders.columns import read_types
+    from costimpact.orders.readers import read_csv_bytes
+
+    raw = read_csv_bytes(data, name, lambda headers: read_types(headers, mapping))
+    n_records = len(raw.frame) + raw.blank_rows
+    raw.row_numbers = raw.row_numbers + shift
+    raw.cell_problems = [(r + shift, *rest) for r, *rest in raw.cell_problems]
+    return _normalized(raw, mapping, name, shift + header_rows + 1), n_records
 
 
 def _header_prefix(head: bytes, name: str) -> bytes:
@@ -368,7 +371,7 @@ class Spill:
     def keys(self) -> list[int]:
         return sorted(int(p.stem) for p in self.dir.glob("*.pkl"))
 
-    def load(self, i: int) -> pd.DataFrame:
+    def load(self, i: int, keep: bool = False) -> pd.DataFrame:
         frames = []
         with open(self.path(i), "rb") as fh:
             while True:
@@ -376,7 +379,8 @@ class Spill:
                     frames.append(pickle.load(fh))  # noqa: S301 - our own temporary files
                 except EOFError:
                     break
-        self.path(i).unlink()
+        if not keep:
+            self.path(i).unlink()
         return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
 
 
@@ -563,18 +567,23 @@ def partition_input(source: Path, work: Path, *, as_of, mapping=None, chunk_byte
             destinations |= destinations_in(lines)
         if empty is None:
             empty = lines.iloc[:0].copy()
-        if len(lines):
-            lines = lines.assign(**{_CHUNK: np.int64(chunk.first_row)})
-            part = travel_day(lines, as_of) % k
-            order = np.argsort(part, kind="stable")
-            sorted_part = part[order]
-            cuts = np.flatnonzero(np.diff(sorted_part)) + 1
-            for idx in np.split(order, cuts):
-                write(int(part[idx[0]]), lines.iloc[idx].reset_index(drop=True))
+        split_to_partitions(lines, chunk.first_row, as_of, k, write)
         progress.add(chunk.rows_read + chunk.blank_rows)
     progress.close()
     rej = pd.concat(rejects, ignore_index=True) if rejects else pd.DataFrame({c: pd.Series(dtype="int64" if c == "row_number" else object) for c in REJECT_COLUMNS})
     return k, rows_read, blank, rej, empty if empty is not None else pd.DataFrame()
+
+
+def split_to_partitions(lines: pd.DataFrame, first_row: int, as_of, k: int, write: Callable[[int, pd.DataFrame], None]) -> None:  # noqa: ANN001
+    """``write(partition, lines)`` for each of the K partitions (travel day mod K) a chunk's lines fall in."""
+    if not len(lines):
+        return
+    lines = lines.assign(**{_CHUNK: np.int64(first_row)})
+    part = travel_day(lines, as_of) % k
+    order = np.argsort(part, kind="stable")
+    cuts = np.flatnonzero(np.diff(part[order])) + 1
+    for idx in np.split(order, cuts):
+        write(int(part[idx[0]]), lines.iloc[idx].reset_index(drop=True))
 
 
 def bucket_slices(priced: pd.DataFrame, part_rows: int):  # noqa: ANN201
