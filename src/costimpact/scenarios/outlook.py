@@ -262,6 +262,7 @@ class _Tables:
     tables: dict[int, list[tuple[np.ndarray, np.ndarray]]]  # copy -> [(event indices, (2**k, outputs) totals)]
     alone: dict[tuple[int, int], float]  # (copy, flip) -> change of the basket total when it alone flips
     moved: dict[tuple[int, int], int]  # (copy, flip) -> lines it moves
+    may_move: object  # (event) -> the tiled rows it may move, whole travel groups (a superset)
 
 
 def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray, codes: np.ndarray, n_out: int) -> _Tables:
@@ -411,7 +412,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
             if on:
                 values[c] = price(on, rows)[rows] - base_cost[rows]
         add_table(bits, rows, values)
-    return _Tables(base_cost, tables, alone, moved)
+    return _Tables(base_cost, tables, alone, moved, lambda f: groups_of(everyone[_candidates(f, tiled, base_out) & ok]))
 
 
 def _merge(comp: np.ndarray, rows: np.ndarray, i: int, j: int) -> None:
@@ -656,7 +657,7 @@ def _event_table(fl: list[Flip], priced: list[bool], pf: list[Flip], solved: _Ta
     """Each event: its probability by the horizon and what it alone does to the basket on the horizon's date (an
     event certain either way is priced once more, on that date only, to show it)."""
     rows = []
-    last_rows = np.flatnonzero((tiled.copy == last) & ~np.isnan(solved.base_cost))
+    in_last = (tiled.copy == last) & ~np.isnan(solved.base_cost)
     for f, is_priced in zip(fl, priced):
         effect, moved = np.nan, 0
         if is_priced and f.start <= horizon:
@@ -664,7 +665,8 @@ def _event_table(fl: list[Flip], priced: list[bool], pf: list[Flip], solved: _Ta
                 j = pf.index(f)
                 effect, moved = solved.alone.get((last, j), 0.0), solved.moved.get((last, j), 0)
             else:
-                delta = tiled.landed(last_rows, [f]) - solved.base_cost[last_rows]
+                touched = np.flatnonzero(in_last & solved.may_move(f))  # the lines it may move, with their travel groups
+                delta = tiled.landed(touched, [f]) - solved.base_cost[touched]
                 effect, moved = float(np.nansum(delta)), int((np.abs(delta) > CENT).sum())
             effect = -effect if f.event.in_law else effect  # in law, the flip is the event *not* happening
         rows.append(
