@@ -46,6 +46,7 @@ def price_lines(
     variants: tuple[Scenario, ...] | list[Scenario] | None = None,
     variant: np.ndarray | None = None,
     apart: np.ndarray | None = None,
+    take: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price normalised order lines under ``scenario``. Returns (priced lines, rejects, used periods).
 
@@ -57,22 +58,32 @@ def price_lines(
     variants never share a shipment or a buyer's day, so the same order lines may be given once per variant.
     ``apart`` (an integer per line) keeps lines apart the same way without changing their scenario.
 
+    ``take`` (positions into ``lines``) prices ``lines.iloc[take]``, checking, reading and matching each line of
+    ``lines`` once, however often it is taken: the way to price the same lines under many variants. ``price_dates``
+    then gives one date per line of ``lines``; ``variant`` and ``apart`` one value per position of ``take``; the
+    priced lines carry ``take_position``, their position in ``take``.
+
     ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
     exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
     their row number and reason; every other line comes out, in input order, through the steps below.
     """
-    versions = _variant_versions(aset, scenario, variants, variant, len(lines))
+    versions = _variant_versions(aset, scenario, variants, variant, len(lines) if take is None else len(take))
     aset = with_scenario(aset, scenario)
     src, boundary_rejects, transit = check_lines(lines, aset)  # the one place input cells are checked
     rej = _Rejects([boundary_rejects] if len(boundary_rejects) else [])
     base, unit_value, freight = _read_lines(src, scenario, as_of, rej)
     if price_dates is not None:
         base["date"] = pd.to_datetime(np.asarray(price_dates)).astype("datetime64[ns]")
+    hts_key = apply_hts_treatment(base, src, aset, rej)
+    if take is not None:  # each line was read once; now one row per position of take
+        pick = np.asarray(take, dtype=np.int64)
+        base, src, hts_key = (x.iloc[pick].reset_index(drop=True) for x in (base, src, hts_key))
+        unit_value, freight = (x.iloc[pick].reset_index(drop=True) for x in (unit_value, freight))
+        transit = None if transit is None else transit.iloc[pick].reset_index(drop=True)
     if versions is not None:
         base["variant"] = versions.variant
     if apart is not None or versions is not None:  # lines told apart travel apart: separate shipments and buyers' days
         base["apart"] = _combine_codes(np.zeros(len(base), dtype=np.int64) if apart is None else np.asarray(apart), np.zeros(len(base), dtype=np.int64) if versions is None else versions.variant)
-    hts_key = apply_hts_treatment(base, src, aset, rej)
     apply_currency(base, aset, rej, versions)
     rejects = rej.frame()
     ok = ~np.isin(base["row"].to_numpy(), rejects["row_number"].to_numpy())
@@ -100,6 +111,8 @@ def price_lines(
     ieepa_exposure = sum((duties[x] for x in ieepa_names), np.zeros(w.m)) + np.where(postal_ieepa, duties["postal"], 0.0)
     fees = apply_fees(w, duty_total, mail_fee_cents)
     out = _assemble(w, src.iloc[sel], duties, duty_total, fees, ieepa_exposure, treatment, hts_key.iloc[sel].array)
+    if take is not None:
+        out["take_position"] = sel
     return out, rejects, _used_periods(aset, w.used, versions)
 
 

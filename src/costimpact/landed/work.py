@@ -175,6 +175,18 @@ def constant(m: int, value: str) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(np.zeros(m, dtype=np.int64), categories=[value]))
 
 
+def spread(col: pd.Series, rows: np.ndarray, m: int, empty: str = "") -> pd.Series:
+    """A text column looked up for ``rows`` only, as a categorical over all ``m`` lines (``empty`` elsewhere)."""
+    cat = col.array if isinstance(col.dtype, pd.CategoricalDtype) else pd.Categorical(np.asarray(col, dtype=object))
+    cats = cat.categories
+    if empty not in cats:
+        cats = cats.append(pd.Index([empty]))
+    blank = cats.get_loc(empty)
+    codes = np.full(m, blank, dtype=np.int64)
+    codes[rows] = np.where(cat.codes >= 0, cat.codes, blank)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=cats))
+
+
 def category_text(s: pd.Series, missing: str = "") -> np.ndarray:
     """A categorical column's text per line (object array), taken through its categories."""
     cats = np.append(s.cat.categories.astype(str).to_numpy(dtype=object), missing)

@@ -37,6 +37,7 @@ EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
 DEFAULT_RUNS = 10_000
 CENT = 0.005
 PRICED_DESTINATION = "US"
+NOT_PRICED = ("sku", "description", "notes", "unit_price", "unit_cost", "sheet")  # order columns no US rule reads
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,7 +129,8 @@ class _Tiled:
         self.rows = n * r
         self.copy = np.repeat(np.arange(r), n)
         self.line = np.tile(np.arange(n), r)
-        self.lines = lines.reset_index(drop=True)
+        # the columns the US engine reads: descriptions, SKUs and prices travel with the lines for nothing here
+        self.lines = lines.drop(columns=[c for c in NOT_PRICED if c in lines]).reset_index(drop=True)
         self.price_date = np.array(days, dtype="datetime64[ns]")[self.copy] if r else np.zeros(0, dtype="datetime64[ns]")
         self.pricings = 0
         self.calls = 0
@@ -145,16 +147,17 @@ class _Tiled:
             return costs
         rows = np.concatenate([requests[k][0] for k in todo])
         variant = np.repeat(np.arange(len(todo)), [len(requests[k][0]) for k in todo])
-        frame = self.lines.iloc[self.line[rows]].reset_index(drop=True)
-        frame["_pos"] = np.arange(len(rows))
+        distinct, take = np.unique(rows, return_inverse=True)  # each (copy, line) read once, priced per request
+        frame = self.lines.iloc[self.line[distinct]].reset_index(drop=True)
         scenarios = [scenario_with(self.base, requests[k][1]) for k in todo]
         out, _rejects, _used = price_lines(
-            frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows], variants=scenarios, variant=variant, apart=self.copy[rows]
+            frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[distinct],
+            variants=scenarios, variant=variant, apart=self.copy[rows], take=take,
         )
         self.pricings += len(rows)
         self.calls += 1
         flat = np.full(len(rows), np.nan)
-        flat[out["_pos"].to_numpy()] = out["landed_cost_usd"].to_numpy(dtype=float)
+        flat[out["take_position"].to_numpy()] = out["landed_cost_usd"].to_numpy(dtype=float)
         starts = np.concatenate([[0], np.cumsum([len(requests[k][0]) for k in todo])])
         for i, k in enumerate(todo):
             costs[k] = flat[starts[i]:starts[i + 1]]

@@ -7,7 +7,7 @@ import pandas as pd
 
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.result import ENTRY_TYPES
-from costimpact.landed.work import _Work, constant
+from costimpact.landed.work import _Work, constant, spread
 
 P_MPF_FORMAL = "us/fees/mpf_formal"
 P_MPF_INFORMAL = "us/fees/mpf_informal"
@@ -38,32 +38,41 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     informal = entry == "informal"
 
     def per_ship(param_id: str, applies: np.ndarray, amount_fn, keys: pd.Series | None = None) -> np.ndarray:  # noqa: ANN001
-        got = w.attach(param_id, keys)
-        amount = np.where(applies, amount_fn(got), 0.0)
-        cents = allocate_cents(to_cents(np.nan_to_num(amount)), ship, value, line_rows)
-        w.note(got["period_id"], applies & (amount > 0), got["evidence"])
+        """The fee on the entries it applies to (whole shipments), looked up for their lines only; ``amount_fn``
+        gets the periods found and those lines' positions."""
+        rows = np.flatnonzero(applies)
+        if not len(rows):
+            return np.zeros(m)
+        got = w.attach(param_id, keys, rows=rows)
+        amount = np.zeros(m)
+        amount[rows] = np.nan_to_num(amount_fn(got, rows))
+        cents = allocate_cents(to_cents(amount), ship, value, line_rows)
+        w.note(spread(got["period_id"], rows, m), amount > 0, spread(got["evidence"], rows, m))
         return cents / 100.0
 
-    def clamp(got: pd.DataFrame) -> np.ndarray:
-        raw = round_cents(ship_value * got["value"].fillna(0.0).to_numpy())
+    def flat(got: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+        return got["value"].fillna(0.0).to_numpy()
+
+    def clamp(got: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+        raw = round_cents(ship_value[rows] * got["value"].fillna(0.0).to_numpy())
         lo = got["min"].fillna(0.0).to_numpy()
         hi = got["max"].fillna(np.inf).to_numpy()
         return np.clip(raw, lo, hi)
 
     fees: dict[str, np.ndarray] = {}
     mpf_formal = per_ship(P_MPF_FORMAL, formal, clamp)
-    mpf_informal = per_ship(P_MPF_INFORMAL, informal, lambda g: g["value"].fillna(0.0).to_numpy())
+    mpf_informal = per_ship(P_MPF_INFORMAL, informal, flat)
     fees["fee_mpf_usd"] = np.round(mpf_formal + mpf_informal, 2)
     ocean = (mode == "ocean_freight") & (formal | informal)
-    fees["fee_hmf_usd"] = per_ship(P_HMF, ocean, lambda g: round_cents(ship_value * g["value"].fillna(0.0).to_numpy()))
-    fees["fee_broker_usd"] = per_ship(P_BROKER, formal, lambda g: g["value"].fillna(0.0).to_numpy())
-    fees["fee_isf_usd"] = per_ship(P_ISF, formal & (mode == "ocean_freight"), lambda g: g["value"].fillna(0.0).to_numpy())
+    fees["fee_hmf_usd"] = per_ship(P_HMF, ocean, lambda g, r: round_cents(ship_value[r] * g["value"].fillna(0.0).to_numpy()))
+    fees["fee_broker_usd"] = per_ship(P_BROKER, formal, flat)
+    fees["fee_isf_usd"] = per_ship(P_ISF, formal & (mode == "ocean_freight"), flat)
     if scenario.options.bond == "single_entry":
         # the bond covers the entered value plus all duties, taxes and fees (MPF, HMF) of the entry (19 CFR 113)
         ship_gov_fees = pd.Series(fees["fee_mpf_usd"] + fees["fee_hmf_usd"]).groupby(ship).transform("sum").to_numpy()
         bond_amount = ship_value + ship_duty + ship_gov_fees
         fees["fee_bond_usd"] = per_ship(
-            P_BOND, formal, lambda g: np.maximum(round_cents(bond_amount * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
+            P_BOND, formal, lambda g, r: np.maximum(round_cents(bond_amount[r] * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy())
         )
     else:
         fees["fee_bond_usd"] = np.zeros(m)
@@ -71,18 +80,18 @@ def apply_fees(w: _Work, duty_total: np.ndarray, mail_fee_cents: np.ndarray) -> 
     carrier_keys = constant(m, carrier)
     express = (mode == "express") & (formal | informal)
     if carrier != "none":
-        flat = per_ship(P_CARRIER_FEE, express, lambda g: g["value"].fillna(0.0).to_numpy(), carrier_keys)
+        clearance = per_ship(P_CARRIER_FEE, express, flat, carrier_keys)
         adv = per_ship(
             P_CARRIER_ADV,
             express & (ship_duty > 0),
-            lambda g: np.maximum(round_cents(ship_duty * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy()),
+            lambda g, r: np.maximum(round_cents(ship_duty[r] * g["value"].fillna(0.0).to_numpy()), g["min"].fillna(0.0).to_numpy()),
             carrier_keys,
         )
     else:
-        flat = adv = np.zeros(m)
+        clearance = adv = np.zeros(m)
     usps = np.zeros(m)
     if scenario.options.usps_clearance_fee:
-        usps = per_ship(P_CARRIER_FEE, (entry == "postal") & (ship_duty > 0), lambda g: g["value"].fillna(0.0).to_numpy(), constant(m, "usps"))
-    fees["fee_carrier_usd"] = np.round(flat + adv + usps, 2)
+        usps = per_ship(P_CARRIER_FEE, (entry == "postal") & (ship_duty > 0), flat, constant(m, "usps"))
+    fees["fee_carrier_usd"] = np.round(clearance + adv + usps, 2)
     fees["fee_mail_usd"] = mail_fee_cents / 100.0
     return fees
