@@ -717,7 +717,12 @@ def ieepa_refund(imported, aset: AssumptionSet, fl: list[Flip], horizon: dt.date
     refund_events = [f for f in fl if f.event.refund == "ieepa"]
     if not refund_events:
         return pd.DataFrame(columns=["event", "exposure_usd", "probability", "refund_share", "paid_by_horizon", "expected_refund_usd"])
-    out, _rej, _used = price_lines(imported.lines, aset, resolve_scenario(aset, "actual"), as_of)
+    lines = imported.lines
+    window = _ieepa_window(aset)
+    if window is not None and "ship_date" in lines:  # only lines shipped while an IEEPA duty was in force paid one
+        day = pd.to_datetime(lines["ship_date"], errors="coerce")
+        lines = lines[day.isna() | ((day >= window[0]) & (day < window[1]))]
+    out, _rej, _used = price_lines(lines, aset, resolve_scenario(aset, "actual"), as_of)
     exposure = float(out["ieepa_refund_exposure_usd"].sum()) if len(out) else 0.0
     for f in refund_events:
         paid = f.elapsed(pd.Timestamp(horizon))
@@ -732,6 +737,26 @@ def ieepa_refund(imported, aset: AssumptionSet, fl: list[Flip], horizon: dt.date
             }
         )
     return pd.DataFrame(rows)
+
+
+def _ieepa_window(aset: AssumptionSet) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The first and the last day (exclusive) any IEEPA duty was in force: an IEEPA layer's period with a rate, or
+    a postal regime's IEEPA-based period. None if none ever was."""
+    spans = []
+    for p in aset.layers():
+        if not p.ieepa:
+            continue
+        for key in {v.key for v in p.values}:  # a period ends at its until or where the key's next period starts
+            own = sorted((v for v in p.values if v.key == key), key=lambda v: v.from_)
+            for v, nxt in zip(own, [*own[1:], None]):
+                ends = [d for d in (v.until, nxt.from_ if nxt is not None else None) if d is not None]
+                if v.value > 0:
+                    spans.append((v.from_, min(ends) if ends else None))
+    spans += [(per.from_, per.until) for reg in aset.postal.values() for per in reg.periods if per.ieepa]
+    if not spans:
+        return None
+    end = pd.Timestamp.max if any(u is None for _, u in spans) else pd.Timestamp(max(u for _, u in spans))
+    return pd.Timestamp(min(f for f, _ in spans)), end
 
 
 def report_sheets(o: Outlook, lang: str = "en") -> list[tuple[str, pd.DataFrame, dict[str, str]]]:
