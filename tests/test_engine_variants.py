@@ -58,3 +58,20 @@ def test_variants_must_share_date_mode_and_options(setup):
         price_lines(lines, aset, actual, AS_OF, variants=[actual, pre], variant=np.zeros(len(lines), dtype=int))
     with pytest.raises(ArgumentError, match="index from 0 to 0"):
         price_lines(lines, aset, actual, AS_OF, variants=[actual], variant=np.ones(len(lines), dtype=int))
+
+
+def test_take_prices_each_position_like_the_materialised_frame(setup):
+    """``take=``: the lines read once, priced once per position (here each line under three scenarios, some twice)."""
+    aset, lines = setup
+    scenarios = [resolve_scenario(aset, n) for n in NAMES[:3]]
+    n = len(lines)
+    take = np.concatenate([np.arange(n), np.arange(n), np.arange(0, n, 2)])
+    variant = np.concatenate([np.zeros(n, dtype=int), np.ones(n, dtype=int), np.full(len(range(0, n, 2)), 2)])
+    out, _rej, _used = price_lines(lines, aset, scenarios[0], AS_OF, variants=scenarios, variant=variant, take=take)
+    tiled = lines.iloc[take].reset_index(drop=True)
+    whole, _rej2, _used2 = price_lines(tiled, aset, scenarios[0], AS_OF, variants=scenarios, variant=variant)
+    assert len(out) == len(whole) == len(take)
+    assert list(out["take_position"]) == list(range(len(take)))
+    np.testing.assert_array_equal(out["landed_cost_usd"].to_numpy(), whole["landed_cost_usd"].to_numpy())
+    # the positions taken twice under different scenarios do differ where the scenarios do
+    assert (out["landed_cost_usd"].to_numpy()[:n] != out["landed_cost_usd"].to_numpy()[n : 2 * n]).any()
