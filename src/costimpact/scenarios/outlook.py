@@ -116,7 +116,7 @@ def _combos(k: int) -> np.ndarray:
 
 
 class _Tiled:
-    """The basket once per pricing date (a *copy*), priced in one engine call per set of flipped events.
+    """The basket once per pricing date (a *copy*), priced in engine calls that each take many sets of flipped events.
 
     A tiled row is (copy, line); copies are never materialised: each call takes the lines it needs and keeps the
     copies apart (``price_lines(apart=)``), so no shipment or buyer's day spans two copies. Each line keeps its own
@@ -187,7 +187,7 @@ class _Tiled:
     def representatives(self, on: list[Flip]) -> np.ndarray:
         """(copies x lines): the earliest copy whose pricing of the line under the events ``on`` is the same as this
         copy's, because no parameter the line (or its travel group) reads changed in between, in the scenario of
-        those events (:class:`costimpact.scenarios.timeline.LinesMoved`). Copies are priced only where they
+        those events (:class:`costimpact.scenarios.reuse.LinesMoved`). Copies are priced only where they
         differ; the rest reuse the earlier copy's costs."""
         names = tuple(f.name for f in on)
         if names in self._reps:
