@@ -134,7 +134,7 @@ def _copies_priced_on(copy: pd.DataFrame, days: list[pd.Timestamp]) -> pd.DataFr
 
 def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet, scen: Scenario, batch_rows: int) -> pd.DataFrame:
     """The totals per day x channel with every line priced on the first day, and on each later day only the
-    travel groups (:func:`costimpact.scenarios.outlook.travel_groups`: a line's price depends on nothing
+    travel groups (:func:`costimpact.scenarios.reuse.travel_groups`: a line's price depends on nothing
     outside its shipment and its buyer's day) of the lines :class:`LinesMoved` names; the other lines keep
     their cents from the day before. Each line's four money figures are kept, not its priced row."""
     k = len(tagged)
