@@ -101,12 +101,13 @@ def postal_periods(regime: PostalRegime, *, by_origin: bool = False) -> pd.DataF
 
 
 def value_at(param: Parameter, when: dt.date | str, key: str = "*") -> Period | None:
-    """The period of ``param`` in force on ``when`` for ``key`` (falling back to ``*``), or None."""
+    """The period of ``param`` in force on ``when`` for ``key`` (falling back to ``*``), or None: as :func:`attach`
+    looks it up, the key's period begun last (the later in file order on a tie), if it has not ended."""
     day = pd.Timestamp(when)
     for k in ([key, "*"] if key != "*" else ["*"]):
         best: Period | None = None
         for p in param.values:
-            if p.key == k and pd.Timestamp(p.from_) <= day:
+            if p.key == k and pd.Timestamp(p.from_) <= day and (best is None or p.from_ >= best.from_):
                 best = p
         if best is not None and (best.until is None or day < pd.Timestamp(best.until)):
             return best

@@ -30,7 +30,7 @@ from costimpact.assumptions import AssumptionSet, Scenario, with_scenario
 from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
 from costimpact.landed.engine import price_lines, resolve_scenario
-from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups
+from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups, whole_groups
 
 QUANTILES = (0.10, 0.50, 0.90)
 EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
@@ -196,17 +196,10 @@ class _Tiled:
         reps = np.zeros((len(self.days), self.n), dtype=np.int64)
         for c in range(1, len(self.days)):
             touched = moved_by(self.days[c - 1], self.days[c]) | self.unknown
-            touched = _whole_groups(self.line_group, touched)
+            touched = whole_groups(self.line_group, touched)
             reps[c] = np.where(touched, c, reps[c - 1])
         self._reps[names] = reps
         return reps
-
-
-def _whole_groups(group: np.ndarray, hit: np.ndarray) -> np.ndarray:
-    """Every row of a group one of whose rows is hit (a mark per group: no sorting)."""
-    mark = np.zeros(int(group.max(initial=-1)) + 1, dtype=bool)
-    mark[group[hit]] = True
-    return mark[group]
 
 
 def _union(parts: list[np.ndarray], n: int) -> np.ndarray:
@@ -289,7 +282,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     def groups_of(rows: np.ndarray) -> np.ndarray:
         mark = np.zeros(n_rows, dtype=bool)
         mark[rows] = True
-        return _whole_groups(tgroup, mark) & ok
+        return whole_groups(tgroup, mark) & ok
 
     def on_of(mask: int) -> list[Flip]:
         return [fl[j] for j in range(k) if (mask >> j) & 1]

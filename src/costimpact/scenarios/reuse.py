@@ -10,7 +10,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet
+from costimpact.assumptions import AssumptionSet, value_at
 from costimpact.assumptions.tariff import tariff_lines
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 
@@ -57,6 +57,13 @@ def travel_groups(lines: pd.DataFrame) -> np.ndarray:
         label = nxt
 
 
+def whole_groups(group: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """Every row of a group one of whose rows is hit (a mark per group: no sorting)."""
+    mark = np.zeros(int(group.max(initial=-1)) + 1, dtype=bool)
+    mark[group[hit]] = True
+    return mark[group]
+
+
 def line_attrs(got: pd.DataFrame) -> pd.DataFrame:
     """The attributes :class:`LinesMoved` reads (columns ``ATTRS``), from the engine's priced lines."""
     return pd.DataFrame(
@@ -101,16 +108,9 @@ def _boundaries(param) -> tuple[np.ndarray, list[tuple[str, pd.Timestamp, pd.Tim
 
 
 def _in_force(param, key: str, day: dt.date) -> tuple | None:  # noqa: ANN001
-    """The figures a line keyed ``key`` reads on ``day``, as the engine looks them up: the key's period begun last
-    (the later in file order on a tie), if not ended, else key ``*``'s."""
-    ordered = _remember(param, ("ordered",), lambda: sorted(param.values, key=lambda v: v.from_))
-    for k in (key, "*"):
-        begun = [v for v in ordered if v.key == k and v.from_ <= day]
-        if begun:
-            v = begun[-1]
-            if v.until is None or day < v.until:
-                return (v.value, v.min, v.max, v.base, v.inclusive)
-    return None
+    """The figures a line keyed ``key`` reads on ``day`` (the engine's lookup, :func:`value_at`)."""
+    v = value_at(param, day, key)
+    return None if v is None else (v.value, v.min, v.max, v.base, v.inclusive)
 
 
 def _differs(param, key: str, before: pd.Timestamp, day: pd.Timestamp) -> bool:  # noqa: ANN001

@@ -11,7 +11,7 @@ from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, wi
 from costimpact.landed.engine import P_POSTAL, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.markets import destination_change_dates, price_any
-from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups
+from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups, whole_groups
 
 EVENTS_TABLE = "us/events"
 
@@ -163,7 +163,7 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     jobs = []
     for before, day in zip(days, days[1:]):
         moved = lines_moved(before, day) | unknown
-        jobs.append((day, np.flatnonzero(np.isin(group, np.unique(group[moved])))))
+        jobs.append((day, np.flatnonzero(whole_groups(group, moved))))
     while jobs:
         batch, size = [], 0
         while jobs and (not batch or size + len(jobs[0][1]) <= batch_rows):
