@@ -1,7 +1,7 @@
 """Look up the value in force: for one date (:func:`value_at`) or for every row of a frame (:func:`attach`).
 
 A keyed value is looked up under the row's own key first; where that key has no value in force on the date,
-the default key ``*`` answers. Lookups by date use :func:`pandas.merge_asof`; there is no row loop.
+the default key ``*`` answers. Lookups are binary searches over each distinct (key, date) pair; there is no row loop.
 """
 
 from __future__ import annotations
@@ -123,74 +123,146 @@ def attach(param: Parameter, dates: pd.Series, keys: pd.Series | None = None) ->
     return asof_join(periods_frame(param), dates, keys, ATTACH_COLUMNS)
 
 
-def asof_join(periods: pd.DataFrame, dates: pd.Series, keys: pd.Series | None, cols: list[str], groups: np.ndarray | None = None) -> pd.DataFrame:
-    """The row of ``periods`` (columns key, from, until and ``cols``) in force on each date, by key with
-    fallback to key ``*``. Vectorised: keys become integer codes, two :func:`pandas.merge_asof` calls find the
-    period index of each row, and the columns are gathered with one take each (text columns as categoricals).
+_PREPARED: dict[int, tuple[pd.DataFrame, dict]] = {}
 
-    With ``groups`` (an integer per row) ``periods`` holds several versions of a parameter, told apart by its
-    integer column ``_g``: each row looks up only the periods of its own group."""
-    idx = dates.index
-    n = len(dates)
-    lg = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
-    rg = np.zeros(len(periods), dtype=np.int64) if groups is None else periods["_g"].to_numpy(dtype=np.int64)
-    n_groups = int(max(lg.max(initial=0), rg.max(initial=0))) + 1
-    day = pd.to_datetime(dates).to_numpy().astype("datetime64[ns]")
+
+def _prepared(periods: pd.DataFrame) -> dict:
+    """What :func:`asof_join` reads of a periods frame, worked out once per frame (frames are not changed once
+    built): key codes, start and end dates, and each column as an array with one extra entry for "not found"."""
+    hit = _PREPARED.get(id(periods))
+    if hit is not None and hit[0] is periods:
+        return hit[1]
+    if len(_PREPARED) > 4096:
+        _PREPARED.clear()
     pkeys = periods["key"].astype(str).to_numpy()
     vocab = {k: i for i, k in enumerate(pd.unique(pkeys))}
-    star = vocab.get("*", -1)
+    prep: dict = {
+        "vocab": vocab,
+        "star": vocab.get("*", -1),
+        "right_code": np.array([vocab[k] for k in pkeys], dtype=np.int64),
+        "start": periods["from"].to_numpy().astype("datetime64[ns]").view(np.int64),
+        "until": periods["until"].to_numpy().astype("datetime64[ns]"),
+        "group": np.zeros(len(periods), dtype=np.int64) if "_g" not in periods else periods["_g"].to_numpy(dtype=np.int64),
+        "cols": {},
+    }
+    _PREPARED[id(periods)] = (periods, prep)
+    return prep
+
+
+def _column(periods: pd.DataFrame, prep: dict, c: str) -> tuple:
+    """Column ``c`` of the periods with a last entry for rows that found no period: NaN, False, NaT, or for text
+    the codes of a categorical whose "nothing" is empty ("full" for ``base``)."""
+    got = prep["cols"].get(c)
+    if got is not None:
+        return got
+    src = periods[c]
+    if c in ("value", "min", "max") or src.dtype.kind == "f":
+        got = ("f", np.append(src.to_numpy(dtype=float), np.nan))
+    elif c == "inclusive" or src.dtype.kind == "b":
+        got = ("b", np.append(src.to_numpy(dtype=bool), False))
+    elif src.dtype.kind == "M":
+        got = ("M", np.append(src.to_numpy().astype("datetime64[ns]"), np.datetime64("NaT", "ns")))
+    else:
+        empty = "full" if c == "base" else ""
+        text = src.astype(object).where(src.notna(), empty).astype(str).to_numpy()
+        cats = pd.unique(np.append(text, empty))
+        code_of = {v: i for i, v in enumerate(cats)}
+        got = ("c", np.array([code_of[v] for v in text] + [code_of[empty]], dtype=np.int64), pd.Index(cats))
+    prep["cols"][c] = got
+    return got
+
+
+def day_codes(dates: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a code per row, the distinct days as datetime64[ns]): the dates factorized once, for many lookups."""
+    day = pd.to_datetime(np.asarray(dates)).to_numpy().astype("datetime64[ns]") if not isinstance(dates, np.ndarray) or dates.dtype != "datetime64[ns]" else dates
+    codes, uniq = pd.factorize(day, use_na_sentinel=False)
+    return codes.astype(np.int64), np.asarray(uniq, dtype="datetime64[ns]")
+
+
+def _first_of_each(combined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(for each row, the index of its distinct value; the first row holding each distinct value). Values that
+    fit a small table are counted in it (no hashing); others are factorized."""
+    n = len(combined)
+    top = int(combined.max(initial=0)) + 1
+    if top <= max(4 * n, 1 << 16) and top <= (1 << 25):
+        first_at = np.full(top, n, dtype=np.int64)
+        first_at[combined[::-1]] = np.arange(n - 1, -1, -1)  # written in reverse: the earliest row is written last
+        present = np.flatnonzero(first_at < n)
+        rank = np.zeros(top, dtype=np.int64)
+        rank[present] = np.arange(len(present))
+        return rank[combined], first_at[present]
+    back, uniq = pd.factorize(combined)
+    first = np.zeros(len(uniq), dtype=np.int64)
+    first[back[::-1]] = np.arange(n - 1, -1, -1)
+    return back.astype(np.int64), first
+
+
+def asof_join(periods: pd.DataFrame, dates: pd.Series, keys: pd.Series | None, cols: list[str], groups: np.ndarray | None = None,
+              days: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+    """The row of ``periods`` (columns key, from, until and ``cols``) in force on each date, by key with
+    fallback to key ``*``: the key's period begun last (the later in file order on a tie), if it has not ended.
+    Vectorised: keys and dates become integer codes, each distinct (key, date) pair is looked up once by a
+    binary search over the periods sorted by key and start, and the columns are gathered with one take each
+    (text columns as categoricals).
+
+    With ``groups`` (an integer per row) ``periods`` holds several versions of a parameter, told apart by its
+    integer column ``_g``: each row looks up only the periods of its own group. ``days`` is ``day_codes(dates)``
+    where the caller already has it."""
+    idx = dates.index
+    n = len(dates)
+    prep = _prepared(periods)
+    vocab, star, right_code = prep["vocab"], prep["star"], prep["right_code"]
+    lg = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    rg = np.zeros(len(periods), dtype=np.int64) if groups is None else prep["group"]
+    n_groups = int(max(lg.max(initial=0), rg.max(initial=0))) + 1
+    date_code, uniq_days = days if days is not None else day_codes(dates)
     if keys is None:
         left_code = np.full(n, star, dtype=np.int64)
     else:
-        inverse, uniq = pd.factorize(keys, use_na_sentinel=True)
+        if isinstance(keys.dtype, pd.CategoricalDtype):  # the categories are the distinct keys already
+            inverse, uniq = keys.cat.codes.to_numpy().astype(np.int64), keys.cat.categories
+        else:
+            inverse, uniq = pd.factorize(keys, use_na_sentinel=True)
         lookup = np.array([vocab.get(str(u), -2) for u in uniq] + [star], dtype=np.int64)
         left_code = lookup[inverse]  # a missing key (-1) takes the last entry: the default key
-    right_code = np.array([vocab[k] for k in pkeys], dtype=np.int64)
-    start = periods["from"].to_numpy().astype("datetime64[ns]")
-    until = periods["until"].to_numpy().astype("datetime64[ns]")
     # Order files repeat the same (key, date) pairs many times: look each distinct pair up once.
-    date_code, _ = pd.factorize(day, use_na_sentinel=False)
-    back, uniq = pd.factorize(((left_code + 2) * n_groups + lg) * (int(date_code.max(initial=0)) + 1) + date_code)
-    first = np.zeros(len(uniq), dtype=np.int64)
-    first[back[::-1]] = np.arange(n - 1, -1, -1)  # the first row of each distinct pair
-    full_n, day, left_code, lg = n, day[first], left_code[first], lg[first]
-    n = len(first)
-    found = np.full(n, -1, dtype=np.int64)
-    has_date = ~np.isnat(day)
+    back, first = _first_of_each(((left_code + 2) * n_groups + lg) * (len(uniq_days) + 1) + date_code)
+    day = uniq_days[date_code[first]].view(np.int64)
+    has_date = ~np.isnat(uniq_days[date_code[first]])
+    left_code, lg = left_code[first], lg[first]
+    k = len(first)
+    found = np.full(k, -1, dtype=np.int64)
+    start, until = prep["start"], prep["until"]
     for use_key in (True, False):
-        want = has_date & (found < 0) & ((left_code >= 0) & (left_code != star) if use_key else np.ones(n, dtype=bool))
+        want = has_date & (found < 0) & ((left_code >= 0) & (left_code != star) if use_key else np.ones(k, dtype=bool))
         rsel = right_code != star if use_key else right_code == star
         if not want.any() or not rsel.any():
             continue
         pos = np.flatnonzero(want)
-        left = pd.DataFrame({"_date": day[pos], "_pos": pos, "_k": (left_code[pos] * n_groups if use_key else 0) + lg[pos]}).sort_values("_date", kind="stable")
         ridx = np.flatnonzero(rsel)
-        right = pd.DataFrame({"_date": start[ridx], "_k": (right_code[ridx] * n_groups if use_key else 0) + rg[ridx], "_pidx": ridx}).sort_values("_date", kind="stable")
-        m = pd.merge_asof(left, right, on="_date", by="_k", direction="backward")
-        hit = m["_pidx"].notna().to_numpy()
-        pidx = m["_pidx"].fillna(-1).to_numpy().astype(np.int64)
-        live = hit & (np.isnat(until[np.maximum(pidx, 0)]) | (m["_date"].to_numpy() < until[np.maximum(pidx, 0)]))
-        found[m["_pos"].to_numpy()[live]] = pidx[live]
-    found = found[back] if full_n else found
-    ok = found >= 0
-    take = np.maximum(found, 0)
+        rk = (right_code[ridx] * n_groups if use_key else 0) + rg[ridx]
+        lk = (left_code[pos] * n_groups if use_key else 0) + lg[pos]
+        # rank every date among the periods' starts and the rows' days, then search (key, rank) pairs
+        when = np.unique(np.concatenate([start[ridx], day[pos]]))
+        width = len(when) + 1
+        order = np.lexsort((start[ridx], rk))  # stable: periods beginning the same day stay in file order
+        right_key = rk[order] * width + np.searchsorted(when, start[ridx][order])
+        at = np.searchsorted(right_key, lk * width + np.searchsorted(when, day[pos]), side="right") - 1
+        hit = (at >= 0) & (rk[order][np.maximum(at, 0)] == lk)
+        pidx = ridx[order][np.maximum(at, 0)]
+        end = until[pidx]
+        live = hit & (np.isnat(end) | (day[pos] < end.view(np.int64)))
+        found[pos[live]] = pidx[live]
+    found = found[back] if n else found
+    found = np.where(found >= 0, found, len(periods))  # the extra last entry: nothing found
     data: dict[str, object] = {}
     for c in cols:
-        src = periods[c]
-        if c in ("value", "min", "max") or src.dtype.kind == "f":
-            data[c] = np.where(ok, src.to_numpy(dtype=float)[take], np.nan)
-        elif c == "inclusive" or src.dtype.kind == "b":
-            data[c] = np.where(ok, src.to_numpy(dtype=bool)[take], False)
-        elif src.dtype.kind == "M":
-            data[c] = np.where(ok, src.to_numpy().astype("datetime64[ns]")[take], np.datetime64("NaT"))
+        got = _column(periods, prep, c)
+        if got[0] == "c":
+            data[c] = pd.Categorical.from_codes(got[1][found], categories=got[2], validate=False)
         else:
-            empty = "full" if c == "base" else ""
-            text = src.astype(object).where(src.notna(), empty).astype(str).to_numpy()
-            cats = pd.unique(np.append(text, empty))
-            code_of = {v: i for i, v in enumerate(cats)}
-            row_codes = np.array([code_of[v] for v in text], dtype=np.int64)
-            data[c] = pd.Categorical.from_codes(np.where(ok, row_codes[take], code_of[empty]), categories=cats)
-    return pd.DataFrame(data, index=idx)
+            data[c] = got[1][found]
+    return pd.DataFrame(data, index=idx, copy=False)
 
 
 def apply_overrides(param: Parameter, overrides: list[Override], scenario: str) -> Parameter:

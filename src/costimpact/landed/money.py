@@ -34,31 +34,32 @@ def allocate_cents(total_cents: np.ndarray, group: np.ndarray, weight: np.ndarra
     live = np.flatnonzero(total != 0)  # most shipments owe nothing for most charges
     if live.size == 0:
         return out
-    g = np.asarray(group)[live]
-    sizes = pd.Series(g).groupby(g).transform("size").to_numpy()
+    g = pd.factorize(np.asarray(group)[live])[0]
+    sizes = np.bincount(g)[g]
     single = sizes == 1  # a one-line shipment takes the whole amount
     out[live[single]] = total[live[single]]
     multi = live[~single]
     if multi.size:
         order = np.arange(n) if tiebreak is None else np.asarray(tiebreak)
-        out[multi] = _largest_remainder(total[multi], np.asarray(group)[multi], np.asarray(weight, dtype=float)[multi], order[multi])
+        out[multi] = _largest_remainder(total[multi], g[~single], np.asarray(weight, dtype=float)[multi], order[multi])
     return out
 
 
 def _largest_remainder(total: np.ndarray, group: np.ndarray, weight: np.ndarray, tiebreak: np.ndarray) -> np.ndarray:
+    """``group``: dense codes 0..k-1. Each line's floor share, plus a cent for the largest remainders of its group
+    (ties to the smaller ``tiebreak``, then the earlier position) until the group's total is reached."""
     n = len(group)
-    frame = pd.DataFrame({"g": group, "w": weight, "t": total, "pos": np.arange(n), "tie": tiebreak})
-    by = frame.groupby("g", sort=False)["w"]
-    gsum = by.transform("sum").to_numpy()
-    gcount = by.transform("size").to_numpy()
-    share = np.where(gsum > 0, frame["w"].to_numpy() / np.where(gsum > 0, gsum, 1.0), 1.0 / gcount)
+    gsum = np.bincount(group, weights=weight)[group]
+    gcount = np.bincount(group)[group]
+    share = np.where(gsum > 0, weight / np.where(gsum > 0, gsum, 1.0), 1.0 / gcount)
     raw = total * share
     base = np.floor(raw + 1e-9).astype(np.int64)
-    frame["base"] = base
-    frame["rem"] = raw - base
-    frame["left"] = total - frame.groupby("g", sort=False)["base"].transform("sum").to_numpy()
-    order = frame.sort_values(["g", "rem", "tie"], ascending=[True, False, True], kind="stable")
-    rank = order.groupby("g", sort=False).cumcount().to_numpy()
+    rem = np.round(raw - base, 9)  # remainders equal in exact arithmetic tie, whatever the float noise of the sums
+    left = total - np.bincount(group, weights=base)[group].round().astype(np.int64)
+    order = np.lexsort((tiebreak, -rem, group))  # by group, largest remainder first, then tiebreak; stable
+    g_sorted = group[order]
+    starts = np.flatnonzero(np.r_[True, g_sorted[1:] != g_sorted[:-1]])
+    rank = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))
     bump = np.zeros(n, dtype=np.int64)
-    bump[order["pos"].to_numpy()] = (rank < order["left"].to_numpy()).astype(np.int64)
+    bump[order] = (rank < left[order]).astype(np.int64)
     return base + bump

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach
-from costimpact.assumptions.lookup import ATTACH_COLUMNS, asof_join, periods_frame
+from costimpact.assumptions import AssumptionSet, Parameter, Scenario
+from costimpact.assumptions.lookup import ATTACH_COLUMNS, asof_join, day_codes, periods_frame
 from costimpact.i18n import t
 from costimpact.landed.result import REJECT_COLUMNS
 
@@ -72,8 +72,8 @@ class _Versions:
     def take(self, sel: np.ndarray) -> _Versions:
         return _Versions(self.asets, self.scenarios, None if self.variant is None else self.variant[sel])
 
-    def attach(self, pid: str, dates: pd.Series, keys: pd.Series | None = None) -> pd.DataFrame:
-        return attach_versions([a.param(pid) for a in self.asets], self.variant, dates, keys)
+    def attach(self, pid: str, dates: pd.Series, keys: pd.Series | None = None, days: tuple | None = None) -> pd.DataFrame:
+        return attach_versions([a.param(pid) for a in self.asets], self.variant, dates, keys, days)
 
     def where_scenario(self, m: int, test) -> np.ndarray:  # noqa: ANN001
         """Per line: whether ``test(scenario)`` holds for the line's scenario."""
@@ -83,13 +83,20 @@ class _Versions:
         return np.asarray(hits, dtype=bool)[self.variant]
 
 
-def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates: pd.Series, keys: pd.Series | None = None) -> pd.DataFrame:
+_STACKED: dict[tuple, tuple[list[Parameter], pd.DataFrame, np.ndarray]] = {}
+
+
+def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates: pd.Series, keys: pd.Series | None = None, days: tuple | None = None) -> pd.DataFrame:
     """:func:`attach` with each line reading its own variant's version of a parameter, in one join. Versions a
     scenario did not change are the same object and versions with the same periods are looked up as one; the period
     ids of a changed version carry ``@i`` (the first variant holding it), since its periods are numbered apart."""
     first = versions[0]
     if variant is None or all(v is first for v in versions):
-        return attach(first, dates, keys)
+        return asof_join(periods_frame(first), dates, keys, ATTACH_COLUMNS, days=days)
+    memo = tuple(id(v) for v in versions)
+    hit = _STACKED.get(memo)
+    if hit is not None and all(a is b for a, b in zip(hit[0], versions)):  # the same versions: the same stacked periods
+        return asof_join(hit[1], dates, keys, ATTACH_COLUMNS, groups=hit[2][variant], days=days)
     slot: dict[object, int] = {}
     which = np.empty(len(versions), dtype=np.int64)
     frames = []
@@ -102,7 +109,11 @@ def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates
                 frame["period_id"] = frame["period_id"] + f"@{i}"
             frames.append(frame)
         which[i] = slot[content]
-    return asof_join(pd.concat(frames, ignore_index=True), dates, keys, ATTACH_COLUMNS, groups=which[variant])
+    stacked = pd.concat(frames, ignore_index=True)
+    if len(_STACKED) > 256:
+        _STACKED.clear()
+    _STACKED[memo] = (list(versions), stacked, which)
+    return asof_join(stacked, dates, keys, ATTACH_COLUMNS, groups=which[variant], days=days)
 
 
 @dataclass
@@ -117,10 +128,18 @@ class _Work:
     versions: _Versions | None = None
     used: list[pd.Series] = field(default_factory=list)
     grade: np.ndarray | None = None
+    _days: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def m(self) -> int:
         return len(self.P)
+
+    def days(self, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The pricing dates factorized (a code per line, the distinct days), once for every lookup; with
+        ``rows``, those lines' codes."""
+        if self._days is None or len(self._days[0]) != self.m:
+            self._days = day_codes(self.P["date"])
+        return self._days if rows is None else (self._days[0][rows], self._days[1])
 
     def attach(self, pid: str, keys: pd.Series | None = None, rows: np.ndarray | None = None) -> pd.DataFrame:
         """The period of parameter ``pid`` in force on each line's pricing date (its variant's version); with
@@ -129,8 +148,8 @@ class _Work:
         if rows is not None and keys is not None:
             keys = keys.iloc[rows]
         if self.versions is None:
-            return attach(self.aset.param(pid), dates, keys)
-        return (self.versions if rows is None else self.versions.take(rows)).attach(pid, dates, keys)
+            return asof_join(periods_frame(self.aset.param(pid)), dates, keys, ATTACH_COLUMNS, days=self.days(rows))
+        return (self.versions if rows is None else self.versions.take(rows)).attach(pid, dates, keys, self.days(rows))
 
     def disabled_all(self, layers: set[str]) -> np.ndarray:
         """Per line: whether its scenario switches every one of ``layers`` off."""

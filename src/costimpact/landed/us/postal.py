@@ -38,7 +38,7 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     ieepa_layers = ieepa_layer_names(aset)
     ieepa_off = w.disabled_all(ieepa_layers) if ieepa_layers else np.zeros(m, dtype=bool)
     reg = aset.postal[P_POSTAL]
-    got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"])
+    got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"], days=w.days())
     tr = category_text(got["treatment"])
     is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
     tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
