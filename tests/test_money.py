@@ -23,6 +23,18 @@ def test_allocation_by_value_largest_remainder():
     assert list(allocate_cents(np.array([5, 5, 7, 0]), np.array([0, 0, 1, 2]), np.array([0.0, 0.0, 3.0, 4.0]))) == [3, 2, 7, 0]
 
 
+
+def test_allocation_ties_go_by_tiebreak_not_float_noise():
+    # 772 cents over weights 1, 0.1, 0.1, 0: shares 643.33, 64.33, 64.33, 0 leave one cent, and the three
+    # remainders are equal in exact arithmetic (in floats 0.1 + 0.1 + 1 sums with noise): the smallest tiebreak wins
+    total, group, weight = np.full(4, 772), np.zeros(4, dtype=int), np.array([1.0, 0.1, 0.1, 0.0])
+    assert list(allocate_cents(total, group, weight, np.array([5, 2, 3, 4]))) == [643, 65, 64, 0]
+    assert list(allocate_cents(total, group, weight, np.array([1, 2, 3, 4]))) == [644, 64, 64, 0]
+    # the same lines in another order get the same cents (ties follow the row number, not the position)
+    perm = np.array([2, 0, 3, 1])
+    assert list(allocate_cents(total[perm], group, weight[perm], np.array([5, 2, 3, 4])[perm])) == [64, 643, 0, 65]
+
+
 @given(
     st.lists(
         st.tuples(st.integers(0, 5), st.floats(0, 1e6, allow_nan=False), st.integers(0, 10**7)),
