@@ -49,6 +49,7 @@ import numpy as np
 
 from costimpact.decide import common
 from costimpact.decide.origin import DEFAULT_ORIGINS
+from costimpact.landed import pool
 from costimpact.orders.synthetic import synthetic_orders
 from costimpact.scenarios.timeline import timeline
 from costimpact.ui import data
@@ -81,7 +82,16 @@ def _child(fn, twice: bool, out) -> None:  # noqa: ANN001
         fn()
     again = time.perf_counter() - t0 if twice else float("nan")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
-    out.send((first, again, max(0, peak - start) / 1e6))
+    helpers = sum(_peak_kb(pid) for pid in pool.worker_pids())  # worker processes the analysis started: all of theirs counts
+    out.send((first, again, (max(0, peak - start) + helpers) / 1e6))
+
+
+def _peak_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return 0
 
 
 def measure(label: str, fn, twice: bool = True) -> tuple[float, float, float]:  # noqa: ANN001

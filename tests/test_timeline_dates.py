@@ -110,3 +110,31 @@ def test_repricing_only_the_lines_that_moved_on_a_synthetic_seller(aset):
     fast = timeline(basket, assumptions=aset, batch_rows=20_000)
     full = timeline(basket, assumptions=aset, skip_unchanged=False)
     pd.testing.assert_frame_equal(fast, full)
+
+
+def test_the_timeline_in_worker_processes_equals_one_process(aset, monkeypatch):
+    """The same synthetic seller with its engine calls run side by side in two worker processes (the first day
+    split between them, later days in small calls): the same totals as every line priced on every date here."""
+    from costimpact.landed import pool
+    from costimpact.orders import normalize_frame
+    from costimpact.orders.synthetic import synthetic_orders
+    from costimpact.scenarios import timeline as tl
+
+    basket = normalize_frame(synthetic_orders(1500), file_name="synthetic.csv")
+    monkeypatch.setenv(pool.WORKERS_ENV, "2")
+    monkeypatch.setattr(tl, "PARALLEL_ROWS", 1)
+    calls = []
+    real_run = pool.run
+
+    def counting(fn, todo, aset_, parallel=True):  # noqa: ANN001, ANN202
+        todo = list(todo)
+        calls.append((len(todo), parallel))
+        return real_run(fn, todo, aset_, parallel=parallel)
+
+    monkeypatch.setattr(pool, "run", counting)
+    fast = timeline(basket, assumptions=aset, batch_rows=20_000)
+    assert calls[0] == (2, True) and all(p for _n, p in calls) and sum(n for n, _p in calls) > 3
+    assert pool.worker_pids(), "the calls ran in worker processes"
+    monkeypatch.setenv(pool.WORKERS_ENV, "1")
+    full = timeline(basket, assumptions=aset, skip_unchanged=False)
+    pd.testing.assert_frame_equal(fast, full)

@@ -30,14 +30,13 @@ from costimpact.assumptions import AssumptionSet, Scenario, with_scenario
 from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
 from costimpact.landed.engine import price_lines, resolve_scenario
-from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups, whole_groups
+from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, travel_groups, whole_groups
 
 QUANTILES = (0.10, 0.50, 0.90)
 EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
 DEFAULT_RUNS = 10_000
 CENT = 0.005
 PRICED_DESTINATION = "US"
-NOT_PRICED = ("sku", "description", "notes", "unit_price", "unit_cost", "sheet")  # order columns no US rule reads
 
 
 @dataclasses.dataclass(frozen=True)

@@ -26,6 +26,7 @@ def engine_reads(param_id: str) -> bool:
 
 
 ATTRS = ["origin", "mode", "currency", "s301", "s232", "hts"]
+NOT_PRICED = ("sku", "description", "notes", "unit_price", "unit_cost", "sheet")  # order columns no US rule reads
 
 
 def travel_groups(lines: pd.DataFrame) -> np.ndarray:

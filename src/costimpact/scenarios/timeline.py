@@ -8,10 +8,12 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, with_scenario
+from costimpact.landed import pool
 from costimpact.landed.engine import P_POSTAL, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.markets import destination_change_dates, price_any
-from costimpact.scenarios.reuse import ATTRS, LinesMoved, line_attrs, travel_groups, whole_groups
+from costimpact.landed.result import MODES
+from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, travel_groups, whole_groups
 
 EVENTS_TABLE = "us/events"
 
@@ -42,6 +44,8 @@ def change_dates(aset: AssumptionSet, start: str | dt.date = "2024-01-01", end: 
 
 #: Rows priced per engine call (copies of the basket x dates): about 0.6 GB at the engine's peak, whatever the basket.
 BATCH_ROWS = 300_000
+#: From this many lines x dates the calls run in worker processes (:mod:`costimpact.landed.pool`), if there are cores.
+PARALLEL_ROWS = 200_000
 TOTALS = ["customs_value_usd", "duty_total_usd", "fees_total_usd", "landed_cost_usd"]
 def timeline(
     imported,  # noqa: ANN001 - an orders.ImportResult (or anything with .lines)
@@ -136,62 +140,92 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     """The totals per day x channel with every line priced on the first day, and on each later day only the
     travel groups (:func:`costimpact.scenarios.reuse.travel_groups`: a line's price depends on nothing
     outside its shipment and its buyer's day) of the lines :class:`LinesMoved` names; the other lines keep
-    their cents from the day before. Each line's four money figures are kept, not its priced row."""
+    their cents from the day before. Each line's four money figures are kept, not its priced row.
+
+    The engine calls are independent (each prices whole groups on one day), so they run side by side in worker
+    processes where the machine has several cores (:mod:`costimpact.landed.pool`); the results are taken in
+    date order, so the totals are the same either way."""
     k = len(tagged)
     a = with_scenario(aset, scen)
+    tagged = tagged.drop(columns=[c for c in NOT_PRICED if c in tagged])  # what no US rule reads need not travel
     values = np.full((k, len(TOTALS)), np.nan)
     priced = np.zeros(k, dtype=bool)
-    mode = np.full(k, "", dtype=object)
+    mode = np.zeros(k, dtype=np.int64)  # index into MODES
     attrs = np.full((k, len(ATTRS)), "", dtype=object)
     out: list[pd.DataFrame] = []
+    group = travel_groups(tagged)
+    n_workers = pool.workers() if k * len(days) >= PARALLEL_ROWS else 1  # a small basket is priced sooner here
+    if n_workers > 1:  # smaller calls, so that every worker has some and each holds less
+        batch_rows = min(batch_rows, max(20_000, k * len(days) // (4 * n_workers) + 1))
 
-    def take(day: pd.Timestamp, rows: np.ndarray, result: tuple) -> None:
+    def apply(rows: np.ndarray, result: tuple) -> None:
         line, money, modes, attr = result
         values[rows], priced[rows] = np.nan, False  # a line rejected on this day drops out of its totals
         values[line], priced[line], mode[line] = money, True, modes
-        attrs[line] = attr
-        frame = pd.DataFrame(values[priced], columns=TOTALS).assign(shipping_mode=mode[priced])
-        totals = frame.groupby("shipping_mode", observed=True).agg(lines=("landed_cost_usd", "size"), **{c: (c, "sum") for c in TOTALS}).reset_index()
-        totals.insert(0, "date", day)
-        out.append(totals)
+        if attr is not None:
+            attrs[line] = attr
 
-    every = np.arange(k)
-    take(days[0], every, _price_rows(tagged, [(days[0], every)], aset, scen)[0])
+    def total(day: pd.Timestamp) -> None:
+        code = mode[priced]
+        counts = np.bincount(code, minlength=len(MODES))
+        sums = [np.bincount(code, weights=values[priced, i], minlength=len(MODES)) for i in range(len(TOTALS))]
+        present = np.flatnonzero(counts)
+        out.append(pd.DataFrame({"date": day, "shipping_mode": np.asarray(MODES, dtype=object)[present], "lines": counts[present],
+                                 **{c: sums[i][present] for i, c in enumerate(TOTALS)}}))
+
+    def run(jobs: list[tuple[pd.Timestamp, np.ndarray]], rows_per_call: int, with_attrs: bool = False):  # noqa: ANN202
+        """Each job's (day, rows, result), in order, the jobs priced in calls of about ``rows_per_call`` lines
+        (with the lines' attributes where ``with_attrs``)."""
+        batches = []
+        while jobs:
+            batch, size = [], 0
+            while jobs and (not batch or size + len(jobs[0][1]) <= rows_per_call):
+                batch.append(jobs.pop(0))
+                size += len(batch[-1][1])
+            batches.append(batch)
+        calls = [(_batch_frame(tagged, b), k, len(b), scen, b[0][0].date(), with_attrs) for b in batches]
+        for batch, results in zip(batches, pool.run(_priced_batch, calls, aset, parallel=n_workers > 1)):
+            for (day, rows), result in zip(batch, results):
+                yield day, rows, result
+
+    # the first day in full, its travel groups shared out between the workers
+    first = np.array_split(np.arange(k)[np.argsort(group % max(1, n_workers), kind="stable")], max(1, n_workers))
+    for _day, rows, result in run([(days[0], np.sort(r)) for r in first if len(r)], -(-k // max(1, n_workers)), with_attrs=True):
+        apply(rows, result)
+    total(days[0])
     unknown = ~priced  # rejected on the first day: what moves them is not known, so they are priced every day
-    group = travel_groups(tagged)
     lines_moved = LinesMoved(a, pd.DataFrame(attrs, columns=ATTRS))
     jobs = []
     for before, day in zip(days, days[1:]):
         moved = lines_moved(before, day) | unknown
         jobs.append((day, np.flatnonzero(whole_groups(group, moved))))
-    while jobs:
-        batch, size = [], 0
-        while jobs and (not batch or size + len(jobs[0][1]) <= batch_rows):
-            batch.append(jobs.pop(0))
-            size += len(batch[-1][1])
-        for (day, rows), result in zip(batch, _price_rows(tagged, batch, aset, scen)):
-            take(day, rows, result)
+    for day, rows, result in run(jobs, batch_rows):
+        apply(rows, result)
+        total(day)
     result = pd.concat(out, ignore_index=True)
     result["date"] = result["date"].astype("datetime64[ns]")
     return result[["date", "shipping_mode", "lines", *TOTALS]]
 
 
-def _price_rows(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]], aset: AssumptionSet, scen: Scenario) -> list[tuple]:
-    """One engine call on the lines ``rows`` of each job priced on its day. Per job: the positions of the lines
-    priced (not rejected), their money figures (``TOTALS``), their channel and the attributes
-    :class:`LinesMoved` reads."""
+def _batch_frame(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]]) -> pd.DataFrame:
+    """The lines ``rows`` of each job with its day as their ship date, and ``row_number`` telling job and line apart."""
     k = len(tagged)
     big = tagged.iloc[np.concatenate([rows for _, rows in jobs])].reset_index(drop=True)
     big["ship_date"] = np.repeat(np.array([d for d, _ in jobs], dtype="datetime64[ns]"), [len(rows) for _, rows in jobs])
     big["row_number"] = 2 + np.concatenate([j * k + rows for j, (_, rows) in enumerate(jobs)])  # a line's place, per job
+    return big
+
+
+def _priced_batch(aset: AssumptionSet, big: pd.DataFrame, k: int, n_jobs: int, scen: Scenario, as_of: dt.date, with_attrs: bool) -> list[tuple]:
+    """One engine call on a batch (:func:`_batch_frame`), here or in a worker. Per job: the positions of the lines
+    priced (not rejected), their money figures (``TOTALS``), their channel (index into ``MODES``) and, where
+    ``with_attrs``, the attributes :class:`LinesMoved` reads (else None: only numbers travel back)."""
     if big.empty:
-        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=object), np.zeros((0, len(ATTRS)), dtype=object)) for _ in jobs]
-    got, _rejects, _used = price_any(big, aset, scen, jobs[0][0].date())
+        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=np.int64), np.zeros((0, len(ATTRS)), dtype=object) if with_attrs else None) for _ in range(n_jobs)]
+    got, _rejects, _used = price_any(big, aset, scen, as_of)
     where = got["row_number"].to_numpy() - 2
     job, line = where // k, where % k
-    attr = line_attrs(got).to_numpy(dtype=object)
+    attr = line_attrs(got).to_numpy(dtype=object) if with_attrs else None
     money = got[TOTALS].to_numpy(dtype=float)
-    modes = got["shipping_mode"].to_numpy(dtype=object)
-    return [(line[job == j], money[job == j], modes[job == j], attr[job == j]) for j in range(len(jobs))]
-
-
+    modes = pd.Index(MODES).get_indexer(got["shipping_mode"].astype(str))
+    return [(line[job == j], money[job == j], modes[job == j], None if attr is None else attr[job == j]) for j in range(n_jobs)]

@@ -1,0 +1,167 @@
+"""Engine calls that do not depend on each other, run side by side in worker processes, one per core.
+
+The app's analyses (the policy timeline, the outlook) price the same basket many times over: as of each date the law
+changed, under each combination of pending events. Those calls are independent, so on a machine with several cores
+they run at once. :func:`run` takes a module-level function and one argument tuple per call and yields the results in
+order; each worker holds the assumption set once (it is written to a temporary file the first time a set is sent and
+read back by each worker once), so a call sends only its lines.
+
+Workers are started once per process, from a fresh server process where the system has one (``forkserver``), and
+live until it exits. ``COSTIMPACT_WORKERS`` sets how many (default: the cores, at most 4); ``1`` runs every call in
+the calling process. A pool that cannot start or breaks is not an error: the calls run here instead.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import multiprocessing
+import os
+import pickle
+import shutil
+import tempfile
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from costimpact.assumptions import AssumptionSet
+
+WORKERS_ENV = "COSTIMPACT_WORKERS"
+_IN_WORKER = "_COSTIMPACT_IN_WORKER"
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+_pool_size = 0
+_dir: str | None = None
+_sent: dict[int, tuple[AssumptionSet, str]] = {}  # in the parent: each assumption set's file
+_held: dict[str, AssumptionSet] = {}  # in a worker: the sets it has read
+
+
+def workers() -> int:
+    """How many worker processes calls may use: ``COSTIMPACT_WORKERS``, else the cores (at most 4); 1 inside a
+    worker (workers never start workers)."""
+    if os.environ.get(_IN_WORKER):
+        return 1
+    want = os.environ.get(WORKERS_ENV, "").strip()
+    if want.isdigit() and int(want) > 0:
+        return int(want)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _start() -> ProcessPoolExecutor | None:
+    global _pool, _pool_size
+    n = workers()
+    if n < 2:
+        return None
+    with _lock:
+        if _pool is not None and _pool_size == n:
+            return _pool
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
+        if method == "forkserver":
+            ctx.set_forkserver_preload(["costimpact.landed.engine", "costimpact.landed.markets"])
+        _pool, _pool_size = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init), n
+        return _pool
+
+
+def _worker_init() -> None:
+    os.environ[_IN_WORKER] = "1"
+
+
+def _aset_file(aset: AssumptionSet) -> str:
+    """The file holding ``aset`` pickled, written the first time the set is sent."""
+    global _dir
+    hit = _sent.get(id(aset))
+    if hit is not None and hit[0] is aset:
+        return hit[1]
+    if _dir is None:
+        _dir = tempfile.mkdtemp(prefix="costimpact-pool-")
+        atexit.register(shutil.rmtree, _dir, True)
+    if len(_sent) > 16:  # an app session edits assumptions now and then: keep the recent sets only
+        for key, (_a, path) in list(_sent.items())[:8]:
+            _sent.pop(key)
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+    path = os.path.join(_dir, f"aset-{len(os.listdir(_dir))}-{id(aset)}.pickle")
+    with open(path, "wb") as f:
+        pickle.dump(aset, f, protocol=pickle.HIGHEST_PROTOCOL)
+    _sent[id(aset)] = (aset, path)
+    return path
+
+
+def _held_aset(path: str) -> AssumptionSet:
+    aset = _held.get(path)
+    if aset is None:
+        if len(_held) > 4:
+            _held.clear()
+        with open(path, "rb") as f:
+            aset = _held[path] = pickle.load(f)
+    return aset
+
+
+def _call(fn: Callable[..., Any], path: str, args: tuple) -> Any:  # noqa: ANN401
+    return fn(_held_aset(path), *args)
+
+
+def run(fn: Callable[..., Any], calls: Iterable[tuple], aset: AssumptionSet, *, parallel: bool = True) -> Iterator[Any]:  # noqa: ANN401
+    """``fn(aset, *args)`` for each ``args`` of ``calls``, yielded in order. With ``parallel`` and more than one
+    worker the calls run in worker processes (``fn`` must be a module-level function, its arguments and results
+    picklable); otherwise, or if the pool cannot run them, here."""
+    calls = list(calls)
+    pool = _start() if parallel and len(calls) > 1 else None
+    if pool is not None:
+        try:
+            path = _aset_file(aset)
+            with _bare_main():
+                futures = [pool.submit(_call, fn, path, args) for args in calls]
+        except (BrokenProcessPool, OSError, RuntimeError, pickle.PicklingError):
+            futures = None
+        if futures is not None:
+            done = 0
+            try:
+                for fut in futures:
+                    result = fut.result()
+                    done += 1
+                    yield result
+                return
+            except (BrokenProcessPool, OSError):  # a worker died (killed, out of memory): the rest run here
+                _reset()
+                calls = calls[done:]
+    for args in calls:
+        yield fn(aset, *args)
+
+
+@contextlib.contextmanager
+def _bare_main():  # noqa: ANN202
+    """While workers may be started: a ``__main__`` without a file, so that new processes do not import the
+    caller's script (multiprocessing re-imports it in each worker, and a script without an ``if __name__ ==
+    "__main__"`` guard would run again there)."""
+    real = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if real is not None:
+            sys.modules["__main__"] = real
+
+
+def _reset() -> None:
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=False, cancel_futures=True)
+        _pool = None
+
+
+def worker_pids() -> list[int]:
+    """The pool's worker processes (for measuring their memory)."""
+    pool = _pool
+    return [] if pool is None else [p.pid for p in getattr(pool, "_processes", {}).values() if p.pid]
