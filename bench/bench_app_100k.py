@@ -73,7 +73,9 @@ def _quiet() -> None:
 
 def _child(fn, twice: bool, out) -> None:  # noqa: ANN001
     _quiet()
+    pool.warm(wait=True)  # the app starts its worker processes when the server starts (ui.data.start_workers)
     start = _rss_kb()
+    base = {pid: _peak_kb(pid) for pid in pool.worker_pids()}
     t0 = time.perf_counter()
     fn()
     first = time.perf_counter() - t0
@@ -82,7 +84,7 @@ def _child(fn, twice: bool, out) -> None:  # noqa: ANN001
         fn()
     again = time.perf_counter() - t0 if twice else float("nan")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux
-    helpers = sum(_peak_kb(pid) for pid in pool.worker_pids())  # worker processes the analysis started: all of theirs counts
+    helpers = sum(max(0, _peak_kb(pid) - base.get(pid, 0)) for pid in pool.worker_pids())  # the workers' peaks above their idle size count too
     out.send((first, again, (max(0, peak - start) + helpers) / 1e6))
 
 

@@ -153,6 +153,25 @@ def _bare_main():  # noqa: ANN202
             sys.modules["__main__"] = real
 
 
+def warm(wait: bool = False) -> None:
+    """Start the workers now (the app calls this when it starts, so that the first analysis does not wait for
+    processes to start); with ``wait``, return once they are up."""
+    pool = _start()
+    if pool is not None:
+        try:
+            with _bare_main():
+                futures = [pool.submit(_nothing) for _ in range(_pool_size)]
+            if wait:
+                for fut in futures:
+                    fut.result()
+        except (BrokenProcessPool, OSError, RuntimeError):
+            _reset()
+
+
+def _nothing() -> None:
+    return None
+
+
 def _reset() -> None:
     global _pool
     with _lock:

@@ -29,6 +29,7 @@ import pandas as pd
 from costimpact.assumptions import AssumptionSet, Scenario, with_scenario
 from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
+from costimpact.landed import pool
 from costimpact.landed.engine import price_lines, resolve_scenario
 from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, travel_groups, whole_groups
 
@@ -36,6 +37,8 @@ QUANTILES = (0.10, 0.50, 0.90)
 EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
 DEFAULT_RUNS = 10_000
 CENT = 0.005
+#: An engine call of at least this many lines is shared out between worker processes (:mod:`costimpact.landed.pool`).
+PARALLEL_ROWS = 50_000
 PRICED_DESTINATION = "US"
 
 
@@ -139,24 +142,30 @@ class _Tiled:
         return self.landed_many([(rows, on)])[0]
 
     def landed_many(self, requests: list[tuple[np.ndarray, list[Flip]]]) -> list[np.ndarray]:
-        """:meth:`landed` for many (rows, events) at once: one engine call, each request a scenario variant."""
+        """:meth:`landed` for many (rows, events) at once: each request a scenario variant, in one engine call, or
+        in one call per worker process where there are several cores and enough lines (:mod:`costimpact.landed.pool`;
+        requests and copies never share a shipment, so they can be shared out whole)."""
         costs = [np.full(len(rows), np.nan) for rows, _on in requests]
         todo = [k for k, (rows, _on) in enumerate(requests) if len(rows)]
         if not todo:
             return costs
         rows = np.concatenate([requests[k][0] for k in todo])
         variant = np.repeat(np.arange(len(todo)), [len(requests[k][0]) for k in todo])
-        distinct, take = np.unique(rows, return_inverse=True)  # each (copy, line) read once, priced per request
-        frame = self.lines.iloc[self.line[distinct]].reset_index(drop=True)
         scenarios = [scenario_with(self.base, requests[k][1]) for k in todo]
-        out, _rejects, _used = price_lines(
-            frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[distinct],
-            variants=scenarios, variant=variant, apart=self.copy[rows], take=take,
-        )
+        n_workers = pool.workers() if len(rows) >= PARALLEL_ROWS else 1
+        parts = _shares(variant * len(self.days) + self.copy[rows], n_workers)
+        calls = []
+        for pos in parts:
+            used, local = np.unique(variant[pos], return_inverse=True)
+            distinct, take = np.unique(rows[pos], return_inverse=True)  # each (copy, line) read once, priced per request
+            frame = self.lines.iloc[self.line[distinct]].reset_index(drop=True)
+            calls.append((frame, scenario_with(self.base, []), self.days[0].date(), self.price_date[distinct], [scenarios[i] for i in used], local,
+                          self.copy[rows[pos]], take))
+        flat = np.full(len(rows), np.nan)
+        for pos, (at, landed) in zip(parts, pool.run(_landed_call, calls, self.aset, parallel=n_workers > 1)):
+            flat[pos[at]] = landed
         self.pricings += len(rows)
         self.calls += 1
-        flat = np.full(len(rows), np.nan)
-        flat[out["take_position"].to_numpy()] = out["landed_cost_usd"].to_numpy(dtype=float)
         starts = np.concatenate([[0], np.cumsum([len(requests[k][0]) for k in todo])])
         for i, k in enumerate(todo):
             costs[k] = flat[starts[i]:starts[i + 1]]
@@ -199,6 +208,29 @@ class _Tiled:
             reps[c] = np.where(touched, c, reps[c - 1])
         self._reps[names] = reps
         return reps
+
+
+def _landed_call(aset: AssumptionSet, frame: pd.DataFrame, base: Scenario, as_of: dt.date, price_dates: np.ndarray, scenarios: list[Scenario],
+                 variant: np.ndarray, apart: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One engine call of :meth:`_Tiled.landed_many`, here or in a worker: (positions in ``take`` priced, their landed cost)."""
+    out, _rejects, _used = price_lines(frame, aset, base, as_of, price_dates=price_dates, variants=scenarios, variant=variant, apart=apart, take=take)
+    return out["take_position"].to_numpy(), out["landed_cost_usd"].to_numpy(dtype=float)
+
+
+def _shares(unit: np.ndarray, n: int) -> list[np.ndarray]:
+    """Positions split into at most ``n`` shares of about equal size, never splitting a ``unit``: the biggest units
+    first, each to the smallest share so far. Each share's positions in order."""
+    if n <= 1:
+        return [np.arange(len(unit))]
+    codes, _uniq = pd.factorize(unit)
+    sizes = np.bincount(codes)
+    owner = np.zeros(len(sizes), dtype=np.int64)
+    load = np.zeros(n, dtype=np.int64)
+    for u in np.argsort(-sizes, kind="stable"):
+        owner[u] = int(np.argmin(load))
+        load[owner[u]] += sizes[u]
+    share = owner[codes]
+    return [np.flatnonzero(share == i) for i in range(n) if load[i]]
 
 
 def _union(parts: list[np.ndarray], n: int) -> np.ndarray:
@@ -292,7 +324,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
         requests: dict[int, list[np.ndarray]] = {}
         filled: list[tuple[int, np.ndarray, np.ndarray]] = []
         for mask, rows in wanted:
-            cost = priced.setdefault(mask, np.full(n_rows, np.nan))
+            cost = priced[mask] if mask in priced else priced.setdefault(mask, np.full(n_rows, np.nan))
             todo = rows[np.isnan(cost[rows])]
             if not len(todo):
                 continue
@@ -320,7 +352,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     def price(mask: int, rows: np.ndarray) -> np.ndarray:
         """The cost with the events of ``mask`` on, over ``rows`` (kept with any earlier pricing of the mask)."""
         prefetch([(mask, rows)])
-        return priced.setdefault(mask, np.full(n_rows, np.nan))
+        return priced[mask] if mask in priced else priced.setdefault(mask, np.full(n_rows, np.nan))
 
     # 1. each event alone, on the groups it may touch
     alone_rows = []

@@ -34,6 +34,7 @@ from costimpact.decide.origin import compare_origins
 from costimpact.decide.pricing import price_for_margin
 from costimpact.errors import AssumptionError
 from costimpact.hts_search import search_hts, suggest_for_rejects
+from costimpact.landed import pool
 from costimpact.report.workbook import write_report
 from costimpact.scenarios.compare import Band, compare_results, direct_mail_band
 from costimpact.scenarios.timeline import policy_events
@@ -68,6 +69,14 @@ def assumption_set() -> AssumptionSet:
     """The built-in set. A page asks for it dozens of times per rerun; checking the files costs a few ms each
     time, so the answer is kept two seconds (an edited assumption file shows up on the next interaction)."""
     return load_assumptions()
+
+
+@st.cache_resource(show_spinner=False)
+def start_workers() -> bool:
+    """Start the engine's worker processes once per server, in the background (:func:`costimpact.landed.pool.warm`),
+    so that the first large timeline or outlook does not wait for them."""
+    pool.warm()
+    return True
 
 
 def cached(max_entries: int | None = None):  # noqa: ANN201

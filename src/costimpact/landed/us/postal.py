@@ -8,7 +8,7 @@ import pandas as pd
 from costimpact.assumptions.lookup import asof_join, postal_periods
 from costimpact.landed.money import allocate_cents, round_cents, to_cents
 from costimpact.landed.us.layers import ieepa_layer_names
-from costimpact.landed.work import _Work, category_text
+from costimpact.landed.work import _Work, category_text, spread
 
 P_POSTAL = "us/entry/postal"
 P_POSTAL_METHOD = "us/entry/postal_duty_method"
@@ -27,7 +27,6 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     Updates ``duties`` in place (adds ``postal``); returns (treatment, IEEPA-based postal duty, mail fee cents).
     """
     P, m, aset = w.P, w.m, w.aset
-    value, ship, dates = P["value"].to_numpy(), P["ship"].to_numpy(), P["date"]
     postal_rows = (P["entry"] == "postal").to_numpy()
     treatment = np.full(m, "", dtype=object)
     postal_ieepa = np.zeros(m, dtype=bool)
@@ -35,55 +34,71 @@ def apply_postal_regimes(w: _Work, duties: dict[str, np.ndarray], before_exempt:
     duties["postal"] = np.zeros(m)
     if not postal_rows.any():
         return treatment, postal_ieepa, mail_fee_cents
+    # every step on the postal lines only (a postal entry is a whole parcel: its lines are all here)
+    rows = np.flatnonzero(postal_rows)
+    k = len(rows)
+    value, ship, dates = P["value"].to_numpy()[rows], P["ship"].to_numpy()[rows], P["date"].iloc[rows]
+    line_rows = w.rows[rows]
     ieepa_layers = ieepa_layer_names(aset)
-    ieepa_off = w.disabled_all(ieepa_layers) if ieepa_layers else np.zeros(m, dtype=bool)
+    ieepa_off = (w.disabled_all(ieepa_layers) if ieepa_layers else np.zeros(m, dtype=bool))[rows]
     reg = aset.postal[P_POSTAL]
-    got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"], days=w.days())
+    got = asof_join(postal_periods(reg, by_origin=True), dates, P["origin"].iloc[rows], ["treatment", "ad_valorem", "specific_usd", "specific_until", "ieepa", "evidence", "period_id"], days=w.days(rows))
     tr = category_text(got["treatment"])
     is_ieepa = got["ieepa"].fillna(False).astype(bool).to_numpy()
     tr = np.where(is_ieepa & ieepa_off, "all_duties", tr)
     tr = np.where(tr == "", "mail_entry", tr)
-    tr = np.where(postal_rows, tr, "")
     in_lieu = np.char.startswith(tr.astype(str), "in_lieu")
-    special = postal_rows & (tr != "mail_entry")
-    w.note(got["period_id"], special, got["evidence"])
+    special = tr != "mail_entry"
+    w.note(spread(got["period_id"], rows, m), _full(special, rows, m), spread(got["evidence"], rows, m))
 
-    method = _postal_method(P["method"].to_numpy(dtype=object), w, ship)
+    method = _postal_method(P["method"].to_numpy(dtype=object)[rows], w, ship, rows)
     spec_until = pd.to_datetime(got["specific_until"]).to_numpy(dtype="datetime64[ns]")
     use_specific = method & (np.isnat(spec_until) | (dates.to_numpy(dtype="datetime64[ns]") < spec_until))
     av_flat = round_cents(value * got["ad_valorem"].fillna(0.0).to_numpy())
-    ieepa_sum = sum((duties[x] for x in ieepa_layers), np.zeros(m))
-    origin_rate = sum((before_exempt[x] for x in ieepa_layers), np.zeros(m))
+    ieepa_sum = sum((duties[x][rows] for x in ieepa_layers), np.zeros(k))
+    origin_rate = sum((before_exempt[x][rows] for x in ieepa_layers), np.zeros(k))
     parcel_rate = pd.Series(origin_rate).groupby(ship).transform("max").to_numpy()
-    layer_sum = np.zeros(m)
+    layer_sum = np.zeros(k)
     per_item = np.where(tr == "in_lieu_flat", got["specific_usd"].fillna(0.0).to_numpy(), 0.0)
     pids = got["period_id"].to_numpy()
-    for pid in pd.unique(pids[postal_rows]):  # a handful of regime periods, not rows
+    for pid in pd.unique(pids):  # a handful of regime periods, not rows
         if not pid:
             continue
         at = pids == pid
         period = reg.periods[int(pid.rpartition("#")[2])]
         for lname in period.layers:
-            layer_sum = layer_sum + np.where(at, duties.get(lname, np.zeros(m)), 0.0)
+            if lname in duties:
+                layer_sum = layer_sum + np.where(at, duties[lname][rows], 0.0)
         if period.treatment == "in_lieu_ieepa":
             per_item = np.where(at, _tier_amount(period.tiers, parcel_rate), per_item)
-    specific_cents = allocate_cents(to_cents(per_item), ship, value, w.rows)
+    specific_cents = allocate_cents(to_cents(per_item), ship, value, line_rows)
     postal_duty = np.select(
         [in_lieu & use_specific & np.isin(tr, ["in_lieu_flat", "in_lieu_ieepa"]), tr == "in_lieu_flat", tr == "in_lieu_ieepa", tr == "in_lieu_layers"],
         [specific_cents / 100.0, av_flat, ieepa_sum, layer_sum],
         0.0,
     )
+    lieu_at = rows[in_lieu]
     for name in list(duties):
-        duties[name] = np.where(in_lieu, 0.0, duties[name])
-    duties["postal"] = np.where(P["de_minimis"].to_numpy(), 0.0, postal_duty)
-    postal_ieepa = in_lieu & is_ieepa & ~ieepa_off
+        if len(lieu_at):
+            duties[name] = duties[name].copy()
+            duties[name][lieu_at] = 0.0
+    duties["postal"][rows] = np.where(P["de_minimis"].to_numpy()[rows], 0.0, postal_duty)
+    postal_ieepa[rows] = in_lieu & is_ieepa & ~ieepa_off
 
-    mail = w.attach(P_MAIL_FEE)
-    parcel_duty = pd.Series(sum(duties.values(), np.zeros(m))).groupby(ship).transform("sum").to_numpy()
-    takes_fee = postal_rows & np.isin(tr, ["mail_entry", "all_duties"]) & (parcel_duty > 0)
-    mail_fee_cents = allocate_cents(np.where(takes_fee, to_cents(mail["value"].fillna(0.0).to_numpy()), 0), ship, value, w.rows)
-    w.note(mail["period_id"], takes_fee)
-    return tr, postal_ieepa, mail_fee_cents
+    mail = w.attach(P_MAIL_FEE, rows=rows)
+    parcel_duty = pd.Series(sum((d[rows] for d in duties.values()), np.zeros(k))).groupby(ship).transform("sum").to_numpy()
+    takes_fee = np.isin(tr, ["mail_entry", "all_duties"]) & (parcel_duty > 0)
+    mail_fee_cents[rows] = allocate_cents(np.where(takes_fee, to_cents(mail["value"].fillna(0.0).to_numpy()), 0), ship, value, line_rows)
+    w.note(spread(mail["period_id"], rows, m), _full(takes_fee, rows, m))
+    treatment[rows] = tr
+    return treatment, postal_ieepa, mail_fee_cents
+
+
+def _full(flags: np.ndarray, rows: np.ndarray, m: int) -> np.ndarray:
+    """Per-line flags of ``rows`` as ``m`` lines (False elsewhere)."""
+    out = np.zeros(m, dtype=bool)
+    out[rows] = flags
+    return out
 
 
 def _tier_amount(tiers, rate: np.ndarray) -> np.ndarray:  # noqa: ANN001
@@ -98,10 +113,10 @@ def _tier_amount(tiers, rate: np.ndarray) -> np.ndarray:  # noqa: ANN001
     return np.select(conds, vals, 0.0)
 
 
-def _postal_method(line_method: np.ndarray, w: _Work, ship: np.ndarray) -> np.ndarray:
-    """The carrier's election per parcel: the line's own column, else the scenario's option, else the default.
-    Returns True where the parcel's carrier elected the specific (per-item) method."""
-    default = w.attach(P_POSTAL_METHOD)["value"].fillna(0.0).to_numpy() >= 0.5
+def _postal_method(line_method: np.ndarray, w: _Work, ship: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The carrier's election per parcel of the lines ``rows``: the line's own column, else the scenario's option,
+    else the default. Returns True where the parcel's carrier elected the specific (per-item) method."""
+    default = w.attach(P_POSTAL_METHOD, rows=rows)["value"].fillna(0.0).to_numpy() >= 0.5
     if w.scenario.options.postal_duty_method:
         default = np.full(len(default), w.scenario.options.postal_duty_method == "specific")
     specific = np.where(line_method == "specific", True, np.where(line_method == "ad_valorem", False, default))
