@@ -216,8 +216,8 @@ def _assemble(w: _Work, src_rows: pd.DataFrame, duties: dict[str, np.ndarray], d
     out["hts_matched"] = hts_key
     out["rates_user_supplied"] = P["user_rates"].to_numpy()
     out["s301_exclusion_applied"] = P["excl_applied"].to_numpy(dtype=bool)
-    out["s301_list_applied"] = P["s301_list"].array
-    out["s232_group"] = P["s232"].array
+    out["s301_list_applied"] = P["s301_list"].astype("str").array  # kept as categoricals while pricing
+    out["s232_group"] = P["s232"].astype("str").array
     out["postal_treatment"] = pd.Categorical(treatment)
     out["shipment_value_usd"] = P["ship_value"].to_numpy()
     out["de_minimis_threshold_usd"] = P["threshold"].to_numpy()

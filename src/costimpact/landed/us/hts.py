@@ -16,6 +16,22 @@ FLAGS = ["ieepa_exempt", "fentanyl_exempt", "s122_exempt", "s122_aircraft", "fli
 CLAIMS = {"civil_aircraft": "civil_aircraft", "auto_part": "auto_part"}  # order columns a line may use to claim a listed treatment
 
 
+_KEYS: dict[int, tuple[pd.DataFrame, tuple]] = {}
+
+
+def _table_keys(table: pd.DataFrame) -> tuple[np.ndarray, set, dict]:
+    """(the table's keys sorted, as a set, each key's treatment), once per table."""
+    hit = _KEYS.get(id(table))
+    if hit is not None and hit[0] is table:
+        return hit[1]
+    keys = np.sort(table["hts"].to_numpy().astype(str))
+    got = (keys, set(keys), dict(zip(table["hts"], table["treatment"])))
+    if len(_KEYS) > 16:
+        _KEYS.clear()
+    _KEYS[id(table)] = (table, got)
+    return got
+
+
 def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """Match each code to a table key: a 10-digit code its own line, else its 8-digit line; an 8-digit code its line
     (the rule the notes state for the subheading; a statistical number carved out of it needs its 10-digit code);
@@ -23,9 +39,7 @@ def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Se
 
     Returns (matched key or "", why: "" | "bad" | "unknown" | "ambiguous"). Work is per distinct code.
     """
-    keys = np.sort(table["hts"].to_numpy().astype(str))
-    key_set = set(keys)
-    treat = dict(zip(table["hts"], table["treatment"]))
+    keys, key_set, treat = _table_keys(table)
 
     def under(prefix: str) -> np.ndarray:
         lo, hi = np.searchsorted(keys, prefix), np.searchsorted(keys, prefix + ":")  # ':' sorts after '9'
@@ -68,48 +82,79 @@ def apply_hts_treatment(base: pd.DataFrame, src: pd.DataFrame, aset: AssumptionS
     hts_key, why = resolve_hts(code, lines)
     user_mfn = pd.to_numeric(_col(src, "mfn_rate", np.nan), errors="coerce")
     tab = lines.set_index("hts")
-    # the table's row for each distinct matched key, then spread to the lines by position (no per-line reindex)
+    # the table's row for each distinct matched key (one extra row: no key), worked on per key, then spread to the
+    # lines by position: numpy takes, text as categoricals over the few distinct values
     key_codes, key_uniq = pd.factorize(hts_key.to_numpy(dtype=object))
     wanted = ["mfn_needs", "mfn_text", "mfn_ad_valorem", "mfn_specific_usd", "mfn_specific_unit", "s301_list", "s232", "s232_from", "metal_share", "evidence"]
     wanted += [c for c in tab.columns if c in FLAGS or (c.endswith("_from") and c[: -len("_from")] in FLAGS)]
     small = tab[wanted].reindex([k if k else None for k in key_uniq] + [None]).reset_index(drop=True)
-    treat = small.take(np.where(key_codes >= 0, key_codes, len(key_uniq)))
-    treat.index = base.index
-    needs = _text(treat["mfn_needs"])
-    # the order's own mfn_rate prices a code the schedule lacks, or one whose rate needs what the order lacks
-    user_rates = user_mfn.notna() & (why != "bad") & ((hts_key == "") | (needs != ""))
-    rej.add((why == "bad").to_numpy(), rows, "hts_code", code, "engine.reject.hts_bad")
-    rej.add(((why == "unknown") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_unknown")
-    rej.add(((why == "ambiguous") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.hts_ambiguous")
-    rej.add(((needs != "") & ~user_rates).to_numpy(), rows, "hts_code", code, "engine.reject.mfn_needs", needs=needs, text=_text(treat["mfn_text"]))
-    known = (hts_key != "") & (needs == "")
-    base["user_rates"] = user_rates
-    base["mfn_ad_valorem"] = treat["mfn_ad_valorem"].astype(float).where(~user_rates, user_mfn)
-    base["mfn_specific_usd"] = treat["mfn_specific_usd"].astype(float).fillna(0.0).where(~user_rates, 0.0)
-    base["mfn_specific_unit"] = _text(treat["mfn_specific_unit"]).where(~user_rates, "")
-    user_list = _text(_col(src, "s301_list", "")).str.upper().str.replace("LIST", "", regex=False).str.strip()
-    base["s301_list"] = _text(treat["s301_list"]).where(~(user_rates & (hts_key == "")), user_list)
-    base["s232"] = _text(treat["s232"])
-    base["s232_from"] = pd.to_datetime(treat["s232_from"]).astype("datetime64[ns]")
-    base["metal_share_table"] = treat["metal_share"].astype(float)
-    for flag in FLAGS:
-        base[flag] = treat[flag].astype(object).where(treat[flag].notna(), False).astype(bool)
-        since = f"{flag}_from"  # a line that joined an exemption list later is exempt only from that day
-        if since in treat:
-            joined = pd.to_datetime(treat[since]).astype("datetime64[ns]")
-            base[flag] = base[flag] & (joined.isna() | (base["date"] >= joined))
-    for claim in CLAIMS:
-        base[f"claim_{claim}"] = _col(src, claim, False).fillna(False).astype(bool)
-    base["evidence"] = _text(treat["evidence"]).where(~user_rates, "unverified").where(known | user_rates, "unverified")
+    ki = np.where(key_codes >= 0, key_codes, len(key_uniq))
 
-    spec_unit = base["mfn_specific_unit"]
-    weight = pd.to_numeric(_col(src, "unit_weight_kg", np.nan), errors="coerce")
-    units = pd.Series(np.nan, index=base.index)
-    for unit, per in COUNT_UNITS.items():
-        units = units.where(spec_unit != unit, base["qty"] * per)
-    for unit, per in WEIGHT_UNITS.items():
-        units = units.where(spec_unit != unit, base["qty"] * weight * per)
+    def text(col: str) -> pd.Series:
+        return pd.Series(pd.Categorical.from_codes(*_codes_of(_text(small[col])), validate=False)[ki], index=base.index)
+
+    def number(col: str) -> np.ndarray:
+        return small[col].to_numpy(dtype=float, na_value=np.nan)[ki]
+
+    def day(col: str) -> np.ndarray:
+        return pd.to_datetime(small[col]).to_numpy(dtype="datetime64[ns]")[ki]
+
+    needs = text("mfn_needs")
+    has_needs = (needs != "").to_numpy()
+    unknown = (hts_key == "").to_numpy()
+    why_a = why.to_numpy(dtype=object)
+    # the order's own mfn_rate prices a code the schedule lacks, or one whose rate needs what the order lacks
+    user_rates = user_mfn.notna().to_numpy() & (why_a != "bad") & (unknown | has_needs)
+    rej.add(why_a == "bad", rows, "hts_code", code, "engine.reject.hts_bad")
+    rej.add((why_a == "unknown") & ~user_rates, rows, "hts_code", code, "engine.reject.hts_unknown")
+    rej.add((why_a == "ambiguous") & ~user_rates, rows, "hts_code", code, "engine.reject.hts_ambiguous")
+    rej.add(has_needs & ~user_rates, rows, "hts_code", code, "engine.reject.mfn_needs", needs=lambda: needs, text=lambda: text("mfn_text"))
+    known = ~unknown & ~has_needs
+    base["user_rates"] = user_rates
+    base["mfn_ad_valorem"] = np.where(user_rates, user_mfn.to_numpy(dtype=float), number("mfn_ad_valorem"))
+    base["mfn_specific_usd"] = np.where(user_rates, 0.0, np.nan_to_num(number("mfn_specific_usd")))
+    spec_unit = text("mfn_specific_unit")
+    if user_rates.any():
+        spec_unit = spec_unit.astype(object).where(~user_rates, "")
+    base["mfn_specific_unit"] = spec_unit
+    s301 = text("s301_list")
+    own_list = user_rates & unknown
+    if own_list.any():
+        user_list = _text(_col(src, "s301_list", "")).str.upper().str.replace("LIST", "", regex=False).str.strip()
+        s301 = s301.astype(object).where(~own_list, user_list)
+    base["s301_list"] = s301 if isinstance(s301.dtype, pd.CategoricalDtype) else s301.astype("category")  # keys the layers look up
+    base["s232"] = text("s232")
+    base["s232_from"] = day("s232_from")
+    base["metal_share_table"] = number("metal_share")
+    dates = base["date"].to_numpy(dtype="datetime64[ns]")
+    for flag in FLAGS:
+        flags = small[flag].astype(object).where(small[flag].notna(), False).to_numpy(dtype=bool)[ki]
+        since = f"{flag}_from"  # a line that joined an exemption list later is exempt only from that day
+        if since in small:
+            joined = day(since)
+            flags = flags & (np.isnat(joined) | (dates >= joined))
+        base[flag] = flags
+    for claim in CLAIMS:
+        base[f"claim_{claim}"] = src[claim].fillna(False).astype(bool).to_numpy() if claim in src else np.zeros(len(base), dtype=bool)
+    grade = text("evidence")
+    base["evidence"] = grade.cat.add_categories([g for g in ["unverified"] if g not in grade.cat.categories]).where(known & ~user_rates, "unverified")
+
+    weight = pd.to_numeric(_col(src, "unit_weight_kg", np.nan), errors="coerce").to_numpy(dtype=float)
+    qty = base["qty"].to_numpy(dtype=float)
+    unit_text = spec_unit.astype(object).to_numpy()
+    units = np.full(len(base), np.nan)
+    for unit in set(pd.unique(unit_text)) - {""}:  # the few units the lines' specific rates are levied on
+        if unit in COUNT_UNITS:
+            units = np.where(unit_text == unit, qty * COUNT_UNITS[unit], units)
+        elif unit in WEIGHT_UNITS:
+            units = np.where(unit_text == unit, qty * weight * WEIGHT_UNITS[unit], units)
     base["units"] = units
-    needs_units = (base["mfn_specific_usd"] > 0) & (spec_unit != "")
-    rej.add((needs_units & base["units"].isna()).to_numpy(), rows, "hts_code", code, "engine.reject.specific_units", unit=spec_unit)
+    needs_units = (base["mfn_specific_usd"].to_numpy() > 0) & (unit_text != "")
+    rej.add(needs_units & np.isnan(units), rows, "hts_code", code, "engine.reject.specific_units", unit=spec_unit)
     return hts_key
+
+
+def _codes_of(texts: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """(a code per row, the distinct texts): a few distinct values of a per-key column, for a categorical."""
+    codes, uniq = pd.factorize(texts.to_numpy(dtype=object))
+    return codes, pd.Index(uniq, dtype=object)

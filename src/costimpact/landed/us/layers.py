@@ -63,7 +63,9 @@ def apply_duty_layers(w: _Work) -> tuple[dict[str, np.ndarray], dict[str, np.nda
     excl_applied = np.zeros(m, dtype=bool)  # lines whose claimed product exclusion took a layer off
     for layer in w.aset.layers():
         name = layer_name(layer)
-        keys = P["origin"] if layer.key == "origin" else (P[layer.key].astype(str) if layer.key else None)
+        keys = P[layer.key] if layer.key else None
+        if keys is not None and not isinstance(keys.dtype, pd.CategoricalDtype):
+            keys = keys.astype(str)
         for key, claim in layer.claim_keys.items():  # a key that needs the order's claim is dropped where not claimed
             if keys is not None:
                 drop = ~P[f"claim_{claim}"].to_numpy(dtype=bool)
