@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import multiprocessing
+import multiprocessing.util
 import os
 import pickle
 import shutil
@@ -39,6 +40,17 @@ _pool_size = 0
 _dir: str | None = None
 _sent: dict[int, tuple[AssumptionSet, str]] = {}  # in the parent: each assumption set's file
 _held: dict[str, AssumptionSet] = {}  # in a worker: the sets it has read
+_forked = False  # this process was forked from one that may own a fork server: it cannot use that server
+
+
+def _forget_in_child() -> None:
+    """A forked process does not own its parent's workers (their queues are the parent's): it starts its own."""
+    global _pool, _pool_size, _lock, _forked
+    _pool, _pool_size, _lock, _forked = None, 0, threading.Lock(), True
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
 
 
 def workers() -> int:
@@ -62,11 +74,14 @@ def _start() -> ProcessPoolExecutor | None:
             return _pool
         if _pool is not None:
             _pool.shutdown(wait=False, cancel_futures=True)
-        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() and not _forked else "spawn"
         ctx = multiprocessing.get_context(method)
         if method == "forkserver":
             ctx.set_forkserver_preload(["costimpact.landed.engine", "costimpact.landed.markets"])
         _pool, _pool_size = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init), n
+        # in a process started by multiprocessing, its exit joins every child before atexit runs: stop the workers
+        # first, or that exit would wait for them forever
+        multiprocessing.util.Finalize(_pool, _pool.shutdown, exitpriority=20)  # before its queues close (priority 10)
         return _pool
 
 

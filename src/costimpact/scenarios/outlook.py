@@ -38,7 +38,7 @@ EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
 DEFAULT_RUNS = 10_000
 CENT = 0.005
 #: An engine call of at least this many lines is shared out between worker processes (:mod:`costimpact.landed.pool`).
-PARALLEL_ROWS = 50_000
+PARALLEL_ROWS = 10_000
 PRICED_DESTINATION = "US"
 
 

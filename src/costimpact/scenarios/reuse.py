@@ -12,6 +12,7 @@ import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, value_at
 from costimpact.assumptions.tariff import tariff_lines
+from costimpact.landed.engine import _combine_codes
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 
 #: Parameters the engine never reads (decision presets, the report's yardsticks, other domains): their changes
@@ -41,13 +42,13 @@ def travel_groups(lines: pd.DataFrame) -> np.ndarray:
         return s.astype("string").fillna("").str.strip()
 
     day = pd.to_datetime(lines["ship_date"], errors="coerce") if "ship_date" in lines else pd.Series(pd.NaT, index=lines.index)
-    day_code = pd.factorize(day.dt.strftime("%Y-%m-%d").fillna(""))[0]
+    day_code = pd.factorize(day.dt.normalize())[0]  # NaT: -1, one group of its own
     shipment = text("shipment_id").where(lambda s: s != "", text("order_id"))
     mode = text("shipping_mode")
-    ship = pd.factorize(pd.Series(list(zip(shipment.array, mode.array, day_code))))[0].astype(np.int64)
+    ship = _combine_codes(pd.factorize(shipment)[0], pd.factorize(mode)[0], day_code)
     consignee = text("consignee_id")
     has = (consignee != "").to_numpy()
-    cday = pd.factorize(pd.Series(list(zip(consignee.array, day_code))))[0].astype(np.int64)
+    cday = _combine_codes(pd.factorize(consignee)[0], day_code)
     label = ship.copy()
     while True:
         by_c = pd.Series(label).groupby(cday).transform("min").to_numpy()
