@@ -138,3 +138,32 @@ def test_the_timeline_in_worker_processes_equals_one_process(aset, monkeypatch):
     monkeypatch.setenv(pool.WORKERS_ENV, "1")
     full = timeline(basket, assumptions=aset, skip_unchanged=False)
     pd.testing.assert_frame_equal(fast, full)
+
+
+def test_a_fee_for_mail_moves_only_the_mail(aset, monkeypatch):
+    """A scenario raises the dutiable mail fee on 2024-11-01, a day nothing else changes: only the postal line is
+    priced again on that day (the fee is read for mail only), and the totals are those of every line priced."""
+    from costimpact.assumptions.models import Override
+    from costimpact.scenarios import timeline as tl
+
+    orders = pd.DataFrame(
+        [
+            {"order_id": "A", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 50, "ship_date": "2024-09-02", "shipping_mode": "postal"},
+            {"order_id": "B", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 50, "ship_date": "2024-09-02", "shipping_mode": "express"},
+        ]
+    )
+    fee = Override(param="us/fees/dutiable_mail_fee", keys=["*"], **{"from": "2024-11-01"}, value=9.99)
+    actual = aset.scenarios["actual"]
+    scen = actual.model_copy(update={"name": "mail-fee-up", "overrides": [*actual.overrides, fee]})
+    priced_modes: list[list[str]] = []
+    real = tl.price_any
+
+    def spy(lines, *args):  # noqa: ANN001, ANN002, ANN202
+        priced_modes.append(sorted(lines["shipping_mode"]))
+        return real(lines, *args)
+
+    monkeypatch.setattr(tl, "price_any", spy)
+    fast = timeline(read(orders), scenario=scen, assumptions=aset, dates=["2024-10-15", "2024-11-01"], batch_rows=1)
+    assert priced_modes == [["express", "postal"], ["postal"]]
+    full = timeline(read(orders), scenario=scen, assumptions=aset, dates=["2024-10-15", "2024-11-01"], skip_unchanged=False)
+    pd.testing.assert_frame_equal(fast, full)

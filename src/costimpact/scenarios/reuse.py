@@ -12,7 +12,7 @@ import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, value_at
 from costimpact.assumptions.tariff import tariff_lines
-from costimpact.landed.engine import _combine_codes
+from costimpact.landed.engine import P_CARRIER_ADV, P_CARRIER_FEE, P_HMF, P_ISF, P_MAIL_FEE, P_MPF_INFORMAL, P_POSTAL_METHOD, _combine_codes
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 
 #: Parameters the engine never reads (decision presets, the report's yardsticks, other domains): their changes
@@ -27,6 +27,19 @@ def engine_reads(param_id: str) -> bool:
 
 
 ATTRS = ["origin", "mode", "currency", "s301", "s232", "hts"]
+#: Parameters the US engine reads for lines of some shipping modes only (landed/us/fees.py, landed/us/postal.py):
+#: a change to one of them moves only those lines. The dutiable mail fee and the postal election are read for
+#: mail; carrier fees for express parcels (and mail, for the USPS clearance fee); HMF and ISF for ocean freight;
+#: the informal-entry MPF for every mode but mail.
+MODES_READING = {
+    P_MAIL_FEE: {"postal"},
+    P_POSTAL_METHOD: {"postal"},
+    P_CARRIER_FEE: {"express", "postal"},
+    P_CARRIER_ADV: {"express"},
+    P_HMF: {"ocean_freight"},
+    P_ISF: {"ocean_freight"},
+    P_MPF_INFORMAL: {"express", "air_freight", "ocean_freight"},
+}
 NOT_PRICED = ("sku", "description", "notes", "unit_price", "unit_cost", "sheet")  # order columns no US rule reads
 
 
@@ -193,7 +206,9 @@ class LinesMoved:
             keys = {key for key in keys if _differs(param, key, before, day)}
             if not keys:
                 continue
-            scope = np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else True
+            scope = np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else np.ones(self.k, dtype=bool)
+            if param.id in MODES_READING:
+                scope = scope & self._having("mode", MODES_READING[param.id])
             if "*" in keys or param.key not in self._BY_KEY:
                 moved |= scope
             else:

@@ -46,6 +46,8 @@ def change_dates(aset: AssumptionSet, start: str | dt.date = "2024-01-01", end: 
 BATCH_ROWS = 300_000
 #: From this many lines x dates the calls run in worker processes (:mod:`costimpact.landed.pool`), if there are cores.
 PARALLEL_ROWS = 200_000
+#: Rows per engine call when the calls run in workers: each worker holds one call's lines at a time.
+WORKER_BATCH_ROWS = 150_000
 TOTALS = ["customs_value_usd", "duty_total_usd", "fees_total_usd", "landed_cost_usd"]
 def timeline(
     imported,  # noqa: ANN001 - an orders.ImportResult (or anything with .lines)
@@ -155,8 +157,8 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     out: list[pd.DataFrame] = []
     group = travel_groups(tagged)
     n_workers = pool.workers() if k * len(days) >= PARALLEL_ROWS else 1  # a small basket is priced sooner here
-    if n_workers > 1:  # smaller calls, so that every worker has some and each holds less
-        batch_rows = min(batch_rows, max(20_000, k * len(days) // (4 * n_workers) + 1))
+    if n_workers > 1:  # smaller calls, so that every worker has some and each holds less (about 0.35 GB at 150k)
+        batch_rows = min(batch_rows, WORKER_BATCH_ROWS, max(20_000, k * len(days) // (4 * n_workers) + 1))
 
     def apply(rows: np.ndarray, result: tuple) -> None:
         line, money, modes, attr = result
