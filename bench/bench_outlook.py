@@ -35,6 +35,14 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _peak_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    except (OSError, StopIteration):
+        return 0.0
+
+
 def assumptions_with_extra_events(root: Path):  # noqa: ANN201
     builtin = Path(costimpact.__file__).resolve().parents[2] / "assumptions"
     shutil.copytree(builtin, root)
@@ -73,7 +81,9 @@ def main(n: int = 100_000) -> None:
         t0 = time.perf_counter()
         o = outlook(imported, horizon="2027-12-31", as_of="2026-12-02", assumptions=aset)
         ours = time.perf_counter() - t0
-        print(f"ours: {ours:.1f} s ({o.method}, {o.outcomes:,} outcomes at the busiest date, {o.line_pricings:,} line pricings, peak RSS {rss_mb():,.0f} MB)")
+        workers = pool.worker_pids()
+        print(f"ours: {ours:.1f} s ({o.method}, {o.outcomes:,} outcomes at the busiest date, {o.line_pricings:,} line pricings, peak RSS {rss_mb():,.0f} MB; "
+              f"{len(workers)} worker processes, peak RSS {sum(_peak_mb(p) for p in workers):,.0f} MB together)")
         # the naive way: the whole basket once per combination and month; time 3 combinations at one date
         points = month_points(pd.Timestamp("2026-12-02").date(), pd.Timestamp("2027-12-31").date())
         base = aset.scenarios["actual"]
