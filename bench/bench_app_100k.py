@@ -23,9 +23,14 @@ timeline 24.3 s, 0.73 GB (every line on every date: 43.1 s, 0.28 GB), revisit 0.
 (fulfilment) 2.1 s, 0.27 GB (every parcel a row: 38.3 s, 2.98 GB), revisit 0.008 s; the baseline's fulfilment
 2.0 s; origin tab 7.8 s, 0.72 GB (every origin priced: 25.9 s, 1.23 GB); pricing tab 3.3 s; every tab opened
 15.3 s. At 08:02 (load 2.0, --no-baseline), after the engine's categorical keys and per-code HTS treatment:
-timeline 16.9 s, 0.70 GB; page open 1.7 s; origins 5.1 s; pricing 1.7 s; every tab 10.3 s. The timeline still
-prices about 2.1M lines (a change for China, for every origin or a fee moves nearly every line of this
-82%-Chinese basket): it is the engine's speed per line that stands between it and 10 s.
+timeline 16.9 s, 0.70 GB; page open 1.7 s; origins 5.1 s; pricing 1.7 s; every tab 10.3 s.
+
+Next session, on a machine about 1.9x slower (the same code priced 1M lines in 13.4 s, not 7.0 s): at 13:00 the
+timeline took 34.1 s; at 14:27, with the faster lookups, cent allocation, postal and HTS steps and the engine
+calls shared out between 2 worker processes (landed/pool.py; their peaks count in the GB column): timeline 14.1 s
+and 1.35 GB (load 0.8), page open 3.0 s, revisit 0.016 s, origins 7.2 s, every tab 15.9 s. The timeline still
+prices about 2.0M lines (a change for China, for every origin or for MPF's fiscal year moves nearly every line of
+this 82%-Chinese basket).
 """
 
 from __future__ import annotations

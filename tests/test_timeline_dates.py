@@ -62,28 +62,39 @@ def test_dates_left_unpriced_change_nothing(sample, aset):
     pd.testing.assert_frame_equal(fast, full)
 
 
+def _two_lines(first: tuple[str, str], second: tuple[str, str], ship_date: str) -> pd.DataFrame:
+    """Two $50 lipstick orders, A and B, of the given (origin, shipping mode)."""
+    return pd.DataFrame(
+        [
+            {"order_id": oid, "hts_code": "3304.10.00", "origin_country": origin, "unit_value": 50, "ship_date": ship_date, "shipping_mode": mode}
+            for oid, (origin, mode) in (("A", first), ("B", second))
+        ]
+    )
+
+
+def _engine_calls_see(monkeypatch, column: str) -> list[list[str]]:  # noqa: ANN001
+    """What each timeline engine call prices: the sorted values of ``column``, one list per call."""
+    from costimpact.scenarios import timeline as tl
+
+    seen: list[list[str]] = []
+    real = tl.price_any
+
+    def spy(lines, *args):  # noqa: ANN001, ANN002, ANN202
+        seen.append(sorted(lines[column]))
+        return real(lines, *args)
+
+    monkeypatch.setattr(tl, "price_any", spy)
+    return seen
+
+
 def test_a_change_for_other_origins_is_not_priced_again(aset, monkeypatch):
     """A Vietnamese and a Chinese line: the 2025-02-04 fentanyl duty on China and Hong Kong moves the Chinese line
     only, so only it is priced again on that date; the reciprocal rates from 2025-04-05 (every origin) move both;
     from 2025-05-15 to 2025-08-07 only the Vietnamese line's law changed (its reciprocal rate; Section 232 and
     other origins' changes touch neither). The totals are those of both lines priced on every date."""
-    from costimpact.scenarios import timeline as tl
-
-    orders = pd.DataFrame(
-        [
-            {"order_id": "A", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 50, "ship_date": "2025-09-02", "shipping_mode": "express"},
-            {"order_id": "B", "hts_code": "3304.10.00", "origin_country": "CN", "unit_value": 50, "ship_date": "2025-09-02", "shipping_mode": "express"},
-        ]
-    )
+    orders = _two_lines(("VN", "express"), ("CN", "express"), "2025-09-02")
     days = ["2025-01-01", "2025-02-04", "2025-05-15", "2025-08-07"]
-    priced_origins: list[list[str]] = []
-    real = tl.price_any
-
-    def spy(lines, *args):  # noqa: ANN001, ANN002, ANN202
-        priced_origins.append(sorted(lines["origin_country"]))
-        return real(lines, *args)
-
-    monkeypatch.setattr(tl, "price_any", spy)
+    priced_origins = _engine_calls_see(monkeypatch, "origin_country")
     fast = timeline(read(orders), assumptions=aset, dates=days, batch_rows=1)
     assert priced_origins == [["CN", "VN"], ["CN"], ["CN", "VN"], ["VN"]]
     full = timeline(read(orders), assumptions=aset, dates=days, skip_unchanged=False)
@@ -144,25 +155,12 @@ def test_a_fee_for_mail_moves_only_the_mail(aset, monkeypatch):
     """A scenario raises the dutiable mail fee on 2024-11-01, a day nothing else changes: only the postal line is
     priced again on that day (the fee is read for mail only), and the totals are those of every line priced."""
     from costimpact.assumptions.models import Override
-    from costimpact.scenarios import timeline as tl
 
-    orders = pd.DataFrame(
-        [
-            {"order_id": "A", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 50, "ship_date": "2024-09-02", "shipping_mode": "postal"},
-            {"order_id": "B", "hts_code": "3304.10.00", "origin_country": "VN", "unit_value": 50, "ship_date": "2024-09-02", "shipping_mode": "express"},
-        ]
-    )
+    orders = _two_lines(("VN", "postal"), ("VN", "express"), "2024-09-02")
     fee = Override(param="us/fees/dutiable_mail_fee", keys=["*"], **{"from": "2024-11-01"}, value=9.99)
     actual = aset.scenarios["actual"]
     scen = actual.model_copy(update={"name": "mail-fee-up", "overrides": [*actual.overrides, fee]})
-    priced_modes: list[list[str]] = []
-    real = tl.price_any
-
-    def spy(lines, *args):  # noqa: ANN001, ANN002, ANN202
-        priced_modes.append(sorted(lines["shipping_mode"]))
-        return real(lines, *args)
-
-    monkeypatch.setattr(tl, "price_any", spy)
+    priced_modes = _engine_calls_see(monkeypatch, "shipping_mode")
     fast = timeline(read(orders), scenario=scen, assumptions=aset, dates=["2024-10-15", "2024-11-01"], batch_rows=1)
     assert priced_modes == [["express", "postal"], ["postal"]]
     full = timeline(read(orders), scenario=scen, assumptions=aset, dates=["2024-10-15", "2024-11-01"], skip_unchanged=False)
