@@ -35,6 +35,7 @@ WORKERS_ENV = "COSTIMPACT_WORKERS"
 _IN_WORKER = "_COSTIMPACT_IN_WORKER"
 
 _lock = threading.Lock()
+_main_lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
 _pool_size = 0
 _dir: str | None = None
@@ -45,8 +46,8 @@ _forked = False  # this process was forked from one that may own a fork server: 
 
 def _forget_in_child() -> None:
     """A forked process does not own its parent's workers (their queues are the parent's): it starts its own."""
-    global _pool, _pool_size, _lock, _forked
-    _pool, _pool_size, _lock, _forked = None, 0, threading.Lock(), True
+    global _pool, _pool_size, _lock, _main_lock, _forked
+    _pool, _pool_size, _lock, _main_lock, _forked = None, 0, threading.Lock(), threading.Lock(), True
 
 
 if hasattr(os, "register_at_fork"):
@@ -159,13 +160,14 @@ def _bare_main():  # noqa: ANN202
     """While workers may be started: a ``__main__`` without a file, so that new processes do not import the
     caller's script (multiprocessing re-imports it in each worker, and a script without an ``if __name__ ==
     "__main__"`` guard would run again there)."""
-    real = sys.modules.get("__main__")
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        if real is not None:
-            sys.modules["__main__"] = real
+    with _main_lock:  # sessions of the app start calls from several threads: one swap at a time
+        real = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if real is not None:
+                sys.modules["__main__"] = real
 
 
 def warm(wait: bool = False) -> None:
