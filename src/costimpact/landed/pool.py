@@ -62,7 +62,8 @@ def workers() -> int:
     want = os.environ.get(WORKERS_ENV, "").strip()
     if want.isdigit() and int(want) > 0:
         return int(want)
-    return max(1, min(4, os.cpu_count() or 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)  # the cores this process may use
+    return max(1, min(4, cores))
 
 
 def _start() -> ProcessPoolExecutor | None:
