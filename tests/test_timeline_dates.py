@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -165,3 +166,24 @@ def test_a_fee_for_mail_moves_only_the_mail(aset, monkeypatch):
     assert priced_modes == [["express", "postal"], ["postal"]]
     full = timeline(read(orders), scenario=scen, assumptions=aset, dates=["2024-10-15", "2024-11-01"], skip_unchanged=False)
     pd.testing.assert_frame_equal(fast, full)
+
+
+def test_shares_never_split_a_travel_group_and_cover_every_line():
+    """What the workers are given side by side: every line exactly once, each travel group whole, sizes within one
+    group of each other (a synthetic seller's groups, and four groups whose sizes are known)."""
+    from costimpact.orders import normalize_frame
+    from costimpact.orders.synthetic import synthetic_orders
+    from costimpact.scenarios.reuse import shares, travel_groups
+
+    group = travel_groups(normalize_frame(synthetic_orders(1500), file_name="synthetic.csv").lines)
+    assert (pd.Series(group).value_counts() > 1).any()  # there are groups of several lines to split
+    for n in (2, 3):
+        parts = shares(group, n)
+        assert sorted(np.concatenate(parts)) == list(range(len(group)))
+        owner = np.empty(len(group), dtype=int)
+        for i, rows in enumerate(parts):
+            owner[rows] = i
+        assert (pd.Series(owner).groupby(group).nunique() == 1).all()
+        sizes = [len(rows) for rows in parts]
+        assert max(sizes) - min(sizes) <= pd.Series(group).value_counts().max()
+    assert [len(rows) for rows in shares(np.repeat([0, 1, 2, 3], [60, 50, 40, 30]), 2)] == [90, 90]

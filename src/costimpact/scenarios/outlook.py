@@ -31,7 +31,7 @@ from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
 from costimpact.landed import pool
 from costimpact.landed.engine import price_lines, resolve_scenario
-from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, travel_groups, whole_groups
+from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, shares, travel_groups, whole_groups
 
 QUANTILES = (0.10, 0.50, 0.90)
 EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
@@ -153,7 +153,7 @@ class _Tiled:
         variant = np.repeat(np.arange(len(todo)), [len(requests[k][0]) for k in todo])
         scenarios = [scenario_with(self.base, requests[k][1]) for k in todo]
         n_workers = pool.workers() if len(rows) >= PARALLEL_ROWS else 1
-        parts = _shares(variant * len(self.days) + self.copy[rows], n_workers)
+        parts = shares(variant * len(self.days) + self.copy[rows], n_workers)
         calls = []
         for pos in parts:
             used, local = np.unique(variant[pos], return_inverse=True)
@@ -215,22 +215,6 @@ def _landed_call(aset: AssumptionSet, frame: pd.DataFrame, base: Scenario, as_of
     """One engine call of :meth:`_Tiled.landed_many`, here or in a worker: (positions in ``take`` priced, their landed cost)."""
     out, _rejects, _used = price_lines(frame, aset, base, as_of, price_dates=price_dates, variants=scenarios, variant=variant, apart=apart, take=take)
     return out["take_position"].to_numpy(), out["landed_cost_usd"].to_numpy(dtype=float)
-
-
-def _shares(unit: np.ndarray, n: int) -> list[np.ndarray]:
-    """Positions split into at most ``n`` shares of about equal size, never splitting a ``unit``: the biggest units
-    first, each to the smallest share so far. Each share's positions in order."""
-    if n <= 1:
-        return [np.arange(len(unit))]
-    codes, _uniq = pd.factorize(unit)
-    sizes = np.bincount(codes)
-    owner = np.zeros(len(sizes), dtype=np.int64)
-    load = np.zeros(n, dtype=np.int64)
-    for u in np.argsort(-sizes, kind="stable"):
-        owner[u] = int(np.argmin(load))
-        load[owner[u]] += sizes[u]
-    share = owner[codes]
-    return [np.flatnonzero(share == i) for i in range(n) if load[i]]
 
 
 def _union(parts: list[np.ndarray], n: int) -> np.ndarray:
@@ -318,13 +302,19 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     def on_of(mask: int) -> list[Flip]:
         return [fl[j] for j in range(k) if (mask >> j) & 1]
 
+    def cost_of(mask: int) -> np.ndarray:
+        """The costs priced so far with the events of ``mask`` on (NaN where not priced yet)."""
+        if mask not in priced:
+            priced[mask] = np.full(n_rows, np.nan)
+        return priced[mask]
+
     def prefetch(wanted: list[tuple[int, np.ndarray]]) -> None:
         """Price every (events mask, rows) not priced yet in one engine call (each mask a scenario variant); a row
         whose earlier copy prices alike takes that copy's cost, so only the representatives are priced."""
         requests: dict[int, list[np.ndarray]] = {}
         filled: list[tuple[int, np.ndarray, np.ndarray]] = []
         for mask, rows in wanted:
-            cost = priced[mask] if mask in priced else priced.setdefault(mask, np.full(n_rows, np.nan))
+            cost = cost_of(mask)
             todo = rows[np.isnan(cost[rows])]
             if not len(todo):
                 continue
@@ -352,7 +342,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     def price(mask: int, rows: np.ndarray) -> np.ndarray:
         """The cost with the events of ``mask`` on, over ``rows`` (kept with any earlier pricing of the mask)."""
         prefetch([(mask, rows)])
-        return priced[mask] if mask in priced else priced.setdefault(mask, np.full(n_rows, np.nan))
+        return cost_of(mask)
 
     # 1. each event alone, on the groups it may touch
     alone_rows = []

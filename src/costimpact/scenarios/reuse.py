@@ -14,6 +14,7 @@ from costimpact.assumptions import AssumptionSet, value_at
 from costimpact.assumptions.tariff import tariff_lines
 from costimpact.landed.engine import P_CARRIER_ADV, P_CARRIER_FEE, P_HMF, P_ISF, P_MAIL_FEE, P_MPF_INFORMAL, P_POSTAL_METHOD, _combine_codes
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
+from costimpact.memo import remember
 
 #: Parameters the engine never reads (decision presets, the report's yardsticks, other domains): their changes
 #: do not move a landed cost. Everything else under ``us/`` and ``fx/`` counts as possibly touching the basket.
@@ -72,6 +73,22 @@ def travel_groups(lines: pd.DataFrame) -> np.ndarray:
         label = nxt
 
 
+def shares(unit: np.ndarray, n: int) -> list[np.ndarray]:
+    """Positions split into at most ``n`` shares of about equal size, never splitting a ``unit`` (a travel group,
+    or lines that never share a shipment with others): the units dealt out biggest first, back and forth (share
+    0, 1, ..., n-1, n-1, ..., 0, ...), so shares differ by at most the biggest unit. Each share's positions in
+    order: what engine calls side by side may take apart."""
+    if n <= 1:
+        return [np.arange(len(unit))]
+    codes, _uniq = pd.factorize(unit)
+    sizes = np.bincount(codes)
+    rank = np.empty(len(sizes), dtype=np.int64)
+    rank[np.argsort(-sizes, kind="stable")] = np.arange(len(sizes))
+    turn = rank % (2 * n)
+    share = np.where(turn < n, turn, 2 * n - 1 - turn)[codes]
+    return [rows for rows in (np.flatnonzero(share == i) for i in range(n)) if len(rows)]
+
+
 def whole_groups(group: np.ndarray, hit: np.ndarray) -> np.ndarray:
     """Every row of a group one of whose rows is hit (a mark per group: no sorting)."""
     mark = np.zeros(int(group.max(initial=-1)) + 1, dtype=bool)
@@ -100,15 +117,7 @@ _SEEN: dict[tuple, tuple[object, object]] = {}  # (what, id(parameter), ...) -> 
 def _remember(param, what: tuple, compute):  # noqa: ANN001, ANN202
     """``compute()`` once per parameter object and question: the outlook asks the same of many scenarios' sets,
     which share every parameter no event overrides."""
-    memo = (id(param), *what)
-    hit = _SEEN.get(memo)
-    if hit is not None and hit[0] is param:
-        return hit[1]
-    if len(_SEEN) > 200_000:
-        _SEEN.clear()
-    value = compute()
-    _SEEN[memo] = (param, value)
-    return value
+    return remember(_SEEN, param, what, compute, 200_000)
 
 
 def _boundaries(param) -> tuple[np.ndarray, list[tuple[str, pd.Timestamp, pd.Timestamp | None]]]:  # noqa: ANN001

@@ -13,7 +13,7 @@ from costimpact.landed.engine import P_POSTAL, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.markets import destination_change_dates, price_any
 from costimpact.landed.result import MODES
-from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, travel_groups, whole_groups
+from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, shares, travel_groups, whole_groups
 
 EVENTS_TABLE = "us/events"
 
@@ -190,9 +190,9 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
             for (day, rows), result in zip(batch, results):
                 yield day, rows, result
 
-    # the first day in full, its travel groups shared out between the workers
-    first = np.array_split(np.arange(k)[np.argsort(group % max(1, n_workers), kind="stable")], max(1, n_workers))
-    for _day, rows, result in run([(days[0], np.sort(r)) for r in first if len(r)], -(-k // max(1, n_workers)), with_attrs=True):
+    # the first day in full, its travel groups shared out whole between the workers, one call each
+    first = [(days[0], rows) for rows in shares(group, n_workers)]
+    for _day, rows, result in run(first, 1, with_attrs=True):  # a call of at most 1 row holds one job: each share its own
         apply(rows, result)
     total(days[0])
     unknown = ~priced  # rejected on the first day: what moves them is not known, so they are priced every day
