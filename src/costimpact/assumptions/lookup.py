@@ -15,24 +15,18 @@ import pandas as pd
 from costimpact.assumptions.loader import AssumptionSet
 from costimpact.assumptions.models import Override, Parameter, Period, PostalRegime, Scenario
 from costimpact.errors import AssumptionError
+from costimpact.memo import remember
 
 PERIOD_COLUMNS = ["key", "from", "until", "value", "min", "max", "base", "inclusive", "evidence", "source", "url", "scenario", "period_id"]
 
 
-_FRAMES: dict[int, tuple[Parameter, pd.DataFrame]] = {}
+_FRAMES: dict[tuple, tuple[Parameter, pd.DataFrame]] = {}
 ATTACH_COLUMNS = ["value", "min", "max", "base", "inclusive", "evidence", "period_id"]
 
 
 def periods_frame(param: Parameter) -> pd.DataFrame:
     """The parameter's values as a frame sorted by ``from`` (one row per period, ``period_id`` = param#index)."""
-    hit = _FRAMES.get(id(param))
-    if hit is not None and hit[0] is param:
-        return hit[1]
-    if len(_FRAMES) > 4096:
-        _FRAMES.clear()
-    frame = _build_periods_frame(param)
-    _FRAMES[id(param)] = (param, frame)
-    return frame
+    return remember(_FRAMES, param, (), lambda: _build_periods_frame(param), 4096)
 
 
 def _build_periods_frame(param: Parameter) -> pd.DataFrame:
@@ -114,29 +108,29 @@ def value_at(param: Parameter, when: dt.date | str, key: str = "*") -> Period | 
     return None
 
 
-def attach(param: Parameter, dates: pd.Series, keys: pd.Series | None = None) -> pd.DataFrame:
+def attach(param: Parameter, dates: pd.Series, keys: pd.Series | None = None, days: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """For each row, the period of ``param`` in force on ``dates`` (datetime64) for ``keys`` (default ``*``).
 
     Returns a frame aligned to ``dates.index`` with ``value, min, max, base, inclusive, evidence, period_id``;
-    rows with no value in force get NaN value and an empty period_id.
+    rows with no value in force get NaN value and an empty period_id. ``days`` is ``day_codes(dates)`` where the
+    caller already has it.
     """
-    return asof_join(periods_frame(param), dates, keys, ATTACH_COLUMNS)
+    return asof_join(periods_frame(param), dates, keys, ATTACH_COLUMNS, days=days)
 
 
-_PREPARED: dict[int, tuple[pd.DataFrame, dict]] = {}
+_PREPARED: dict[tuple, tuple[pd.DataFrame, dict]] = {}
 
 
 def _prepared(periods: pd.DataFrame) -> dict:
     """What :func:`asof_join` reads of a periods frame, worked out once per frame (frames are not changed once
     built): key codes, start and end dates, and each column as an array with one extra entry for "not found"."""
-    hit = _PREPARED.get(id(periods))
-    if hit is not None and hit[0] is periods:
-        return hit[1]
-    if len(_PREPARED) > 4096:
-        _PREPARED.clear()
+    return remember(_PREPARED, periods, (), lambda: _prepare(periods), 4096)
+
+
+def _prepare(periods: pd.DataFrame) -> dict:
     pkeys = periods["key"].astype(str).to_numpy()
     vocab = {k: i for i, k in enumerate(pd.unique(pkeys))}
-    prep: dict = {
+    return {
         "vocab": vocab,
         "star": vocab.get("*", -1),
         "right_code": np.array([vocab[k] for k in pkeys], dtype=np.int64),
@@ -145,8 +139,6 @@ def _prepared(periods: pd.DataFrame) -> dict:
         "group": np.zeros(len(periods), dtype=np.int64) if "_g" not in periods else periods["_g"].to_numpy(dtype=np.int64),
         "cols": {},
     }
-    _PREPARED[id(periods)] = (periods, prep)
-    return prep
 
 
 def _column(periods: pd.DataFrame, prep: dict, c: str) -> tuple:
@@ -227,8 +219,8 @@ def asof_join(periods: pd.DataFrame, dates: pd.Series, keys: pd.Series | None, c
         left_code = lookup[inverse]  # a missing key (-1) takes the last entry: the default key
     # Order files repeat the same (key, date) pairs many times: look each distinct pair up once.
     back, first = _first_of_each(((left_code + 2) * n_groups + lg) * (len(uniq_days) + 1) + date_code)
-    day = uniq_days[date_code[first]].view(np.int64)
-    has_date = ~np.isnat(uniq_days[date_code[first]])
+    pair_day = uniq_days[date_code[first]]
+    day, has_date = pair_day.view(np.int64), ~np.isnat(pair_day)
     left_code, lg = left_code[first], lg[first]
     k = len(first)
     found = np.full(k, -1, dtype=np.int64)

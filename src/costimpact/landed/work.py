@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from costimpact.assumptions import AssumptionSet, Parameter, Scenario
+from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach
 from costimpact.assumptions.lookup import ATTACH_COLUMNS, asof_join, day_codes, periods_frame
 from costimpact.i18n import t
 from costimpact.landed.result import REJECT_COLUMNS
@@ -92,7 +92,7 @@ def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates
     ids of a changed version carry ``@i`` (the first variant holding it), since its periods are numbered apart."""
     first = versions[0]
     if variant is None or all(v is first for v in versions):
-        return asof_join(periods_frame(first), dates, keys, ATTACH_COLUMNS, days=days)
+        return attach(first, dates, keys, days)
     memo = tuple(id(v) for v in versions)
     hit = _STACKED.get(memo)
     if hit is not None and all(a is b for a, b in zip(hit[0], versions)):  # the same versions: the same stacked periods
@@ -148,7 +148,7 @@ class _Work:
         if rows is not None and keys is not None:
             keys = keys.iloc[rows]
         if self.versions is None:
-            return asof_join(periods_frame(self.aset.param(pid)), dates, keys, ATTACH_COLUMNS, days=self.days(rows))
+            return attach(self.aset.param(pid), dates, keys, self.days(rows))
         return (self.versions if rows is None else self.versions.take(rows)).attach(pid, dates, keys, self.days(rows))
 
     def disabled_all(self, layers: set[str]) -> np.ndarray:

@@ -10,26 +10,24 @@ from costimpact.assumptions import AssumptionSet
 from costimpact.assumptions.tariff import tariff_lines
 from costimpact.assumptions.usitc import COUNT_UNITS, WEIGHT_UNITS
 from costimpact.landed.work import _col, _Rejects, _text
+from costimpact.memo import remember
 
 HTS_TABLE = "us/hts/schedule"  # the rates; the engine prices from tariff_lines(aset), the schedule joined with its scope
 FLAGS = ["ieepa_exempt", "fentanyl_exempt", "s122_exempt", "s122_aircraft", "flip_exempt"]
 CLAIMS = {"civil_aircraft": "civil_aircraft", "auto_part": "auto_part"}  # order columns a line may use to claim a listed treatment
 
 
-_KEYS: dict[int, tuple[pd.DataFrame, tuple]] = {}
+_KEYS: dict[tuple, tuple[pd.DataFrame, tuple]] = {}
 
 
 def _table_keys(table: pd.DataFrame) -> tuple[np.ndarray, set, dict]:
     """(the table's keys sorted, as a set, each key's treatment), once per table."""
-    hit = _KEYS.get(id(table))
-    if hit is not None and hit[0] is table:
-        return hit[1]
-    keys = np.sort(table["hts"].to_numpy().astype(str))
-    got = (keys, set(keys), dict(zip(table["hts"], table["treatment"])))
-    if len(_KEYS) > 16:
-        _KEYS.clear()
-    _KEYS[id(table)] = (table, got)
-    return got
+
+    def index() -> tuple[np.ndarray, set, dict]:
+        keys = np.sort(table["hts"].to_numpy().astype(str))
+        return keys, set(keys), dict(zip(table["hts"], table["treatment"]))
+
+    return remember(_KEYS, table, (), index, 16)
 
 
 def resolve_hts(codes: pd.Series, table: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
