@@ -75,3 +75,41 @@ def test_take_prices_each_position_like_the_materialised_frame(setup):
     np.testing.assert_array_equal(out["landed_cost_usd"].to_numpy(), whole["landed_cost_usd"].to_numpy())
     # the positions taken twice under different scenarios do differ where the scenarios do
     assert (out["landed_cost_usd"].to_numpy()[:n] != out["landed_cost_usd"].to_numpy()[n : 2 * n]).any()
+
+
+def test_columns_keeps_only_the_figures_asked_for(setup):
+    """``price_lines(columns=)``: the same figures as the full output, only those columns in that order, no used
+    periods; a column that is neither an input nor an output is refused by name."""
+    aset, lines = setup
+    scen = resolve_scenario(aset, "actual")
+    full, full_rej, full_used = price_lines(lines, aset, scen, AS_OF)
+    wanted = ["row_number", "landed_cost_usd", "s301_list_applied", "duty_mfn_usd", "entry_type", "origin_country"]
+    lean, lean_rej, lean_used = price_lines(lines, aset, scen, AS_OF, columns=wanted)
+    assert list(lean.columns) == wanted
+    pd.testing.assert_frame_equal(lean, full[wanted].reset_index(drop=True), check_dtype=False, check_categorical=False)
+    pd.testing.assert_frame_equal(lean_rej, full_rej)
+    assert len(full_used) and lean_used.empty
+    with pytest.raises(ArgumentError, match="no_such_column"):
+        price_lines(lines, aset, scen, AS_OF, columns=["landed_cost_usd", "no_such_column"])
+
+
+def test_variants_sent_again_as_new_objects_find_their_periods_stacked_before(setup):
+    """A worker process receives the same scenarios as new objects with every call: their changed parameter
+    versions are told apart by content, so the second call stacks no periods again, and prices the same."""
+    from costimpact.landed import work
+
+    aset, lines = setup
+    n = len(lines)
+    variant = np.repeat(np.arange(3), n)
+    tiled = pd.concat([lines] * 3, ignore_index=True)
+    tiled["row_number"] = np.arange(len(tiled)) + 2
+
+    def call() -> pd.DataFrame:  # fresh scenario objects, as unpickled in a worker
+        scenarios = [resolve_scenario(aset, name).model_copy(deep=True) for name in ["china-escalation", "actual", "no-forced-labor-301"]]
+        return price_lines(tiled, aset, scenarios[0], AS_OF, variants=scenarios, variant=variant)[0]
+
+    first = call()
+    stacked = len(work._STACKED)
+    again = call()
+    assert len(work._STACKED) == stacked, "the second call found every stacked version"
+    pd.testing.assert_frame_equal(first, again)

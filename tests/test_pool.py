@@ -62,3 +62,34 @@ def test_a_multiprocessing_child_that_used_the_pool_exits(monkeypatch):
     if alive:
         p.kill()
     assert not alive and p.exitcode == 0
+
+
+def _length(_aset, value) -> int:  # noqa: ANN001
+    return len(value)
+
+
+def test_a_shared_argument_reaches_every_call_and_its_file_goes_with_it(aset, monkeypatch):
+    """A :class:`pool.Shared` argument is written to a file once and read by the workers (each call names it only);
+    the file is removed when the object is dropped; run here, the calls get the value itself."""
+    import gc
+
+    monkeypatch.setenv(pool.WORKERS_ENV, "2")
+    basket = pool.Shared(list(range(50_000)))
+    assert list(pool.run(_length, [(basket,)] * 4, aset)) == [50_000] * 4
+    assert pool.worker_pids()
+    path = basket.path
+    assert path is not None and os.path.exists(path)
+    assert list(pool.run(_length, [(basket,)] * 2, aset)) == [50_000] * 2 and basket.path == path  # written once
+    del basket
+    gc.collect()
+    assert not os.path.exists(path)
+    monkeypatch.setenv(pool.WORKERS_ENV, "1")
+    assert list(pool.run(_length, [(pool.Shared("abc"),)], aset)) == [3]
+
+
+def test_later_runs_in_a_worker_while_the_caller_goes_on(aset, monkeypatch):
+    monkeypatch.setenv(pool.WORKERS_ENV, "2")
+    result = pool.later(_length, ("four",), aset)
+    assert result() == 4
+    monkeypatch.setenv(pool.WORKERS_ENV, "1")
+    assert pool.later(_length, (pool.Shared([1, 2]),), aset)() == 2

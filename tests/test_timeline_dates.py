@@ -78,13 +78,13 @@ def _engine_calls_see(monkeypatch, column: str) -> list[list[str]]:  # noqa: ANN
     from costimpact.scenarios import timeline as tl
 
     seen: list[list[str]] = []
-    real = tl.price_any
+    real = tl.price_lines
 
-    def spy(lines, *args):  # noqa: ANN001, ANN002, ANN202
+    def spy(lines, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         seen.append(sorted(lines[column]))
-        return real(lines, *args)
+        return real(lines, *args, **kwargs)
 
-    monkeypatch.setattr(tl, "price_any", spy)
+    monkeypatch.setattr(tl, "price_lines", spy)
     return seen
 
 
@@ -187,3 +187,49 @@ def test_shares_never_split_a_travel_group_and_cover_every_line():
         sizes = [len(rows) for rows in parts]
         assert max(sizes) - min(sizes) <= pd.Series(group).value_counts().max()
     assert [len(rows) for rows in shares(np.repeat([0, 1, 2, 3], [60, 50, 40, 30]), 2)] == [90, 90]
+
+
+def test_the_timeline_dates_include_every_us_rule_the_engine_reads(aset):
+    """The carrier fees' changes (UPS from 2025-09-08, USPS from 2026-01-18) and the lapse of the Section 301
+    product exclusions (2026-11-11) are dates of the timeline; exchange rates are not."""
+    from costimpact.scenarios.timeline import change_dates
+
+    days = set(change_dates(aset, "2024-01-01", "2027-12-31"))
+    assert {pd.Timestamp("2025-09-08"), pd.Timestamp("2026-01-18"), pd.Timestamp("2026-11-11")} <= days
+    assert pd.Timestamp("2025-09-01") not in days  # a monthly exchange rate, not a rule
+
+
+def test_a_carrier_fee_moves_only_the_lines_that_pay_it(aset, monkeypatch):
+    """With UPS as the carrier, its clearance fee from 2025-09-08 moves the express line only; with the USPS fee
+    on, the USPS fee from 2026-01-18 moves the postal line only; with no carrier, neither moves. The totals are
+    those of every line priced on every date."""
+    orders = _two_lines(("VN", "postal"), ("VN", "express"), "2025-09-02")
+    actual = aset.scenarios["actual"]
+    cases = [
+        ({"carrier": "ups"}, ["2025-09-01", "2025-09-08"], [["express", "postal"], ["express"]]),
+        ({"carrier": "none", "usps_clearance_fee": True}, ["2026-01-01", "2026-01-18"], [["express", "postal"], ["postal"]]),
+        ({"carrier": "none"}, ["2025-09-01", "2025-09-08"], [["express", "postal"]]),
+    ]
+    for options, days, priced in cases:
+        scen = actual.model_copy(update={"name": "carrier-case", "options": actual.options.model_copy(update=options)})
+        seen = _engine_calls_see(monkeypatch, "shipping_mode")
+        fast = timeline(read(orders), scenario=scen, assumptions=aset, dates=days, batch_rows=1)
+        assert seen == priced, options
+        full = timeline(read(orders), scenario=scen, assumptions=aset, dates=days, skip_unchanged=False)
+        pd.testing.assert_frame_equal(fast, full)
+        if options["carrier"] == "ups" or options.get("usps_clearance_fee"):
+            assert fast.groupby("date")["fees_total_usd"].sum().diff().iloc[-1] > 0, "the fee starts on the second date"
+
+
+def test_the_exclusions_lapse_moves_only_the_line_claiming_one(aset, monkeypatch):
+    """Two Chinese lines on a Section 301 list, one claiming a product exclusion: the exclusions lapse after
+    2026-11-10, which raises that line's duty and moves no other line. Totals as every line priced."""
+    orders = _two_lines(("CN", "express"), ("CN", "express"), "2026-10-02").assign(hts_code="8504.40.95", s301_exclusion=[True, False])
+    seen = _engine_calls_see(monkeypatch, "order_id")
+    days = ["2026-11-01", "2026-11-11"]
+    fast = timeline(read(orders), assumptions=aset, dates=days, batch_rows=1)
+    assert [[oid.split("|")[0] for oid in call] for call in seen] == [["A", "B"], ["A"]]
+    full = timeline(read(orders), assumptions=aset, dates=days, skip_unchanged=False)
+    pd.testing.assert_frame_equal(fast, full)
+    duty = fast.groupby("date")["duty_total_usd"].sum()
+    assert duty.iloc[1] > duty.iloc[0], "the claimed exclusion ended"

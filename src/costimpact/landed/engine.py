@@ -47,6 +47,7 @@ def price_lines(
     variant: np.ndarray | None = None,
     apart: np.ndarray | None = None,
     take: np.ndarray | None = None,
+    columns: list[str] | tuple[str, ...] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Price normalised order lines under ``scenario``. Returns (priced lines, rejects, used periods).
 
@@ -62,6 +63,10 @@ def price_lines(
     ``lines`` once, however often it is taken: the way to price the same lines under many variants. ``price_dates``
     then gives one date per line of ``lines``; ``variant`` and ``apart`` one value per position of ``take``; the
     priced lines carry ``take_position``, their position in ``take``.
+
+    ``columns`` (names of input or output columns) keeps only those columns of the priced lines, in that order,
+    and leaves the used periods out (an empty table): for callers that total a few figures over many calls (the
+    timeline, the outlook), which need neither the rest of the row nor the sources of each call.
 
     ``lines`` is never mutated. Lines that cannot be priced (unknown HTS code without ``mfn_rate``, no
     exchange rate, a specific duty that needs a weight, a destination other than the US) are rejected with
@@ -110,10 +115,10 @@ def price_lines(
     ieepa_names = ieepa_layer_names(aset)
     ieepa_exposure = sum((duties[x] for x in ieepa_names), np.zeros(w.m)) + np.where(postal_ieepa, duties["postal"], 0.0)
     fees = apply_fees(w, duty_total, mail_fee_cents)
-    out = _assemble(w, src.iloc[sel], duties, duty_total, fees, ieepa_exposure, treatment, hts_key.iloc[sel].array)
+    out = _assemble(w, src.iloc[sel], duties, duty_total, fees, ieepa_exposure, treatment, hts_key.iloc[sel].array, columns)
     if take is not None:
         out["take_position"] = sel
-    return out, rejects, _used_periods(aset, w.used, versions)
+    return out, rejects, _used_periods(aset, [] if columns is not None else w.used, versions)
 
 
 def _variant_versions(aset: AssumptionSet, scenario: Scenario, variants, variant, n: int) -> _Versions | None:  # noqa: ANN001
@@ -189,39 +194,47 @@ def _read_lines(src: pd.DataFrame, scenario: Scenario, as_of: dt.date, rej: _Rej
     return base, unit_value, freight
 
 
-def _assemble(w: _Work, src_rows: pd.DataFrame, duties: dict[str, np.ndarray], duty_total: np.ndarray, fees: dict[str, np.ndarray], ieepa_exposure: np.ndarray, treatment: np.ndarray, hts_key: np.ndarray) -> pd.DataFrame:
-    """The input columns first, then the spec's output columns, then the detail columns."""
+def _assemble(w: _Work, src_rows: pd.DataFrame, duties: dict[str, np.ndarray], duty_total: np.ndarray, fees: dict[str, np.ndarray], ieepa_exposure: np.ndarray, treatment: np.ndarray, hts_key: np.ndarray,
+              columns: list[str] | tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The input columns first, then the spec's output columns, then the detail columns; or only ``columns``."""
     P, m = w.P, w.m
     value, freight_usd = P["value"].to_numpy(), P["freight_usd"].to_numpy()
     fee_other = sum((fees[c] for c in FEE_DETAIL_COLUMNS), np.zeros(m))
     fees_total = fees["fee_mpf_usd"] + fees["fee_hmf_usd"] + fee_other
+    figures = {  # each output column, made when it is wanted
+        "customs_value_usd": lambda: value,
+        "entry_type": lambda: P["entry"].array,
+        "de_minimis": lambda: P["de_minimis"].to_numpy(),
+        **{info.column: (lambda name=info.name: np.round(duties.get(name, np.zeros(m)), 2)) for info in layer_infos(w.aset)},
+        "duty_total_usd": lambda: np.round(duty_total, 2),
+        "fee_mpf_usd": lambda: fees["fee_mpf_usd"],
+        "fee_hmf_usd": lambda: fees["fee_hmf_usd"],
+        "fee_other_usd": lambda: np.round(fee_other, 2),
+        "fees_total_usd": lambda: np.round(fees_total, 2),
+        "freight_usd": lambda: freight_usd,
+        "landed_cost_usd": lambda: np.round(value + freight_usd + duty_total + fees_total, 2),
+        **{c: (lambda c=c: fees[c]) for c in FEE_DETAIL_COLUMNS},
+        "ieepa_refund_exposure_usd": lambda: np.round(ieepa_exposure, 2),
+        "duty_rate_effective": lambda: np.divide(duty_total, value, out=np.zeros(m), where=value > 0),
+        "price_date": lambda: P["date"].to_numpy(),
+        "hts_matched": lambda: hts_key,
+        "rates_user_supplied": lambda: P["user_rates"].to_numpy(),
+        "s301_exclusion_applied": lambda: P["excl_applied"].to_numpy(dtype=bool),
+        "s301_list_applied": lambda: P["s301_list"].astype("str").array,  # kept as categoricals while pricing
+        "s232_group": lambda: P["s232"].astype("str").array,
+        "postal_treatment": lambda: pd.Categorical(treatment),
+        "shipment_value_usd": lambda: P["ship_value"].to_numpy(),
+        "de_minimis_threshold_usd": lambda: P["threshold"].to_numpy(),
+        "evidence_grade": lambda: pd.Categorical.from_codes(w.grade, categories=list(GRADE_MARK)),
+    }
+    if columns is not None:
+        unknown = [c for c in columns if c not in figures and c not in src_rows]
+        if unknown:
+            raise ArgumentError(f"price_lines(columns=...): no column {', '.join(map(repr, unknown))} in the lines or the output")
+        return pd.DataFrame({c: figures[c]() if c in figures else src_rows[c].array for c in columns})
     out = src_rows.copy()
-    out["customs_value_usd"] = value
-    out["entry_type"] = P["entry"].array
-    out["de_minimis"] = P["de_minimis"].to_numpy()
-    for info in layer_infos(w.aset):
-        out[info.column] = np.round(duties.get(info.name, np.zeros(m)), 2)
-    out["duty_total_usd"] = np.round(duty_total, 2)
-    out["fee_mpf_usd"] = fees["fee_mpf_usd"]
-    out["fee_hmf_usd"] = fees["fee_hmf_usd"]
-    out["fee_other_usd"] = np.round(fee_other, 2)
-    out["fees_total_usd"] = np.round(fees_total, 2)
-    out["freight_usd"] = freight_usd
-    out["landed_cost_usd"] = np.round(value + freight_usd + duty_total + fees_total, 2)
-    for c in FEE_DETAIL_COLUMNS:
-        out[c] = fees[c]
-    out["ieepa_refund_exposure_usd"] = np.round(ieepa_exposure, 2)
-    out["duty_rate_effective"] = np.divide(duty_total, value, out=np.zeros(m), where=value > 0)
-    out["price_date"] = P["date"].to_numpy()
-    out["hts_matched"] = hts_key
-    out["rates_user_supplied"] = P["user_rates"].to_numpy()
-    out["s301_exclusion_applied"] = P["excl_applied"].to_numpy(dtype=bool)
-    out["s301_list_applied"] = P["s301_list"].astype("str").array  # kept as categoricals while pricing
-    out["s232_group"] = P["s232"].astype("str").array
-    out["postal_treatment"] = pd.Categorical(treatment)
-    out["shipment_value_usd"] = P["ship_value"].to_numpy()
-    out["de_minimis_threshold_usd"] = P["threshold"].to_numpy()
-    out["evidence_grade"] = pd.Categorical.from_codes(w.grade, categories=list(GRADE_MARK))
+    for name, make in figures.items():
+        out[name] = make()
     return out.reset_index(drop=True)
 
 

@@ -267,6 +267,6 @@ def market_sheet(summary: pd.DataFrame, lang: str = "en") -> tuple[str, pd.DataF
 def destination_change_dates(aset: AssumptionSet, lines: pd.DataFrame, start: str | dt.date, end: str | dt.date) -> list[pd.Timestamp]:
     """The dates inside [start, end] on which a rule of a destination the lines go to (other than the US) changed."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    folders = {FOLDER.get(BY_COUNTRY[c].name, BY_COUNTRY[c].name.lower()) for c in set(destination_of(lines)) if c in BY_COUNTRY}
+    folders = {FOLDER.get(BY_COUNTRY[c].name, BY_COUNTRY[c].name.lower()) for c in destination_of(lines).unique() if c in BY_COUNTRY}
     days = {pd.Timestamp(d) for p in aset.params.values() if p.id.split("/")[0] in folders for v in p.values for d in (v.from_, v.until) if d is not None}
     return sorted(d for d in days if lo <= d <= hi)

@@ -4,7 +4,9 @@ The app's analyses (the policy timeline, the outlook) price the same basket many
 changed, under each combination of pending events. Those calls are independent, so on a machine with several cores
 they run at once. :func:`run` takes a module-level function and one argument tuple per call and yields the results in
 order; each worker holds the assumption set once (it is written to a temporary file the first time a set is sent and
-read back by each worker once), so a call sends only its lines.
+read back by each worker once), so a call sends only its lines; an argument every call of a run shares (the
+basket the timeline prices day after day) can be sent the same way, as a :class:`Shared`, so that a call sends only
+which of its lines to price.
 
 Workers are started once per process, from a fresh server process where the system has one (``forkserver``), and
 live until it exits. ``COSTIMPACT_WORKERS`` sets how many (default: the cores, at most 4); ``1`` runs every call in
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import itertools
 import multiprocessing
 import multiprocessing.util
 import os
@@ -24,6 +27,7 @@ import tempfile
 import sys
 import threading
 import types
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +45,8 @@ _pool_size = 0
 _dir: str | None = None
 _sent: dict[int, tuple[AssumptionSet, str]] = {}  # in the parent: each assumption set's file
 _held: dict[str, AssumptionSet] = {}  # in a worker: the sets it has read
+_held_shared: dict[str, Any] = {}  # in a worker: the shared arguments it has read (the latest two)
+_serial = itertools.count()  # file names
 _forked = False  # this process was forked from one that may own a fork server: it cannot use that server
 
 
@@ -93,13 +99,9 @@ def _worker_init() -> None:
 
 def _aset_file(aset: AssumptionSet) -> str:
     """The file holding ``aset`` pickled, written the first time the set is sent."""
-    global _dir
     hit = _sent.get(id(aset))
     if hit is not None and hit[0] is aset:
         return hit[1]
-    if _dir is None:
-        _dir = tempfile.mkdtemp(prefix="costimpact-pool-")
-        atexit.register(shutil.rmtree, _dir, True)
     if len(_sent) > 16:  # an app session edits assumptions now and then: keep the recent sets only
         for key, (_a, path) in list(_sent.items())[:8]:
             _sent.pop(key)
@@ -107,7 +109,7 @@ def _aset_file(aset: AssumptionSet) -> str:
                 os.remove(path)
             except OSError:
                 pass
-    path = os.path.join(_dir, f"aset-{len(os.listdir(_dir))}-{id(aset)}.pickle")
+    path = _new_file("aset")
     with open(path, "wb") as f:
         pickle.dump(aset, f, protocol=pickle.HIGHEST_PROTOCOL)
     _sent[id(aset)] = (aset, path)
@@ -124,21 +126,88 @@ def _held_aset(path: str) -> AssumptionSet:
     return aset
 
 
+class Shared:
+    """An argument of :func:`run` that many calls share (a basket): for workers, written to a file the first time
+    a run needs it and read by each worker once, not sent with every call; the file goes when this object does.
+    Calls run here get the value as it is."""
+
+    __slots__ = ("value", "path", "__weakref__")
+
+    def __init__(self, value: Any) -> None:  # noqa: ANN401
+        self.value = value
+        self.path: str | None = None
+
+    def file(self) -> str:
+        if self.path is None:
+            self.path = _write_shared(self.value)
+            weakref.finalize(self, _remove, self.path)
+        return self.path
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
+
+
+class _SharedFile:
+    """What a worker receives for a :class:`Shared` argument: the file to read it from."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+def _new_file(kind: str) -> str:
+    """A new file's name, never given before in this process: workers keep what they read by file name."""
+    global _dir
+    if _dir is None:
+        _dir = tempfile.mkdtemp(prefix="costimpact-pool-")
+        atexit.register(shutil.rmtree, _dir, True)
+    return os.path.join(_dir, f"{kind}-{os.getpid()}-{next(_serial)}.pickle")
+
+
+def _write_shared(value: Any) -> str:  # noqa: ANN401
+    path = _new_file("shared")
+    with open(path, "wb") as f:
+        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _read_shared(arg: Any) -> Any:  # noqa: ANN401
+    if not isinstance(arg, _SharedFile):
+        return arg
+    value = _held_shared.get(arg.path)
+    if value is None:
+        with open(arg.path, "rb") as f:
+            value = pickle.load(f)
+        while len(_held_shared) >= 2:  # the latest two (two sessions' baskets); older ones are dropped
+            _held_shared.pop(next(iter(_held_shared)))
+        _held_shared[arg.path] = value
+    return value
+
+
 def _call(fn: Callable[..., Any], path: str, args: tuple) -> Any:  # noqa: ANN401
-    return fn(_held_aset(path), *args)
+    return fn(_held_aset(path), *(_read_shared(a) for a in args))
+
+
+def _here(args: tuple) -> tuple:
+    return tuple(a.value if isinstance(a, Shared) else a for a in args)
 
 
 def run(fn: Callable[..., Any], calls: Iterable[tuple], aset: AssumptionSet, *, parallel: bool = True) -> Iterator[Any]:  # noqa: ANN401
     """``fn(aset, *args)`` for each ``args`` of ``calls``, yielded in order. With ``parallel`` and more than one
-    worker the calls run in worker processes (``fn`` must be a module-level function, its arguments and results
-    picklable); otherwise, or if the pool cannot run them, here."""
+    worker the calls (even a single one) run in worker processes (``fn`` must be a module-level function, its arguments and results
+    picklable); otherwise, or if the pool cannot run them, here. A :class:`Shared` argument reaches ``fn`` as its
+    value."""
     calls = list(calls)
-    pool = _start() if parallel and len(calls) > 1 else None
+    pool = _start() if parallel and calls else None
     if pool is not None:
         try:
             path = _aset_file(aset)
+            sent = [tuple(_SharedFile(a.file()) if isinstance(a, Shared) else a for a in args) for args in calls]
             with _bare_main():
-                futures = [pool.submit(_call, fn, path, args) for args in calls]
+                futures = [pool.submit(_call, fn, path, args) for args in sent]
         except (BrokenProcessPool, OSError, RuntimeError, pickle.PicklingError):
             futures = None
         if futures is not None:
@@ -153,7 +222,32 @@ def run(fn: Callable[..., Any], calls: Iterable[tuple], aset: AssumptionSet, *, 
                 _reset()
                 calls = calls[done:]
     for args in calls:
-        yield fn(aset, *args)
+        yield fn(aset, *_here(args))
+
+
+def later(fn: Callable[..., Any], args: tuple, aset: AssumptionSet) -> Callable[[], Any]:  # noqa: ANN401
+    """``fn(aset, *args)`` started now in a worker process where there are several cores, so that it runs while
+    the caller does other work; returns a function that gives its result (computed here, when asked, where there
+    is no pool or the pool broke)."""
+    pool = _start()
+    future = None
+    if pool is not None:
+        try:
+            sent = tuple(_SharedFile(a.file()) if isinstance(a, Shared) else a for a in args)
+            with _bare_main():
+                future = pool.submit(_call, fn, _aset_file(aset), sent)
+        except (BrokenProcessPool, OSError, RuntimeError, pickle.PicklingError):
+            future = None
+
+    def result() -> Any:  # noqa: ANN401
+        if future is not None:
+            try:
+                return future.result()
+            except (BrokenProcessPool, OSError):
+                _reset()
+        return fn(aset, *_here(args))
+
+    return result
 
 
 @contextlib.contextmanager

@@ -83,7 +83,12 @@ class _Versions:
         return np.asarray(hits, dtype=bool)[self.variant]
 
 
-_STACKED: dict[tuple, tuple[list[Parameter], pd.DataFrame, np.ndarray]] = {}
+_STACKED: dict[tuple, tuple[pd.DataFrame, np.ndarray]] = {}
+
+
+def _content(v: Parameter) -> tuple:
+    """What a version's periods frame is made of (two versions with equal contents look up alike)."""
+    return (v.evidence, *((p.key, p.from_, p.until, p.value, p.min, p.max, p.base, p.inclusive, p.evidence, p.scenario, p.source, p.url) for p in v.values))
 
 
 def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates: pd.Series, keys: pd.Series | None = None, days: tuple | None = None) -> pd.DataFrame:
@@ -93,15 +98,17 @@ def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates
     first = versions[0]
     if variant is None or all(v is first for v in versions):
         return attach(first, dates, keys, days)
-    memo = tuple(id(v) for v in versions)
-    hit = _STACKED.get(memo)
-    if hit is not None and all(a is b for a, b in zip(hit[0], versions)):  # the same versions: the same stacked periods
-        return asof_join(hit[1], dates, keys, ATTACH_COLUMNS, groups=hit[2][variant], days=days)
+    # versions are told apart by content: a worker process receives new objects for the same scenarios with every
+    # call, and still finds the periods stacked before
+    seen: dict[int, tuple] = {}
+    contents = (first.id, *(seen.get(id(v)) or seen.setdefault(id(v), _content(v)) for v in versions))
+    hit = _STACKED.get(contents)
+    if hit is not None:  # the same versions: the same stacked periods
+        return asof_join(hit[0], dates, keys, ATTACH_COLUMNS, groups=hit[1][variant], days=days)
     slot: dict[object, int] = {}
     which = np.empty(len(versions), dtype=np.int64)
     frames = []
-    for i, v in enumerate(versions):
-        content = id(v) if v is first else tuple((p.key, p.from_, p.until, p.value, p.min, p.max, p.base, p.inclusive, p.evidence, p.scenario) for p in v.values)
+    for i, (v, content) in enumerate(zip(versions, contents[1:])):
         if content not in slot:
             slot[content] = len(frames)
             frame = periods_frame(v).assign(_g=len(frames))
@@ -112,7 +119,7 @@ def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates
     stacked = pd.concat(frames, ignore_index=True)
     if len(_STACKED) > 256:
         _STACKED.clear()
-    _STACKED[memo] = (list(versions), stacked, which)
+    _STACKED[contents] = (stacked, which)
     return asof_join(stacked, dates, keys, ATTACH_COLUMNS, groups=which[variant], days=days)
 
 

@@ -31,13 +31,15 @@ from costimpact.assumptions.models import EVIDENCE_MARK, Override, PendingEvent
 from costimpact.errors import ArgumentError
 from costimpact.landed import pool
 from costimpact.landed.engine import price_lines, resolve_scenario
-from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, shares, travel_groups, whole_groups
+from costimpact.landed.us.layers import layer_infos
+from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, attr_columns, line_attrs, shares, travel_groups, whole_groups
 
 QUANTILES = (0.10, 0.50, 0.90)
 EXACT_LIMIT = 12  # at most 4,096 combinations are enumerated exactly
 DEFAULT_RUNS = 10_000
 CENT = 0.005
-#: An engine call of at least this many lines is shared out between worker processes (:mod:`costimpact.landed.pool`).
+#: A basket of at least this many lines is priced in worker processes (:mod:`costimpact.landed.pool`), each call
+#: shared out between them; so is its IEEPA history.
 PARALLEL_ROWS = 10_000
 PRICED_DESTINATION = "US"
 
@@ -133,6 +135,10 @@ class _Tiled:
         self.line = np.tile(np.arange(n), r)
         # the columns the US engine reads: descriptions, SKUs and prices travel with the lines for nothing here
         self.lines = lines.drop(columns=[c for c in NOT_PRICED if c in lines]).reset_index(drop=True)
+        self.shared = pool.Shared(self.lines)  # sent to each worker once: a call names the lines it prices
+        self.tgroup = self.copy  # travel groups per tiled row (setup_reuse); copies never share one
+        # a big basket is priced in the worker processes, every call of it (their caches are warm; this process's not)
+        self.parallel = pool.workers() > 1 and n >= PARALLEL_ROWS
         self.price_date = np.array(days, dtype="datetime64[ns]")[self.copy] if r else np.zeros(0, dtype="datetime64[ns]")
         self.pricings = 0
         self.calls = 0
@@ -144,7 +150,7 @@ class _Tiled:
     def landed_many(self, requests: list[tuple[np.ndarray, list[Flip]]]) -> list[np.ndarray]:
         """:meth:`landed` for many (rows, events) at once: each request a scenario variant, in one engine call, or
         in one call per worker process where there are several cores and enough lines (:mod:`costimpact.landed.pool`;
-        requests and copies never share a shipment, so they can be shared out whole)."""
+        each request's travel groups are shared out whole: requests and copies never share a shipment)."""
         costs = [np.full(len(rows), np.nan) for rows, _on in requests]
         todo = [k for k, (rows, _on) in enumerate(requests) if len(rows)]
         if not todo:
@@ -152,17 +158,16 @@ class _Tiled:
         rows = np.concatenate([requests[k][0] for k in todo])
         variant = np.repeat(np.arange(len(todo)), [len(requests[k][0]) for k in todo])
         scenarios = [scenario_with(self.base, requests[k][1]) for k in todo]
-        n_workers = pool.workers() if len(rows) >= PARALLEL_ROWS else 1
-        parts = shares(variant * len(self.days) + self.copy[rows], n_workers)
+        n_workers = pool.workers() if self.parallel else 1
+        parts = shares(variant * (int(self.tgroup.max(initial=0)) + 1) + self.tgroup[rows], n_workers)  # whole travel groups of a request
         calls = []
         for pos in parts:
             used, local = np.unique(variant[pos], return_inverse=True)
             distinct, take = np.unique(rows[pos], return_inverse=True)  # each (copy, line) read once, priced per request
-            frame = self.lines.iloc[self.line[distinct]].reset_index(drop=True)
-            calls.append((frame, scenario_with(self.base, []), self.days[0].date(), self.price_date[distinct], [scenarios[i] for i in used], local,
+            calls.append((self.shared, self.line[distinct], scenario_with(self.base, []), self.days[0].date(), self.price_date[distinct], [scenarios[i] for i in used], local,
                           self.copy[rows[pos]], take))
         flat = np.full(len(rows), np.nan)
-        for pos, (at, landed) in zip(parts, pool.run(_landed_call, calls, self.aset, parallel=n_workers > 1)):
+        for pos, (at, landed) in zip(parts, pool.run(_landed_call, calls, self.aset, parallel=self.parallel)):
             flat[pos[at]] = landed
         self.pricings += len(rows)
         self.calls += 1
@@ -171,49 +176,75 @@ class _Tiled:
             costs[k] = flat[starts[i]:starts[i + 1]]
         return costs
 
-    def first_copy(self) -> pd.DataFrame:
-        """The basket priced on the first copy's date with nothing flipped (every column, for the lines' facts)."""
-        rows = np.arange(self.n)
-        frame = self.lines.assign(_i=rows)
-        out, _rejects, _used = price_lines(frame, self.aset, scenario_with(self.base, []), self.days[0].date(), price_dates=self.price_date[rows])
-        self.pricings += len(rows)
+    def first_copy(self, tgroup: np.ndarray) -> pd.DataFrame:
+        """The basket priced on the first copy's date with nothing flipped: per line priced, its position ``_i``, its
+        landed cost, its duty columns and the attributes :class:`LinesMoved` reads. Its travel groups (``tgroup``,
+        per tiled row) are shared out whole between the worker processes where there are several."""
+        n_workers = pool.workers() if self.parallel else 1
+        columns = ["_i", "landed_cost_usd", "duty_total_usd", *(info.column for info in layer_infos(self.aset) if info.column), *attr_columns(self.lines)]
+        calls = [(self.shared, rows, scenario_with(self.base, []), self.days[0].date(), self.price_date[rows], columns) for rows in shares(tgroup[: self.n], n_workers)]
+        out = pd.concat(list(pool.run(_first_call, calls, self.aset, parallel=self.parallel)), ignore_index=True)
+        self.pricings += self.n
         self.calls += 1
-        return out
+        return out.sort_values("_i", kind="stable").reset_index(drop=True)
 
     def setup_reuse(self, first: pd.DataFrame, tgroup: np.ndarray) -> None:
         """What :meth:`representatives` needs: the attributes of each line that parameters are keyed by (from the
         first copy's pricing; a line the engine refused has none, so any change touches it) and its travel group."""
         self.line_group = tgroup[: self.n]
-        attrs = pd.DataFrame("", index=np.arange(self.n), columns=ATTRS)
-        attrs.iloc[first["_i"].to_numpy()] = line_attrs(first).to_numpy(dtype=object)
-        self.attrs = attrs
+        self.tgroup = tgroup
+        at = first["_i"].to_numpy()
+        attrs = {name: np.full(self.n, "", dtype=object) for name in ATTRS}
+        for name, col in line_attrs(first).items():
+            attrs[name][at] = col.to_numpy(dtype=object)
+        self.attrs = attrs = pd.DataFrame(attrs)
         self.unknown = np.ones(self.n, dtype=bool)
-        self.unknown[first["_i"].to_numpy()] = False
-        self.keys = LinesMoved(self.aset, attrs)
-        self._reps: dict[tuple, np.ndarray] = {}
+        self.unknown[at] = False
+        self.keys = LinesMoved(self.aset, attrs, options=self.base.options)
+        self._under: dict[tuple, LinesMoved] = {}  # events' names -> the lines' LinesMoved in their scenario
+        self._grouped: dict[tuple, np.ndarray] = {}  # LinesMoved.signature -> the lines moved, with their travel groups
 
-    def representatives(self, on: list[Flip]) -> np.ndarray:
-        """(copies x lines): the earliest copy whose pricing of the line under the events ``on`` is the same as this
-        copy's, because no parameter the line (or its travel group) reads changed in between, in the scenario of
-        those events (:class:`costimpact.scenarios.reuse.LinesMoved`). Copies are priced only where they
-        differ; the rest reuse the earlier copy's costs."""
+    def _touched(self, on: list[Flip]) -> np.ndarray:
+        """(copies x lines): whether a parameter a line (or its travel group) reads changed between the copy before
+        and this one, in the scenario of the events ``on`` (:class:`costimpact.scenarios.reuse.LinesMoved`; copy 0:
+        no). Each copy's lines are worked out once per distinct set of parameters changing there, whatever the events."""
         names = tuple(f.name for f in on)
-        if names in self._reps:
-            return self._reps[names]
-        moved_by = self.keys.under(with_scenario(self.aset, scenario_with(self.base, on)))
-        reps = np.zeros((len(self.days), self.n), dtype=np.int64)
+        moved_by = self._under.get(names)
+        if moved_by is None:
+            moved_by = self._under[names] = self.keys.under(with_scenario(self.aset, scenario_with(self.base, on)))
+        touched = np.zeros((len(self.days), self.n), dtype=bool)
         for c in range(1, len(self.days)):
-            touched = moved_by(self.days[c - 1], self.days[c]) | self.unknown
-            touched = whole_groups(self.line_group, touched)
-            reps[c] = np.where(touched, c, reps[c - 1])
-        self._reps[names] = reps
-        return reps
+            sig = moved_by.signature(self.days[c - 1], self.days[c])
+            if sig not in self._grouped:
+                self._grouped[sig] = whole_groups(self.line_group, moved_by(self.days[c - 1], self.days[c]) | self.unknown)
+            touched[c] = self._grouped[sig]
+        return touched
+
+    def representatives(self, on: list[Flip], rows: np.ndarray) -> np.ndarray:
+        """Per tiled row of ``rows``: the tiled row of the earliest copy whose pricing of the line under the events
+        ``on`` is the same as this copy's, because no parameter the line (or its travel group) reads changed in
+        between (:meth:`_touched`). Copies are priced only where they differ; the rest reuse the earlier copy's costs."""
+        touched = self._touched(on)
+        copy, line = self.copy[rows], self.line[rows]
+        upto = touched[:, line] & (np.arange(len(self.days))[:, None] <= copy[None, :])  # changes up to each row's copy
+        last = len(self.days) - 1 - np.argmax(upto[::-1], axis=0)  # the latest copy where the line changed
+        return np.where(upto.any(axis=0), last, 0) * self.n + line
 
 
-def _landed_call(aset: AssumptionSet, frame: pd.DataFrame, base: Scenario, as_of: dt.date, price_dates: np.ndarray, scenarios: list[Scenario],
+def _first_call(aset: AssumptionSet, lines: pd.DataFrame, picked: np.ndarray, base: Scenario, as_of: dt.date, price_dates: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """One engine call of :meth:`_Tiled.first_copy`, here or in a worker: the lines ``picked`` of the basket with their
+    positions as ``_i``, priced, the ``columns`` kept."""
+    out, _rejects, _used = price_lines(lines.iloc[picked].assign(_i=picked).reset_index(drop=True), aset, base, as_of, price_dates=price_dates, columns=columns)
+    return out
+
+
+def _landed_call(aset: AssumptionSet, lines: pd.DataFrame, picked: np.ndarray, base: Scenario, as_of: dt.date, price_dates: np.ndarray, scenarios: list[Scenario],
                  variant: np.ndarray, apart: np.ndarray, take: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One engine call of :meth:`_Tiled.landed_many`, here or in a worker: (positions in ``take`` priced, their landed cost)."""
-    out, _rejects, _used = price_lines(frame, aset, base, as_of, price_dates=price_dates, variants=scenarios, variant=variant, apart=apart, take=take)
+    """One engine call of :meth:`_Tiled.landed_many`, here or in a worker, on the lines ``picked`` of the basket:
+    (positions in ``take`` priced, their landed cost)."""
+    frame = lines.iloc[picked].reset_index(drop=True)
+    out, _rejects, _used = price_lines(frame, aset, base, as_of, price_dates=price_dates, variants=scenarios, variant=variant, apart=apart, take=take,
+                                       columns=["landed_cost_usd"])
     return out["take_position"].to_numpy(), out["landed_cost_usd"].to_numpy(dtype=float)
 
 
@@ -228,7 +259,7 @@ def _union(parts: list[np.ndarray], n: int) -> np.ndarray:
 def _paid_layers(tiled: _Tiled, first: pd.DataFrame, base_cost: np.ndarray, ok: np.ndarray) -> dict[str, np.ndarray]:
     """Per duty column, the tiled rows that may pay it with nothing flipped (a superset): the lines that paid it on
     the first copy's date, and on later copies any line the parameter files moved since."""
-    moved = tiled.representatives([])[tiled.copy, tiled.line] != 0
+    moved = tiled.representatives([], np.arange(tiled.rows)) != tiled.line  # priced again since the first copy
     paid: dict[str, np.ndarray] = {}
     for column in [c for c in first.columns if c.startswith("duty_") and c.endswith("_usd")]:
         on_first = np.zeros(tiled.n, dtype=bool)
@@ -285,7 +316,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
     tabled over its combinations; every pricing is batched over all the groups that need it."""
     n_rows = tiled.rows
     everyone = np.arange(n_rows)
-    first = tiled.first_copy()
+    first = tiled.first_copy(tgroup)
     tiled.setup_reuse(first, tgroup)
     copy = tiled.copy
     n_copies, k = active.shape
@@ -318,7 +349,7 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
             todo = rows[np.isnan(cost[rows])]
             if not len(todo):
                 continue
-            reps = tiled.representatives(on_of(mask))[copy[todo], tiled.line[todo]] * tiled.n + tiled.line[todo]
+            reps = tiled.representatives(on_of(mask), todo)
             filled.append((mask, todo, reps))
             need = reps[np.isnan(cost[reps])]
             if len(need):
@@ -559,6 +590,9 @@ def outlook(
     base = resolve_scenario(aset, scenario)
     fl = flips(aset, probabilities)
     lines = imported.lines.reset_index(drop=True)
+    # the IEEPA duty paid on the basket's history, priced in a worker while the outlook is worked out here
+    history = _ieepa_lines(lines, aset) if any(f.event.refund == "ieepa" for f in fl) else lines.iloc[:0]
+    exposure = pool.later(_ieepa_exposure, (history, day0), aset) if len(history) >= PARALLEL_ROWS else lambda: _ieepa_exposure(aset, history, day0)
     points = month_points(day0, end)
     priced = [f.event.destination == PRICED_DESTINATION and f.event.refund is None and f.changes_prices for f in fl]
     pf = [f for f, p in zip(fl, priced) if p and f.p_flip > 0]  # the events whose outcome moves prices
@@ -652,7 +686,7 @@ def outlook(
         groups=groups,
         path=path,
         events=_event_table(fl, priced, pf, solved, tiled, copy_of[regime_day(points[-1])], points[-1]),
-        refund=ieepa_refund(imported, aset, fl, end, as_of=day0),
+        refund=ieepa_refund(imported, aset, fl, end, as_of=day0, exposure=exposure()),
         method=method,
         outcomes=2**k_max if method == "exact" else n_runs,
         runs=n_runs,
@@ -724,20 +758,31 @@ def _event_note(f: Flip, horizon: pd.Timestamp, zh: bool = False) -> str:
     return ""
 
 
-def ieepa_refund(imported, aset: AssumptionSet, fl: list[Flip], horizon: dt.date, *, as_of: dt.date) -> pd.DataFrame:  # noqa: ANN001
+def _ieepa_lines(lines: pd.DataFrame, aset: AssumptionSet) -> pd.DataFrame:
+    """The lines that may have paid an IEEPA duty: shipped while one was in force (or without a ship date)."""
+    window = _ieepa_window(aset)
+    if window is not None and "ship_date" in lines:
+        day = pd.to_datetime(lines["ship_date"], errors="coerce")
+        lines = lines[day.isna() | ((day >= window[0]) & (day < window[1]))]
+    return lines.drop(columns=[c for c in NOT_PRICED if c in lines])
+
+
+def _ieepa_exposure(aset: AssumptionSet, lines: pd.DataFrame, as_of: dt.date) -> float:
+    """The IEEPA duty the lines paid, each priced on its own date under ``actual`` (here or in a worker)."""
+    out, _rej, _used = price_lines(lines, aset, resolve_scenario(aset, "actual"), as_of, columns=["ieepa_refund_exposure_usd"])
+    return float(out["ieepa_refund_exposure_usd"].sum()) if len(out) else 0.0
+
+
+def ieepa_refund(imported, aset: AssumptionSet, fl: list[Flip], horizon: dt.date, *, as_of: dt.date, exposure: float | None = None) -> pd.DataFrame:  # noqa: ANN001
     """The expected IEEPA refund on the basket's own history (each line priced on its own date under ``actual``):
-    exposure x probability x the share refunded to the seller x the chance it is paid by the horizon."""
+    exposure x probability x the share refunded to the seller x the chance it is paid by the horizon. ``exposure``:
+    the IEEPA duty paid, where the caller worked it out already (:func:`_ieepa_exposure`)."""
     rows = []
     refund_events = [f for f in fl if f.event.refund == "ieepa"]
     if not refund_events:
         return pd.DataFrame(columns=["event", "exposure_usd", "probability", "refund_share", "paid_by_horizon", "expected_refund_usd"])
-    lines = imported.lines
-    window = _ieepa_window(aset)
-    if window is not None and "ship_date" in lines:  # only lines shipped while an IEEPA duty was in force paid one
-        day = pd.to_datetime(lines["ship_date"], errors="coerce")
-        lines = lines[day.isna() | ((day >= window[0]) & (day < window[1]))]
-    out, _rej, _used = price_lines(lines, aset, resolve_scenario(aset, "actual"), as_of)
-    exposure = float(out["ieepa_refund_exposure_usd"].sum()) if len(out) else 0.0
+    if exposure is None:
+        exposure = _ieepa_exposure(aset, _ieepa_lines(imported.lines, aset), as_of)
     for f in refund_events:
         paid = f.elapsed(pd.Timestamp(horizon))
         rows.append(

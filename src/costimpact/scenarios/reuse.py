@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, value_at
+from costimpact.assumptions.models import ScenarioOptions
 from costimpact.assumptions.tariff import tariff_lines
 from costimpact.landed.engine import P_CARRIER_ADV, P_CARRIER_FEE, P_HMF, P_ISF, P_MAIL_FEE, P_MPF_INFORMAL, P_POSTAL_METHOD, _combine_codes
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
@@ -27,7 +28,11 @@ def engine_reads(param_id: str) -> bool:
     return param_id.startswith(_ENGINE_READS) and not param_id.startswith(_ENGINE_SKIPS)
 
 
-ATTRS = ["origin", "mode", "currency", "s301", "s232", "hts"]
+ATTRS = ["origin", "mode", "currency", "s301", "s232", "hts", "claims"]
+#: The columns of the engine's priced lines :func:`line_attrs` reads: input columns (each may be missing: its default
+#: applies) and output columns.
+ATTR_INPUTS = ["origin_country", "shipping_mode", "currency", "s301_exclusion"]
+ATTR_OUTPUTS = ["s301_list_applied", "s232_group", "hts_matched"]
 #: Parameters the US engine reads for lines of some shipping modes only (landed/us/fees.py, landed/us/postal.py):
 #: a change to one of them moves only those lines. The dutiable mail fee and the postal election are read for
 #: mail; carrier fees for express parcels (and mail, for the USPS clearance fee); HMF and ISF for ocean freight;
@@ -96,6 +101,11 @@ def whole_groups(group: np.ndarray, hit: np.ndarray) -> np.ndarray:
     return mark[group]
 
 
+def attr_columns(lines: pd.DataFrame) -> list[str]:
+    """The columns of the engine's output for ``lines`` that :func:`line_attrs` reads (``price_lines(columns=)``)."""
+    return [c for c in ATTR_INPUTS if c in lines.columns] + ATTR_OUTPUTS
+
+
 def line_attrs(got: pd.DataFrame) -> pd.DataFrame:
     """The attributes :class:`LinesMoved` reads (columns ``ATTRS``), from the engine's priced lines."""
     return pd.DataFrame(
@@ -106,6 +116,8 @@ def line_attrs(got: pd.DataFrame) -> pd.DataFrame:
             "s301": text_or_empty(got["s301_list_applied"]),
             "s232": text_or_empty(got["s232_group"]),
             "hts": text_or_empty(got["hts_matched"]),
+            # a product exclusion is read only for lines that claim one
+            "claims": np.where(got["s301_exclusion"].fillna(False).astype(bool), "1", "") if "s301_exclusion" in got else "",
         },
         index=got.index,
     )
@@ -151,15 +163,19 @@ class LinesMoved:
     the second) moves the lines its key names (origin, mode, currency, Section 301 list, Section 232 group; a
     cell naming several keys counts for each), all of them for key ``*`` or a key of any other kind, within the
     layer's origins, unless what a line with that key reads (value, minimum, maximum, base, inclusive) is the
-    same on both days (a period renewed unchanged); a postal regime period moves the postal lines of its
+    same on both days (a period renewed unchanged); a fee read for some shipping modes only (``MODES_READING``)
+    moves lines of those modes, a product exclusion (a layer's ``claimable_exclusion``) the lines claiming one;
+    with the scenario's ``options``, a carrier fee moves only the lines of the modes that pay that carrier's fee;
+    a postal regime period moves the postal lines of its
     origins; an HTS line's own start date (an exemption or a Section 232 listing from a later day) moves the
     lines matched to it.
     """
 
     _BY_KEY = {"origin": "origin", "mode": "mode", "currency": "currency", "s301_list": "s301", "s232": "s232"}
 
-    def __init__(self, a: AssumptionSet, attrs: pd.DataFrame) -> None:
+    def __init__(self, a: AssumptionSet, attrs: pd.DataFrame, options: ScenarioOptions | None = None) -> None:
         self.a = a
+        self.options = options
         self.k = len(attrs)
         self.codes, self.uniq = {}, {}
         for name in attrs.columns:  # each attribute as codes into its few distinct values
@@ -169,6 +185,10 @@ class LinesMoved:
         self.origin = attrs["origin"].fillna("").astype(str).to_numpy(dtype=object)
         self.postal = (attrs["mode"] == "postal").to_numpy()
         self._bind(a)
+        self.root = self.params  # the parameters of the first set: what every scenario's differ from
+        self.changed: set[str] = set()  # parameters this set has other than the first (a scenario's overrides)
+        self._pairs: dict[tuple, list[str]] = {}  # (before, day) -> parameters of the first set that change between
+        self._moved: dict[tuple, tuple[list, np.ndarray]] = {}  # signature -> (its parameters, held; the lines moved)
         table = tariff_lines(a)
         since = [c for c in table.columns if c.endswith("_from")]
         starts = table.set_index("hts")[since].stack().dropna() if since else pd.Series(dtype=object)
@@ -177,13 +197,15 @@ class LinesMoved:
 
     def _bind(self, a: AssumptionSet) -> None:
         self.a = a
-        self.params = [p for p in a.params.values() if engine_reads(p.id)]
+        self.params = {p.id: p for p in a.params.values() if engine_reads(p.id)}
+        self.exclusions = {p.claimable_exclusion for p in a.layers() if p.claimable_exclusion}  # read only where claimed
         self.periods = [(list(per.origins), per.from_, per.until) for reg in a.postal.values() for per in reg.periods]
 
     def under(self, a: AssumptionSet) -> LinesMoved:
         """The same lines under another scenario's assumption set (its tables the same, its parameters its own)."""
-        other = copy.copy(self)
+        other = copy.copy(self)  # the lines' attributes and the caches are shared
         other._bind(a)
+        other.changed = {pid for pid, p in other.params.items() if self.root.get(pid) is not p}
         return other
 
     def keyed(self, param, keys: set[str]) -> np.ndarray | None:  # noqa: ANN001
@@ -195,20 +217,53 @@ class LinesMoved:
         hit = self._having(self._BY_KEY[param.key], wanted)
         return hit & np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else hit
 
+    def _carrier_modes(self, keys: set[str]) -> set[str]:
+        """The shipping modes whose lines read a carrier fee of one of ``keys`` under the scenario's options: express
+        parcels that of the carrier chosen (none: no carrier fee), mail the USPS fee where the scenario charges it."""
+        modes = set()
+        if self.options.carrier != "none" and keys & {"*", self.options.carrier}:
+            modes.add("express")
+        if self.options.usps_clearance_fee and keys & {"*", "usps"}:
+            modes.add("postal")
+        return modes
+
     def _having(self, name: str, keys: set[str]) -> np.ndarray:
         hit = np.array([bool(keys & parts) for parts in self.uniq[name]] + [False])
         return hit[self.codes[name]]
 
+    def _changing(self, before: pd.Timestamp, day: pd.Timestamp) -> list:
+        """The parameters (this set's versions) of which a period starts or ends after ``before``, up to ``day``."""
+        lo, hi = np.datetime64(before, "ns"), np.datetime64(day, "ns")
+
+        def changes(param) -> bool:  # noqa: ANN001
+            days, _periods = _boundaries(param)
+            return bool(np.searchsorted(days, lo, side="right") != np.searchsorted(days, hi, side="right"))
+
+        pair = (before, day)
+        if pair not in self._pairs:
+            self._pairs[pair] = [pid for pid, p in self.root.items() if changes(p)]
+        return [self.params[pid] for pid in self._pairs[pair] if pid not in self.changed] + [self.params[pid] for pid in sorted(self.changed) if changes(self.params[pid])]
+
+    def signature(self, before: pd.Timestamp, day: pd.Timestamp) -> tuple:
+        """What :meth:`__call__` depends on for these two days: equal signatures, equal lines moved (another
+        scenario's set gives the same one unless it overrides a parameter that changes between the two days)."""
+        return (before, day, *(id(p) for p in self._changing(before, day)))
+
     def __call__(self, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
+        params = self._changing(before, day)
+        sig = (before, day, *(id(p) for p in params))
+        if sig not in self._moved:  # the parameters are held with the result, so their ids stay theirs
+            self._moved[sig] = (params, self._lines_moved(params, before, day))
+        return self._moved[sig][1]
+
+    def _lines_moved(self, params: list, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
         def changes(*dates) -> bool:  # noqa: ANN002
             return any(d is not None and before < pd.Timestamp(d) <= day for d in dates)
 
         moved = np.zeros(self.k, dtype=bool)
         lo, hi = np.datetime64(before, "ns"), np.datetime64(day, "ns")
-        for param in self.params:
-            days, periods = _boundaries(param)
-            if np.searchsorted(days, lo, side="right") == np.searchsorted(days, hi, side="right"):
-                continue  # nothing of this parameter starts or ends between the two days
+        for param in params:
+            _days, periods = _boundaries(param)
             keys = {key for key, start, end in periods if before < start <= day or (end is not None and before < end <= day)}
             if param.key in self._BY_KEY:  # keys no line has move nothing
                 keys = {key for key in keys if key == "*" or key in self.present[self._BY_KEY[param.key]]}
@@ -218,6 +273,10 @@ class LinesMoved:
             scope = np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else np.ones(self.k, dtype=bool)
             if param.id in MODES_READING:
                 scope = scope & self._having("mode", MODES_READING[param.id])
+            if param.id in self.exclusions:
+                scope = scope & self._having("claims", {"1"})
+            if param.key == "carrier" and self.options is not None:  # the scenario's carrier for express, USPS for mail
+                scope = scope & self._having("mode", self._carrier_modes(keys))
             if "*" in keys or param.key not in self._BY_KEY:
                 moved |= scope
             else:
@@ -228,4 +287,5 @@ class LinesMoved:
         hit = set(self.hts_keys[(self.hts_days > lo) & (self.hts_days <= hi)])
         if hit:
             moved |= self._having("hts", hit)
+        moved.flags.writeable = False  # kept and shared: callers combine it, never change it
         return moved

@@ -9,11 +9,11 @@ import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Scenario, load_assumptions, with_scenario
 from costimpact.landed import pool
-from costimpact.landed.engine import P_POSTAL, resolve_scenario
+from costimpact.landed.engine import P_POSTAL, price_lines, resolve_scenario
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
 from costimpact.landed.markets import destination_change_dates, price_any
 from costimpact.landed.result import MODES
-from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, LinesMoved, line_attrs, shares, travel_groups, whole_groups
+from costimpact.scenarios.reuse import ATTRS, NOT_PRICED, attr_columns, engine_reads, LinesMoved, line_attrs, shares, travel_groups, whole_groups
 
 EVENTS_TABLE = "us/events"
 
@@ -24,12 +24,13 @@ def policy_events(aset: AssumptionSet) -> pd.DataFrame:
 
 
 def change_dates(aset: AssumptionSet, start: str | dt.date = "2024-01-01", end: str | dt.date = "2027-12-31") -> list[pd.Timestamp]:
-    """Every date inside [start, end] on which a duty layer, the de minimis rule, a postal regime or a fee changed,
-    plus ``start`` itself."""
+    """Every date inside [start, end] on which a US rule the engine reads changed (a duty layer, a product
+    exclusion, the de minimis rule, an entry limit, a fee, a postal regime), plus ``start`` itself. Exchange rates
+    move daily and are not policy: they are read on each of these dates, not dates of their own."""
     lo, hi = pd.Timestamp(start), pd.Timestamp(end)
     days: set[pd.Timestamp] = {lo}
     for param in aset.params.values():
-        if not (param.kind == "layer" or param.id.startswith("us/entry/") or param.id.startswith("us/fees/mpf")):
+        if not (param.id.startswith("us/") and engine_reads(param.id)):
             continue
         for v in param.values:
             for d in (v.from_, v.until):
@@ -150,30 +151,28 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     k = len(tagged)
     a = with_scenario(aset, scen)
     tagged = tagged.drop(columns=[c for c in NOT_PRICED if c in tagged])  # what no US rule reads need not travel
-    values = np.full((k, len(TOTALS)), np.nan)
-    priced = np.zeros(k, dtype=bool)
-    mode = np.zeros(k, dtype=np.int64)  # index into MODES
-    attrs = np.full((k, len(ATTRS)), "", dtype=object)
-    out: list[pd.DataFrame] = []
+    values = np.full((len(TOTALS), k), np.nan)  # each line's money figures as last priced
+    mode = np.full(k, len(MODES), dtype=np.int64)  # index into MODES; len(MODES): not priced (rejected)
+    attrs = {name: np.full(k, "", dtype=object) for name in ATTRS}
+    days_done: list[pd.Timestamp] = []
+    counts_by_day, sums_by_day = [], []
     group = travel_groups(tagged)
+    basket = pool.Shared(tagged)  # sent to each worker once: a call names only its days and lines
     n_workers = pool.workers() if k * len(days) >= PARALLEL_ROWS else 1  # a small basket is priced sooner here
     if n_workers > 1:  # smaller calls, so that every worker has some and each holds less (about 0.35 GB at 150k)
         batch_rows = min(batch_rows, WORKER_BATCH_ROWS, max(20_000, k * len(days) // (4 * n_workers) + 1))
 
     def apply(rows: np.ndarray, result: tuple) -> None:
         line, money, modes, attr = result
-        values[rows], priced[rows] = np.nan, False  # a line rejected on this day drops out of its totals
-        values[line], priced[line], mode[line] = money, True, modes
-        if attr is not None:
-            attrs[line] = attr
+        values[:, rows], mode[rows] = np.nan, len(MODES)  # a line rejected on this day drops out of its totals
+        values[:, line], mode[line] = money.T, modes
+        for name, (codes, uniques) in (attr or {}).items():
+            attrs[name][line] = uniques[codes]
 
-    def total(day: pd.Timestamp) -> None:
-        code = mode[priced]
-        counts = np.bincount(code, minlength=len(MODES))
-        sums = [np.bincount(code, weights=values[priced, i], minlength=len(MODES)) for i in range(len(TOTALS))]
-        present = np.flatnonzero(counts)
-        out.append(pd.DataFrame({"date": day, "shipping_mode": np.asarray(MODES, dtype=object)[present], "lines": counts[present],
-                                 **{c: sums[i][present] for i, c in enumerate(TOTALS)}}))
+    def total(day: pd.Timestamp) -> None:  # per channel; the rejected lines' NaNs fall in a bucket of their own
+        days_done.append(day)
+        counts_by_day.append(np.bincount(mode, minlength=len(MODES) + 1)[: len(MODES)])
+        sums_by_day.append(np.stack([np.bincount(mode, weights=v, minlength=len(MODES) + 1)[: len(MODES)] for v in values]))
 
     def run(jobs: list[tuple[pd.Timestamp, np.ndarray]], rows_per_call: int, with_attrs: bool = False):  # noqa: ANN202
         """Each job's (day, rows, result), in order, the jobs priced in calls of about ``rows_per_call`` lines
@@ -185,7 +184,7 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
                 batch.append(jobs.pop(0))
                 size += len(batch[-1][1])
             batches.append(batch)
-        calls = [(_batch_frame(tagged, b), k, len(b), scen, b[0][0].date(), with_attrs) for b in batches]
+        calls = [(basket, [(day, rows.astype(np.int32)) for day, rows in b], scen, b[0][0].date(), with_attrs) for b in batches]
         for batch, results in zip(batches, pool.run(_priced_batch, calls, aset, parallel=n_workers > 1)):
             for (day, rows), result in zip(batch, results):
                 yield day, rows, result
@@ -195,8 +194,8 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     for _day, rows, result in run(first, 1, with_attrs=True):  # a call of at most 1 row holds one job: each share its own
         apply(rows, result)
     total(days[0])
-    unknown = ~priced  # rejected on the first day: what moves them is not known, so they are priced every day
-    lines_moved = LinesMoved(a, pd.DataFrame(attrs, columns=ATTRS))
+    unknown = mode == len(MODES)  # rejected on the first day: what moves them is not known, so they are priced every day
+    lines_moved = LinesMoved(a, pd.DataFrame(attrs), options=scen.options)
     jobs = []
     for before, day in zip(days, days[1:]):
         moved = lines_moved(before, day) | unknown
@@ -204,9 +203,16 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     for day, rows, result in run(jobs, batch_rows):
         apply(rows, result)
         total(day)
-    result = pd.concat(out, ignore_index=True)
-    result["date"] = result["date"].astype("datetime64[ns]")
-    return result[["date", "shipping_mode", "lines", *TOTALS]]
+    counts, sums = np.stack(counts_by_day), np.stack(sums_by_day)  # (days, modes), (days, totals, modes)
+    at_day, at_mode = np.nonzero(counts)
+    return pd.DataFrame(
+        {
+            "date": np.array(days_done, dtype="datetime64[ns]")[at_day],
+            "shipping_mode": np.asarray(MODES, dtype=object)[at_mode],
+            "lines": counts[at_day, at_mode],
+            **{c: sums[at_day, i, at_mode] for i, c in enumerate(TOTALS)},
+        }
+    )
 
 
 def _batch_frame(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]]) -> pd.DataFrame:
@@ -218,16 +224,20 @@ def _batch_frame(tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray
     return big
 
 
-def _priced_batch(aset: AssumptionSet, big: pd.DataFrame, k: int, n_jobs: int, scen: Scenario, as_of: dt.date, with_attrs: bool) -> list[tuple]:
-    """One engine call on a batch (:func:`_batch_frame`), here or in a worker. Per job: the positions of the lines
-    priced (not rejected), their money figures (``TOTALS``), their channel (index into ``MODES``) and, where
-    ``with_attrs``, the attributes :class:`LinesMoved` reads (else None: only numbers travel back)."""
+def _priced_batch(aset: AssumptionSet, tagged: pd.DataFrame, jobs: list[tuple[pd.Timestamp, np.ndarray]], scen: Scenario, as_of: dt.date, with_attrs: bool) -> list[tuple]:
+    """One engine call on the lines of ``tagged`` each job names, priced on its day (:func:`_batch_frame`), here or
+    in a worker. Per job: the positions of the lines priced (not rejected), their money figures (``TOTALS``), their
+    channel (index into ``MODES``) and, where ``with_attrs``, the attributes :class:`LinesMoved` reads (else None:
+    only numbers travel back)."""
+    k, n_jobs = len(tagged), len(jobs)
+    big = _batch_frame(tagged, jobs)
     if big.empty:
-        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=np.int64), np.zeros((0, len(ATTRS)), dtype=object) if with_attrs else None) for _ in range(n_jobs)]
-    got, _rejects, _used = price_any(big, aset, scen, as_of)
+        return [(np.zeros(0, dtype=np.int64), np.zeros((0, len(TOTALS))), np.zeros(0, dtype=np.int64), None) for _ in range(n_jobs)]
+    got, _rejects, _used = price_lines(big, aset, scen, as_of, columns=["row_number", "shipping_mode", *TOTALS, *(attr_columns(big) if with_attrs else [])])
     where = got["row_number"].to_numpy() - 2
     job, line = where // k, where % k
-    attr = line_attrs(got).to_numpy(dtype=object) if with_attrs else None
+    attr = {name: pd.factorize(col) for name, col in line_attrs(got).items()} if with_attrs else None  # codes travel, not text
     money = got[TOTALS].to_numpy(dtype=float)
-    modes = pd.Index(MODES).get_indexer(got["shipping_mode"].astype(str))
-    return [(line[job == j], money[job == j], modes[job == j], None if attr is None else attr[job == j]) for j in range(n_jobs)]
+    modes = pd.Index(MODES).get_indexer(text_or_empty(got["shipping_mode"]).replace("", "express"))  # the engine's default
+    return [(line[job == j], money[job == j], modes[job == j], None if attr is None else {name: (codes[job == j], uniques.to_numpy(dtype=object)) for name, (codes, uniques) in attr.items()})
+            for j in range(n_jobs)]
