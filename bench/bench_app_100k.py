@@ -78,7 +78,7 @@ def _quiet() -> None:
 
 def _child(fn, twice: bool, out) -> None:  # noqa: ANN001
     _quiet()
-    pool.warm(wait=True)  # the app starts its worker processes when the server starts (ui.data.start_workers)
+    pool.warm(wait=True, aset=data.assumption_set())  # what the app does when the server starts (ui.data.start_workers)
     start = _rss_kb()
     base = {pid: _peak_kb(pid) for pid in pool.worker_pids()}
     t0 = time.perf_counter()

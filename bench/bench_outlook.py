@@ -77,7 +77,7 @@ def main(n: int = 100_000) -> None:
         aset = assumptions_with_extra_events(Path(tmp) / "assumptions")
         moving = [f for f in flips(aset) if f.event.destination == "US" and f.event.refund is None and f.changes_prices and f.p_flip > 0]
         print(f"{n:,} lines; {len(aset.events)} events, {len(moving)} of which move US prices with some chance")
-        pool.warm(wait=True)  # the app starts its worker processes when the server starts (ui.data.start_workers)
+        pool.warm(wait=True, aset=aset)  # what the app does when the server starts with this set (ui.data.start_workers)
         t0 = time.perf_counter()
         o = outlook(imported, horizon="2027-12-31", as_of="2026-12-02", assumptions=aset)
         ours = time.perf_counter() - t0

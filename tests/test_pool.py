@@ -93,3 +93,17 @@ def test_later_runs_in_a_worker_while_the_caller_goes_on(aset, monkeypatch):
     assert result() == 4
     monkeypatch.setenv(pool.WORKERS_ENV, "1")
     assert pool.later(_length, (pool.Shared([1, 2]),), aset)() == 2
+
+
+def _periods_built(_aset) -> int:  # noqa: ANN001
+    from costimpact.assumptions import lookup
+
+    return len(lookup._FRAMES)
+
+
+def test_warm_with_a_set_builds_its_lookups_in_every_worker(aset, monkeypatch):
+    """The app starts its workers with the built-in set: each has read it and built its periods before the first
+    analysis asks (a set the basket cannot be priced under is still no error)."""
+    monkeypatch.setenv(pool.WORKERS_ENV, "2")
+    pool.warm(wait=True, aset=aset)
+    assert all(n > 0 for n in pool.run(_periods_built, [()] * 4, aset))

@@ -24,9 +24,29 @@ _FRAMES: dict[tuple, tuple[Parameter, pd.DataFrame]] = {}
 ATTACH_COLUMNS = ["value", "min", "max", "base", "inclusive", "evidence", "period_id"]
 
 
+_BY_CONTENT: dict[tuple, pd.DataFrame] = {}
+
+
 def periods_frame(param: Parameter) -> pd.DataFrame:
-    """The parameter's values as a frame sorted by ``from`` (one row per period, ``period_id`` = param#index)."""
-    return remember(_FRAMES, param, (), lambda: _build_periods_frame(param), 4096)
+    """The parameter's values as a frame sorted by ``from`` (one row per period, ``period_id`` = param#index).
+    Built once per content: a scenario's version of a parameter, received again as a new object (in a worker
+    process, with every call), finds the frame built before. Callers never change it."""
+    return remember(_FRAMES, param, (), lambda: _frame_by_content(param), 4096)
+
+
+def param_content(param: Parameter) -> tuple:
+    """What a parameter's periods frame is made of: parameters with equal contents look up alike."""
+    return (param.id, param.evidence, *((p.key, p.from_, p.until, p.value, p.min, p.max, p.base, p.inclusive, p.evidence, p.scenario, p.source, p.url) for p in param.values))
+
+
+def _frame_by_content(param: Parameter) -> pd.DataFrame:
+    key = param_content(param)
+    frame = _BY_CONTENT.get(key)
+    if frame is None:
+        if len(_BY_CONTENT) > 4096:
+            _BY_CONTENT.clear()
+        frame = _BY_CONTENT[key] = _build_periods_frame(param)
+    return frame
 
 
 def _build_periods_frame(param: Parameter) -> pd.DataFrame:

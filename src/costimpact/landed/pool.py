@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import datetime as dt
 import itertools
 import multiprocessing
 import multiprocessing.util
@@ -265,19 +266,38 @@ def _bare_main():  # noqa: ANN202
                 sys.modules["__main__"] = real
 
 
-def warm(wait: bool = False) -> None:
+def warm(wait: bool = False, aset: AssumptionSet | None = None) -> None:
     """Start the workers now (the app calls this when it starts, so that the first analysis does not wait for
-    processes to start); with ``wait``, return once they are up."""
+    processes to start); with ``aset``, each worker also reads the set and prices a small basket under it, so that
+    the lookups an engine call builds once per set are ready (:func:`_prime`); with ``wait``, return once done."""
     pool = _start()
     if pool is not None:
         try:
+            path = _aset_file(aset) if aset is not None else None
             with _bare_main():
-                futures = [pool.submit(_nothing) for _ in range(_pool_size)]
+                futures = [pool.submit(_call, _prime, path, ()) if path else pool.submit(_nothing) for _ in range(_pool_size)]
             if wait:
                 for fut in futures:
                     fut.result()
         except (BrokenProcessPool, OSError, RuntimeError):
             _reset()
+
+
+def _prime(aset: AssumptionSet) -> None:
+    """Price 500 synthetic lines on three dates under ``aset`` (in a worker, once): what an engine call works out
+    once per parameter (its periods, sorted and indexed) and per tariff table is then kept for the real calls."""
+    import numpy as np
+
+    from costimpact.landed.engine import price_lines, resolve_scenario
+    from costimpact.orders import normalize_frame
+    from costimpact.orders.synthetic import synthetic_orders
+
+    lines = normalize_frame(synthetic_orders(500)).lines
+    days = np.array(["2024-06-01", "2025-06-01", "2026-12-01"], dtype="datetime64[ns]")
+    try:
+        price_lines(lines, aset, resolve_scenario(aset, "actual"), dt.date(2026, 12, 1), price_dates=days[np.arange(len(lines)) % 3], columns=["landed_cost_usd"])
+    except Exception:  # noqa: BLE001 - a head start only: a set this basket cannot be priced under is priced cold later
+        return
 
 
 def _nothing() -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach
-from costimpact.assumptions.lookup import ATTACH_COLUMNS, asof_join, day_codes, periods_frame
+from costimpact.assumptions.lookup import ATTACH_COLUMNS, asof_join, day_codes, param_content, periods_frame
 from costimpact.i18n import t
 from costimpact.landed.result import REJECT_COLUMNS
 
@@ -86,10 +86,6 @@ class _Versions:
 _STACKED: dict[tuple, tuple[pd.DataFrame, np.ndarray]] = {}
 
 
-def _content(v: Parameter) -> tuple:
-    """What a version's periods frame is made of (two versions with equal contents look up alike)."""
-    return (v.evidence, *((p.key, p.from_, p.until, p.value, p.min, p.max, p.base, p.inclusive, p.evidence, p.scenario, p.source, p.url) for p in v.values))
-
 
 def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates: pd.Series, keys: pd.Series | None = None, days: tuple | None = None) -> pd.DataFrame:
     """:func:`attach` with each line reading its own variant's version of a parameter, in one join. Versions a
@@ -101,7 +97,7 @@ def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates
     # versions are told apart by content: a worker process receives new objects for the same scenarios with every
     # call, and still finds the periods stacked before
     seen: dict[int, tuple] = {}
-    contents = (first.id, *(seen.get(id(v)) or seen.setdefault(id(v), _content(v)) for v in versions))
+    contents = (first.id, *(seen.get(id(v)) or seen.setdefault(id(v), param_content(v)) for v in versions))
     hit = _STACKED.get(contents)
     if hit is not None:  # the same versions: the same stacked periods
         return asof_join(hit[0], dates, keys, ATTACH_COLUMNS, groups=hit[1][variant], days=days)

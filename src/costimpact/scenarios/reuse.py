@@ -12,6 +12,7 @@ import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, value_at
 from costimpact.assumptions.models import ScenarioOptions
+from costimpact.assumptions.lookup import param_content
 from costimpact.assumptions.tariff import tariff_lines
 from costimpact.landed.engine import P_CARRIER_ADV, P_CARRIER_FEE, P_HMF, P_ISF, P_MAIL_FEE, P_MPF_INFORMAL, P_POSTAL_METHOD, _combine_codes
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
@@ -188,7 +189,7 @@ class LinesMoved:
         self.root = self.params  # the parameters of the first set: what every scenario's differ from
         self.changed: set[str] = set()  # parameters this set has other than the first (a scenario's overrides)
         self._pairs: dict[tuple, list[str]] = {}  # (before, day) -> parameters of the first set that change between
-        self._moved: dict[tuple, tuple[list, np.ndarray]] = {}  # signature -> (its parameters, held; the lines moved)
+        self._moved: dict[tuple, np.ndarray] = {}  # signature -> the lines moved
         table = tariff_lines(a)
         since = [c for c in table.columns if c.endswith("_from")]
         starts = table.set_index("hts")[since].stack().dropna() if since else pd.Series(dtype=object)
@@ -244,17 +245,21 @@ class LinesMoved:
             self._pairs[pair] = [pid for pid, p in self.root.items() if changes(p)]
         return [self.params[pid] for pid in self._pairs[pair] if pid not in self.changed] + [self.params[pid] for pid in sorted(self.changed) if changes(self.params[pid])]
 
+    def _signature(self, params: list, before: pd.Timestamp, day: pd.Timestamp) -> tuple:
+        # the first set's parameters by identity (held by self.root), a scenario's own versions by content
+        return (before, day, *(id(p) if self.root.get(p.id) is p else _remember(p, ("content",), lambda p=p: param_content(p)) for p in params))
+
     def signature(self, before: pd.Timestamp, day: pd.Timestamp) -> tuple:
         """What :meth:`__call__` depends on for these two days: equal signatures, equal lines moved (another
         scenario's set gives the same one unless it overrides a parameter that changes between the two days)."""
-        return (before, day, *(id(p) for p in self._changing(before, day)))
+        return self._signature(self._changing(before, day), before, day)
 
     def __call__(self, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
         params = self._changing(before, day)
-        sig = (before, day, *(id(p) for p in params))
-        if sig not in self._moved:  # the parameters are held with the result, so their ids stay theirs
-            self._moved[sig] = (params, self._lines_moved(params, before, day))
-        return self._moved[sig][1]
+        sig = self._signature(params, before, day)
+        if sig not in self._moved:
+            self._moved[sig] = self._lines_moved(params, before, day)
+        return self._moved[sig]
 
     def _lines_moved(self, params: list, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
         def changes(*dates) -> bool:  # noqa: ANN002

@@ -74,8 +74,9 @@ def assumption_set() -> AssumptionSet:
 @st.cache_resource(show_spinner=False)
 def start_workers() -> bool:
     """Start the engine's worker processes once per server, in the background (:func:`costimpact.landed.pool.warm`),
-    so that the first large timeline or outlook does not wait for them."""
-    pool.warm()
+    each with the built-in assumption set read and its lookups built, so that the first large timeline or outlook
+    waits for neither."""
+    pool.warm(aset=assumption_set())
     return True
 
 
