@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, Parameter, Scenario, attach
-from costimpact.assumptions.lookup import ATTACH_COLUMNS, asof_join, day_codes, param_content, periods_frame
+from costimpact.assumptions.lookup import ATTACH_COLUMNS, asof_join, day_codes, param_content
 from costimpact.i18n import t
 from costimpact.landed.result import REJECT_COLUMNS
 
@@ -103,20 +103,54 @@ def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates
         return asof_join(hit[0], dates, keys, ATTACH_COLUMNS, groups=hit[1][variant], days=days)
     slot: dict[object, int] = {}
     which = np.empty(len(versions), dtype=np.int64)
-    frames = []
+    held: list[tuple[Parameter, str]] = []  # each distinct version, with the suffix of its period ids
     for i, (v, content) in enumerate(zip(versions, contents[1:])):
         if content not in slot:
-            slot[content] = len(frames)
-            frame = periods_frame(v).assign(_g=len(frames))
-            if v is not first:
-                frame["period_id"] = frame["period_id"] + f"@{i}"
-            frames.append(frame)
+            slot[content] = len(held)
+            held.append((v, "" if v is first else f"@{i}"))
         which[i] = slot[content]
-    stacked = pd.concat(frames, ignore_index=True)
+    stacked = _stacked_periods(held)
     if len(_STACKED) > 256:
         _STACKED.clear()
     _STACKED[contents] = (stacked, which)
     return asof_join(stacked, dates, keys, ATTACH_COLUMNS, groups=which[variant], days=days)
+
+
+def _stacked_periods(held: list[tuple[Parameter, str]]) -> pd.DataFrame:
+    """The periods of several versions of one parameter in one frame, as :func:`periods_frame` lays out each
+    (sorted by start, ties in file order) with the columns a lookup reads, ``_g`` the version's place in ``held``
+    and its period ids suffixed. Built in one go: an outlook stage brings dozens of versions at a time."""
+    cols: dict[str, list] = {c: [] for c in ("key", "from", "until", "value", "min", "max", "base", "inclusive", "evidence", "period_id", "_g")}
+    for g, (v, suffix) in enumerate(held):
+        values = v.values
+        for i in sorted(range(len(values)), key=lambda i: values[i].from_):
+            p = values[i]
+            cols["key"].append(p.key)
+            cols["from"].append(p.from_)
+            cols["until"].append(p.until)
+            cols["value"].append(p.value)
+            cols["min"].append(np.nan if p.min is None else p.min)
+            cols["max"].append(np.nan if p.max is None else p.max)
+            cols["base"].append(p.base)
+            cols["inclusive"].append(p.inclusive)
+            cols["evidence"].append(p.evidence or v.evidence)
+            cols["period_id"].append(f"{v.id}#{i}{suffix}")
+            cols["_g"].append(g)
+    return pd.DataFrame(
+        {
+            "key": np.array(cols["key"], dtype=object),
+            "from": np.array(cols["from"], dtype="datetime64[ns]"),
+            "until": np.array(cols["until"], dtype="datetime64[ns]"),
+            "value": np.array(cols["value"], dtype=float),
+            "min": np.array(cols["min"], dtype=float),
+            "max": np.array(cols["max"], dtype=float),
+            "base": np.array(cols["base"], dtype=object),
+            "inclusive": np.array(cols["inclusive"], dtype=bool),
+            "evidence": np.array(cols["evidence"], dtype=object),
+            "period_id": np.array(cols["period_id"], dtype=object),
+            "_g": np.array(cols["_g"], dtype=np.int64),
+        }
+    )
 
 
 @dataclass

@@ -203,12 +203,15 @@ class _Tiled:
         self.keys = LinesMoved(self.aset, attrs, options=self.base.options)
         self._under: dict[tuple, LinesMoved] = {}  # events' names -> the lines' LinesMoved in their scenario
         self._grouped: dict[tuple, np.ndarray] = {}  # LinesMoved.signature -> the lines moved, with their travel groups
+        self._recent: dict[tuple, np.ndarray] = {}  # events' names -> _touched, the latest 32
 
     def _touched(self, on: list[Flip]) -> np.ndarray:
         """(copies x lines): whether a parameter a line (or its travel group) reads changed between the copy before
         and this one, in the scenario of the events ``on`` (:class:`costimpact.scenarios.reuse.LinesMoved`; copy 0:
         no). Each copy's lines are worked out once per distinct set of parameters changing there, whatever the events."""
         names = tuple(f.name for f in on)
+        if names in self._recent:  # the same events are asked about several times in a row
+            return self._recent[names]
         moved_by = self._under.get(names)
         if moved_by is None:
             moved_by = self._under[names] = self.keys.under(with_scenario(self.aset, scenario_with(self.base, on)))
@@ -218,6 +221,9 @@ class _Tiled:
             if sig not in self._grouped:
                 self._grouped[sig] = whole_groups(self.line_group, moved_by(self.days[c - 1], self.days[c]) | self.unknown)
             touched[c] = self._grouped[sig]
+        if len(self._recent) >= 32:
+            self._recent.pop(next(iter(self._recent)))
+        self._recent[names] = touched
         return touched
 
     def representatives(self, on: list[Flip], rows: np.ndarray) -> np.ndarray:
@@ -307,16 +313,16 @@ class _Tables:
     may_move: object  # (event) -> the tiled rows it may move, whole travel groups (a superset)
 
 
-def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray, codes: np.ndarray, n_out: int) -> _Tables:
+def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray, codes: np.ndarray, n_out: int) -> _Tables:
     """The cost tables (module docstring, steps 1-3). ``active[copy, j]``: flip ``j`` may happen by that copy's
     date; ``tgroup`` travel groups and ``codes`` output codes (one row per grouping), both per tiled row.
 
     A travel group's cost is its base cost plus one change per *component*: a set of events whose effects on the
     group do not add up (found pair by pair); events that add up stay components of one. Each component's change is
-    tabled over its combinations; every pricing is batched over all the groups that need it."""
+    tabled over its combinations; every pricing is batched over all the groups that need it. ``first``: the first
+    copy priced (:meth:`_Tiled.first_copy`)."""
     n_rows = tiled.rows
     everyone = np.arange(n_rows)
-    first = tiled.first_copy(tgroup)
     tiled.setup_reuse(first, tgroup)
     copy = tiled.copy
     n_copies, k = active.shape
@@ -440,18 +446,15 @@ def _solve(tiled: _Tiled, fl: list[Flip], active: np.ndarray, tgroup: np.ndarray
 
     base_rows = everyone[ok]
     add_table(np.zeros(0, dtype=np.int64), base_rows, base_cost[base_rows][None, :])
-    wanted = []
+    wanted, members = [], {}
     for mask in np.unique(comp[comp > 0]):
         mask = int(mask)
         low = (mask & -mask).bit_length() - 1
-        rows = everyone[ok & (comp[:, low] == mask)]
+        rows = members[mask] = everyone[ok & (comp[:, low] == mask)]
         bits = [j for j in range(k) if (mask >> j) & 1]
         wanted.extend((sum(1 << b for b, x in zip(bits, combo) if x), rows) for combo in _combos(len(bits)) if combo.any())
     prefetch(wanted)
-    for mask in np.unique(comp[comp > 0]):
-        mask = int(mask)
-        low = (mask & -mask).bit_length() - 1
-        rows = everyone[ok & (comp[:, low] == mask)]
+    for mask, rows in members.items():
         bits = np.array([j for j in range(k) if (mask >> j) & 1], dtype=np.int64)
         combos = _combos(len(bits))
         values = np.zeros((len(combos), len(rows)))
@@ -590,9 +593,6 @@ def outlook(
     base = resolve_scenario(aset, scenario)
     fl = flips(aset, probabilities)
     lines = imported.lines.reset_index(drop=True)
-    # the IEEPA duty paid on the basket's history, priced in a worker while the outlook is worked out here
-    history = _ieepa_lines(lines, aset) if any(f.event.refund == "ieepa" for f in fl) else lines.iloc[:0]
-    exposure = pool.later(_ieepa_exposure, (history, day0), aset) if len(history) >= PARALLEL_ROWS else lambda: _ieepa_exposure(aset, history, day0)
     points = month_points(day0, end)
     priced = [f.event.destination == PRICED_DESTINATION and f.event.refund is None and f.changes_prices for f in fl]
     pf = [f for f, p in zip(fl, priced) if p and f.p_flip > 0]  # the events whose outcome moves prices
@@ -621,7 +621,12 @@ def outlook(
     codes = np.stack([group_code, g_by + chan_code, np.full(n, star)]).astype(np.int64)
     n_out = star + 1
     groups = travel_groups(lines)  # the same in every copy; copies never share one
-    solved = _solve(tiled, pf, active, groups[tiled.line] + tiled.copy * (int(groups.max(initial=0)) + 1), codes[:, tiled.line], n_out)
+    tgroup = groups[tiled.line] + tiled.copy * (int(groups.max(initial=0)) + 1)
+    first = tiled.first_copy(tgroup)
+    # the IEEPA duty paid on the basket's history: priced in a worker while the outlook is worked out here
+    history = _ieepa_lines(lines, aset) if any(f.event.refund == "ieepa" for f in fl) else lines.iloc[:0]
+    exposure = pool.later(_ieepa_exposure, (history, day0), aset) if tiled.parallel and len(history) >= PARALLEL_ROWS else lambda: _ieepa_exposure(aset, history, day0)
+    solved = _solve(tiled, first, pf, active, tgroup, codes[:, tiled.line], n_out)
     ok = ~np.isnan(solved.base_cost[tiled.copy == copy_of[regime_day(points[-1])]])
 
     k_max = int(active.sum(axis=1).max()) if len(pf) else 0
