@@ -12,7 +12,6 @@ import pandas as pd
 
 from costimpact.assumptions import AssumptionSet, value_at
 from costimpact.assumptions.models import ScenarioOptions
-from costimpact.assumptions.lookup import param_content
 from costimpact.assumptions.tariff import tariff_lines
 from costimpact.landed.engine import P_CARRIER_ADV, P_CARRIER_FEE, P_HMF, P_ISF, P_MAIL_FEE, P_MPF_INFORMAL, P_POSTAL_METHOD, _combine_codes
 from costimpact.landed.engine import _text as text_or_empty  # the one "text, missing as empty" rule the engine reads ids with
@@ -144,6 +143,18 @@ def _boundaries(param) -> tuple[np.ndarray, list[tuple[str, pd.Timestamp, pd.Tim
     return _remember(param, ("days",), compute)
 
 
+def _moved_keys(param, before: pd.Timestamp, day: pd.Timestamp) -> frozenset:  # noqa: ANN001
+    """The keys of ``param`` a period of which starts or ends after ``before``, up to ``day``, and whose figures
+    differ between the two days (a period renewed unchanged moves nothing)."""
+
+    def compute() -> frozenset:
+        _days, periods = _boundaries(param)
+        keys = {key for key, start, end in periods if before < start <= day or (end is not None and before < end <= day)}
+        return frozenset(key for key in keys if _differs(param, key, before, day))
+
+    return _remember(param, ("keys", before, day), compute)
+
+
 def _in_force(param, key: str, day: dt.date) -> tuple | None:  # noqa: ANN001
     """The figures a line keyed ``key`` reads on ``day`` (the engine's lookup, :func:`value_at`)."""
     v = value_at(param, day, key)
@@ -245,47 +256,48 @@ class LinesMoved:
             self._pairs[pair] = [pid for pid, p in self.root.items() if changes(p)]
         return [self.params[pid] for pid in self._pairs[pair] if pid not in self.changed] + [self.params[pid] for pid in sorted(self.changed) if changes(self.params[pid])]
 
-    def _signature(self, params: list, before: pd.Timestamp, day: pd.Timestamp) -> tuple:
-        # the first set's parameters by identity (held by self.root), a scenario's own versions by content
-        return (before, day, *(id(p) if self.root.get(p.id) is p else _remember(p, ("content",), lambda p=p: param_content(p)) for p in params))
+    def _keyed(self, before: pd.Timestamp, day: pd.Timestamp) -> list:
+        """(parameter, the keys some line has whose figures differ between the two days) for each parameter that
+        changes in between and moves something."""
+        out = []
+        for param in self._changing(before, day):
+            keys = _moved_keys(param, before, day)
+            if param.key in self._BY_KEY:  # keys no line has move nothing
+                keys = frozenset(key for key in keys if key == "*" or key in self.present[self._BY_KEY[param.key]])
+            if keys:
+                out.append((param, keys))
+        return out
 
     def signature(self, before: pd.Timestamp, day: pd.Timestamp) -> tuple:
         """What :meth:`__call__` depends on for these two days: equal signatures, equal lines moved (another
-        scenario's set gives the same one unless it overrides a parameter that changes between the two days)."""
-        return self._signature(self._changing(before, day), before, day)
+        scenario's set gives the same one unless a parameter it overrides moves other keys between the two days)."""
+        return (before, day, *((param.id, keys) for param, keys in self._keyed(before, day)))
 
     def __call__(self, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
-        params = self._changing(before, day)
-        sig = self._signature(params, before, day)
+        keyed = self._keyed(before, day)
+        sig = (before, day, *((param.id, keys) for param, keys in keyed))
         if sig not in self._moved:
-            self._moved[sig] = self._lines_moved(params, before, day)
+            self._moved[sig] = self._lines_moved(keyed, before, day)
         return self._moved[sig]
 
-    def _lines_moved(self, params: list, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
+    def _lines_moved(self, keyed: list, before: pd.Timestamp, day: pd.Timestamp) -> np.ndarray:
         def changes(*dates) -> bool:  # noqa: ANN002
             return any(d is not None and before < pd.Timestamp(d) <= day for d in dates)
 
         moved = np.zeros(self.k, dtype=bool)
         lo, hi = np.datetime64(before, "ns"), np.datetime64(day, "ns")
-        for param in params:
-            _days, periods = _boundaries(param)
-            keys = {key for key, start, end in periods if before < start <= day or (end is not None and before < end <= day)}
-            if param.key in self._BY_KEY:  # keys no line has move nothing
-                keys = {key for key in keys if key == "*" or key in self.present[self._BY_KEY[param.key]]}
-            keys = {key for key in keys if _differs(param, key, before, day)}
-            if not keys:
-                continue
+        for param, keys in keyed:  # what follows reads of a parameter only its id, key kind and origins: fixed per id
             scope = np.isin(self.origin, list(param.applies_to_origins)) if param.applies_to_origins is not None else np.ones(self.k, dtype=bool)
             if param.id in MODES_READING:
                 scope = scope & self._having("mode", MODES_READING[param.id])
             if param.id in self.exclusions:
                 scope = scope & self._having("claims", {"1"})
             if param.key == "carrier" and self.options is not None:  # the scenario's carrier for express, USPS for mail
-                scope = scope & self._having("mode", self._carrier_modes(keys))
+                scope = scope & self._having("mode", self._carrier_modes(set(keys)))
             if "*" in keys or param.key not in self._BY_KEY:
                 moved |= scope
             else:
-                moved |= scope & self._having(self._BY_KEY[param.key], keys)
+                moved |= scope & self._having(self._BY_KEY[param.key], set(keys))
         for origins, start, end in self.periods:
             if changes(start, end):
                 moved |= self.postal & (np.isin(self.origin, origins) | ("*" in origins))
