@@ -31,6 +31,12 @@ calls shared out between 2 worker processes (landed/pool.py; their peaks count i
 and 1.35 GB (load 0.8), page open 3.0 s, revisit 0.016 s, origins 7.2 s, every tab 15.9 s. The timeline still
 prices about 2.0M lines (a change for China, for every origin or for MPF's fiscal year moves nearly every line of
 this 82%-Chinese basket).
+
+Next session (16:00, load 0.7): timeline 14.0 s, 1.33 GB at the start; at 17:00, with the basket sent to each
+worker once (pool.Shared), engine calls keeping only the figures totalled (price_lines(columns=)), a product
+exclusion or a carrier fee moving only the lines that read it, and workers primed at server start (as the app does):
+timeline 7.0-7.7 s, 0.64-0.65 GB (about 1.86M line pricings over 39 dates, three more than before: the carrier fee
+changes and the exclusions' lapse); page open 2.4-2.5 s; origins 6.1-6.6 s; every tab 12.9-13.0 s.
 """
 
 from __future__ import annotations
