@@ -68,6 +68,10 @@ def _length(_aset, value) -> int:  # noqa: ANN001
     return len(value)
 
 
+def _held_count(_aset) -> int:  # noqa: ANN001
+    return len(pool._held_shared)
+
+
 def test_a_shared_argument_reaches_every_call_and_its_file_goes_with_it(aset, monkeypatch):
     """A :class:`pool.Shared` argument is written to a file once and read by the workers (each call names it only);
     the file is removed when the object is dropped; run here, the calls get the value itself."""
@@ -83,6 +87,11 @@ def test_a_shared_argument_reaches_every_call_and_its_file_goes_with_it(aset, mo
     del basket
     gc.collect()
     assert not os.path.exists(path)
+    done = pool.Shared("abc")
+    assert list(pool.run(_length, [(done,)] * 2, aset)) == [3, 3]
+    done.release()  # the run is over: the file goes at once, and the workers forget the value at their next call
+    assert not os.path.exists(done.path)
+    assert list(pool.run(_held_count, [()] * 4, aset)) == [0] * 4
     monkeypatch.setenv(pool.WORKERS_ENV, "1")
     assert list(pool.run(_length, [(pool.Shared("abc"),)], aset)) == [3]
 

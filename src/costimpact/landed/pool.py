@@ -46,7 +46,7 @@ _pool_size = 0
 _dir: str | None = None
 _sent: dict[int, tuple[AssumptionSet, str]] = {}  # in the parent: each assumption set's file
 _held: dict[str, AssumptionSet] = {}  # in a worker: the sets it has read
-_held_shared: dict[str, Any] = {}  # in a worker: the shared arguments it has read (the latest two)
+_held_shared: dict[str, Any] = {}  # in a worker: the shared argument of the run it works for (one at a time)
 _serial = itertools.count()  # file names
 _forked = False  # this process was forked from one that may own a fork server: it cannot use that server
 
@@ -132,7 +132,7 @@ class Shared:
     a run needs it and read by each worker once, not sent with every call; the file goes when this object does.
     Calls run here get the value as it is."""
 
-    __slots__ = ("value", "path", "__weakref__")
+    __slots__ = ("value", "path", "_done", "__weakref__")
 
     def __init__(self, value: Any) -> None:  # noqa: ANN401
         self.value = value
@@ -141,8 +141,13 @@ class Shared:
     def file(self) -> str:
         if self.path is None:
             self.path = _write_shared(self.value)
-            weakref.finalize(self, _remove, self.path)
+            self._done = weakref.finalize(self, _remove, self.path)
         return self.path
+
+    def release(self) -> None:
+        """The run is over: remove the file now (the workers forget the value at their next call)."""
+        if self.path is not None:
+            self._done()
 
 
 def _remove(path: str) -> None:
@@ -180,15 +185,21 @@ def _read_shared(arg: Any) -> Any:  # noqa: ANN401
         return arg
     value = _held_shared.get(arg.path)
     if value is None:
+        _held_shared.clear()  # one basket held at a time: a worker keeps no frame of a run that is over
         with open(arg.path, "rb") as f:
             value = pickle.load(f)
-        while len(_held_shared) >= 2:  # the latest two (two sessions' baskets); older ones are dropped
-            _held_shared.pop(next(iter(_held_shared)))
         _held_shared[arg.path] = value
     return value
 
 
+def _drop_finished() -> None:
+    """Forget the shared values whose runs are over (their files are gone)."""
+    for path in [p for p in _held_shared if not os.path.exists(p)]:
+        _held_shared.pop(path)
+
+
 def _call(fn: Callable[..., Any], path: str, args: tuple) -> Any:  # noqa: ANN401
+    _drop_finished()
     return fn(_held_aset(path), *(_read_shared(a) for a in args))
 
 
@@ -301,7 +312,7 @@ def _prime(aset: AssumptionSet) -> None:
 
 
 def _nothing() -> None:
-    return None
+    _drop_finished()
 
 
 def _reset() -> None:

@@ -687,10 +687,12 @@ def outlook(
     for frame in (groups, path):
         for c in [c for c in frame.columns if c.endswith("_usd")]:
             frame[c] = frame[c].astype(float).round(2)
+    events = _event_table(fl, priced, pf, solved, tiled, copy_of[regime_day(points[-1])], points[-1])
+    tiled.shared.release()  # the workers price nothing more of this basket
     return Outlook(
         groups=groups,
         path=path,
-        events=_event_table(fl, priced, pf, solved, tiled, copy_of[regime_day(points[-1])], points[-1]),
+        events=events,
         refund=ieepa_refund(imported, aset, fl, end, as_of=day0, exposure=exposure()),
         method=method,
         outcomes=2**k_max if method == "exact" else n_runs,

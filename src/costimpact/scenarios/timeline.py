@@ -203,6 +203,7 @@ def _replay(tagged: pd.DataFrame, days: list[pd.Timestamp], aset: AssumptionSet,
     for day, rows, result in run(jobs, batch_rows):
         apply(rows, result)
         total(day)
+    basket.release()
     counts, sums = np.stack(counts_by_day), np.stack(sums_by_day)  # (days, modes), (days, totals, modes)
     at_day, at_mode = np.nonzero(counts)
     return pd.DataFrame(
