@@ -204,7 +204,13 @@ def _call(fn: Callable[..., Any], path: str, args: tuple) -> Any:  # noqa: ANN40
 
 
 def _here(args: tuple) -> tuple:
+    """A call's arguments for running it here: each :class:`Shared` as its value."""
     return tuple(a.value if isinstance(a, Shared) else a for a in args)
+
+
+def _for_workers(args: tuple) -> tuple:
+    """A call's arguments for a worker: each :class:`Shared` as its file (written the first time)."""
+    return tuple(_SharedFile(a.file()) if isinstance(a, Shared) else a for a in args)
 
 
 def run(fn: Callable[..., Any], calls: Iterable[tuple], aset: AssumptionSet, *, parallel: bool = True) -> Iterator[Any]:  # noqa: ANN401
@@ -217,7 +223,7 @@ def run(fn: Callable[..., Any], calls: Iterable[tuple], aset: AssumptionSet, *, 
     if pool is not None:
         try:
             path = _aset_file(aset)
-            sent = [tuple(_SharedFile(a.file()) if isinstance(a, Shared) else a for a in args) for args in calls]
+            sent = [_for_workers(args) for args in calls]
             with _bare_main():
                 futures = [pool.submit(_call, fn, path, args) for args in sent]
         except (BrokenProcessPool, OSError, RuntimeError, pickle.PicklingError):
@@ -245,7 +251,7 @@ def later(fn: Callable[..., Any], args: tuple, aset: AssumptionSet) -> Callable[
     future = None
     if pool is not None:
         try:
-            sent = tuple(_SharedFile(a.file()) if isinstance(a, Shared) else a for a in args)
+            sent = _for_workers(args)
             with _bare_main():
                 future = pool.submit(_call, fn, _aset_file(aset), sent)
         except (BrokenProcessPool, OSError, RuntimeError, pickle.PicklingError):

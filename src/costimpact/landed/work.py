@@ -85,8 +85,6 @@ class _Versions:
 
 _STACKED: dict[tuple, tuple[pd.DataFrame, np.ndarray]] = {}
 
-
-
 def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates: pd.Series, keys: pd.Series | None = None, days: tuple | None = None) -> pd.DataFrame:
     """:func:`attach` with each line reading its own variant's version of a parameter, in one join. Versions a
     scenario did not change are the same object and versions with the same periods are looked up as one; the period
@@ -97,14 +95,14 @@ def attach_versions(versions: list[Parameter], variant: np.ndarray | None, dates
     # versions are told apart by content: a worker process receives new objects for the same scenarios with every
     # call, and still finds the periods stacked before
     seen: dict[int, tuple] = {}
-    contents = (first.id, *(seen.get(id(v)) or seen.setdefault(id(v), param_content(v)) for v in versions))
+    contents = tuple(seen.get(id(v)) or seen.setdefault(id(v), param_content(v)) for v in versions)
     hit = _STACKED.get(contents)
     if hit is not None:  # the same versions: the same stacked periods
         return asof_join(hit[0], dates, keys, ATTACH_COLUMNS, groups=hit[1][variant], days=days)
     slot: dict[object, int] = {}
     which = np.empty(len(versions), dtype=np.int64)
     held: list[tuple[Parameter, str]] = []  # each distinct version, with the suffix of its period ids
-    for i, (v, content) in enumerate(zip(versions, contents[1:])):
+    for i, (v, content) in enumerate(zip(versions, contents)):
         if content not in slot:
             slot[content] = len(held)
             held.append((v, "" if v is first else f"@{i}"))

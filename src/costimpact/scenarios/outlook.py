@@ -281,13 +281,10 @@ def _candidates(f: Flip, tiled: _Tiled, paid: dict[str, np.ndarray]) -> np.ndarr
     aset = tiled.aset
     n = tiled.rows
     may = np.zeros(n, dtype=bool)
-    exclusion_of = {p.claimable_exclusion for p in aset.layers() if p.claimable_exclusion}
     for o in f.overrides:
         param = aset.params[o.param]
-        if o.param in exclusion_of:  # read only for lines that claim an exclusion
-            lines = tiled.lines
-            claimed = lines["s301_exclusion"].fillna(False).astype(bool).to_numpy() if "s301_exclusion" in lines else np.zeros(tiled.n, dtype=bool)
-            may |= claimed[tiled.line]
+        if o.param in tiled.keys.exclusions:  # read only for lines that claim an exclusion
+            may |= (tiled.keys.claiming() | tiled.unknown)[tiled.line]
             continue
         hit = tiled.keys.keyed(param, set(o.keys))
         if hit is None:

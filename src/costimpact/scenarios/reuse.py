@@ -239,6 +239,10 @@ class LinesMoved:
             modes.add("postal")
         return modes
 
+    def claiming(self) -> np.ndarray:
+        """The lines that claim a product exclusion (the only ones that read one: ``self.exclusions``)."""
+        return self._having("claims", {"1"})
+
     def _having(self, name: str, keys: set[str]) -> np.ndarray:
         hit = np.array([bool(keys & parts) for parts in self.uniq[name]] + [False])
         return hit[self.codes[name]]
@@ -291,7 +295,7 @@ class LinesMoved:
             if param.id in MODES_READING:
                 scope = scope & self._having("mode", MODES_READING[param.id])
             if param.id in self.exclusions:
-                scope = scope & self._having("claims", {"1"})
+                scope = scope & self.claiming()
             if param.key == "carrier" and self.options is not None:  # the scenario's carrier for express, USPS for mail
                 scope = scope & self._having("mode", self._carrier_modes(set(keys)))
             if "*" in keys or param.key not in self._BY_KEY:
