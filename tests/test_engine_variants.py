@@ -75,6 +75,11 @@ def test_take_prices_each_position_like_the_materialised_frame(setup):
     np.testing.assert_array_equal(out["landed_cost_usd"].to_numpy(), whole["landed_cost_usd"].to_numpy())
     # the positions taken twice under different scenarios do differ where the scenarios do
     assert (out["landed_cost_usd"].to_numpy()[:n] != out["landed_cost_usd"].to_numpy()[n : 2 * n]).any()
+    # with columns=, only the input columns asked for are taken, and they still line up with their positions
+    wanted = ["sku", "landed_cost_usd", "origin_country"]
+    lean, _rej3, _used3 = price_lines(lines, aset, scenarios[0], AS_OF, variants=scenarios, variant=variant, take=take, columns=wanted)
+    assert list(lean.columns) == [*wanted, "take_position"]
+    pd.testing.assert_frame_equal(lean[wanted], out[wanted], check_dtype=False)
 
 
 def test_columns_keeps_only_the_figures_asked_for(setup):

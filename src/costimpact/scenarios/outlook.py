@@ -406,6 +406,18 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
         added = single[i][both] + single[j][both] - base_cost[both]
         _merge(comp, everyone[groups_of(both[np.abs(joint - added) > CENT])], i, j)
 
+    def component_wants() -> tuple[list[tuple[int, np.ndarray]], dict[int, np.ndarray]]:
+        """Every combination of each component's events, over the rows of that component (step 4's pricings), and
+        the rows of each component."""
+        wanted, members = [], {}
+        for mask in np.unique(comp[comp > 0]):
+            mask = int(mask)
+            low = (mask & -mask).bit_length() - 1
+            rows = members[mask] = everyone[ok & (comp[:, low] == mask)]
+            bits = [j for j in range(k) if (mask >> j) & 1]
+            wanted.extend((sum(1 << b for b, x in zip(bits, combo) if x), rows) for combo in _combos(len(bits)) if combo.any())
+        return wanted, members
+
     # 3. every event at once, per distinct set of events that may have happened: what the components miss
     act_rows = [(act, everyone[ok & np.all(active[copy] == np.isin(np.arange(k), act), axis=1)]) for act in {tuple(np.flatnonzero(a)) for a in active if a.sum() >= 2}]
     wanted = []
@@ -416,7 +428,7 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
             if int(mask) & (int(mask) - 1):
                 low = (int(mask) & -int(mask)).bit_length() - 1
                 wanted.append((int(mask), rows[sub[:, low] == mask]))
-    prefetch(wanted)
+    prefetch(wanted + component_wants()[0])  # with step 4's pricings, which stand unless a component grows here
     for act, rows in act_rows:
         if not len(rows):
             continue
@@ -443,13 +455,7 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
 
     base_rows = everyone[ok]
     add_table(np.zeros(0, dtype=np.int64), base_rows, base_cost[base_rows][None, :])
-    wanted, members = [], {}
-    for mask in np.unique(comp[comp > 0]):
-        mask = int(mask)
-        low = (mask & -mask).bit_length() - 1
-        rows = members[mask] = everyone[ok & (comp[:, low] == mask)]
-        bits = [j for j in range(k) if (mask >> j) & 1]
-        wanted.extend((sum(1 << b for b, x in zip(bits, combo) if x), rows) for combo in _combos(len(bits)) if combo.any())
+    wanted, members = component_wants()
     prefetch(wanted)
     for mask, rows in members.items():
         bits = np.array([j for j in range(k) if (mask >> j) & 1], dtype=np.int64)
