@@ -8,10 +8,12 @@ several events move under their joint combinations (see costimpact.scenarios.out
 Usage: python bench/bench_outlook.py [N]   (default 100,000). Goal: under 10 s for 100k lines and 10 events.
 
 The workers are started and primed with the assumption set first, as the app does when its server starts.
-Measured 2026-12-02 16:45-17:05 on the shared 2-core machine (load 0.7-1.0), six runs: 9.6, 10.1, 9.1, 10.4, 10.2,
-9.6 s (12.8 s at 16:15 before the variants' periods were found by content and stacked in one go; 14.2-15.7 s the
-session before); 1.20M line pricings; main process peak RSS 1.07 GB (1.45 GB before: the representatives are no
-longer kept per combination of events); expected $280,075,667, P10 $264,874,957, P90 $289,226,447 throughout.
+Measured 2026-12-02 18:10-18:20 on a fresh 2-core machine (load 1.0-1.5), eleven runs after step 4's pricings joined
+step 3's call and the engine stopped taking input columns nobody asked for: 6.3-7.8 s (7.0, 6.3, 6.6, 7.2, 7.8, 6.6,
+7.1, 7.4, 6.5, 6.9, 6.7 s); before those two changes, on the same machine, 6.5-8.6 s. On the previous session's
+machine (load 0.7-1.0) the same code before them ran 9.0-10.4 s, and 14.2-15.7 s the session before. 1.20M line
+pricings; main process peak RSS 1.09 GB, workers 0.83-0.85 GB together (0.94-0.96 GB before the engine's narrower
+take); expected $280,075,667, P10 $264,874,957, P90 $289,226,447 throughout.
 """
 
 from __future__ import annotations
