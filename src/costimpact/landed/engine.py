@@ -83,7 +83,8 @@ def price_lines(
     if take is not None:  # each line was read once; now one row per position of take
         pick = np.asarray(take, dtype=np.int64)
         if columns is not None:  # from here the input columns only pass through to the output: take those asked for
-            src = src[[c for c in src.columns if c in set(columns)]]
+            asked = set(columns)
+            src = src[[c for c in src.columns if c in asked]]
         base, src, hts_key = (x.iloc[pick].reset_index(drop=True) for x in (base, src, hts_key))
         unit_value, freight = (x.iloc[pick].reset_index(drop=True) for x in (unit_value, freight))
         transit = None if transit is None else transit.iloc[pick].reset_index(drop=True)

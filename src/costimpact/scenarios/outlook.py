@@ -9,7 +9,8 @@ shipments and buyer-days; only the law's date moves), under every combination of
 2. Where a group is moved by two events, the pair is priced together once (over all such groups): if the two
    changes add up, they stay apart; if not (one event switches off the layer the other raises), they form one
    component, tabled over all its combinations. A check prices every event at once; where it disagrees with the
-   components, the group's events become one component.
+   components, the group's events become one component. Each step's pricings go out together (one engine call per
+   worker process); the components' tables go out with the check, so only groups the check joins wait for more.
 3. A distribution is then arithmetic on these tables: exact enumeration over the combinations when there are few
    events, seeded Monte Carlo draws otherwise. No draw prices anything.
 
