@@ -340,3 +340,23 @@ def test_outlook_equals_pricing_every_combination_on_every_date(tmp_path):
             p10, p50, p90 = weighted_quantiles(totals[:, None], w)[:, 0]
             assert got.loc[group, "p10_landed_cost_usd"] == pytest.approx(p10, abs=0.011), (t, group)
             assert got.loc[group, "p90_landed_cost_usd"] == pytest.approx(p90, abs=0.011), (t, group)
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_costs_kept_per_combination(full):
+    """The outlook's store of costs per combination of events (full arrays for the basket and each event alone,
+    sorted rows for combinations): rows added in any order are found again with their costs, a refused line (NaN)
+    counts as priced, unpriced rows are not, reading one is refused, and the dense view keeps the fallback there."""
+    from costimpact.scenarios.outlook import _Costs
+
+    held = _Costs(10, full=full)
+    assert not held.has(np.array([0, 9])).any()
+    held.add(np.array([7, 2]), np.array([70.0, 20.0]))
+    held.add(np.array([5]), np.array([np.nan]))
+    held.add(np.array([]), np.array([]))
+    assert held.has(np.array([9, 7, 5, 2, 0])).tolist() == [False, True, True, True, False]
+    np.testing.assert_array_equal(held.at(np.array([2, 7, 2])), [20.0, 70.0, 20.0])
+    assert np.isnan(held.at(np.array([5])))[0]
+    with pytest.raises(AssertionError, match="before it was priced"):
+        held.at(np.array([2, 3]))
+    np.testing.assert_array_equal(held.dense(np.full(10, -1.0)), [-1, -1, 20, -1, -1, -1, -1, 70, -1, -1])

@@ -299,6 +299,64 @@ def _candidates(f: Flip, tiled: _Tiled, paid: dict[str, np.ndarray]) -> np.ndarr
     return may
 
 
+class _Costs:
+    """The tiled rows priced so far under one combination of events, with their costs (NaN: the engine refused the
+    line). The basket alone and each event alone cover much of the million or so tiled rows: those are kept in full
+    arrays. There are a hundred or more combinations of events, each over a few thousand to tens of thousands of
+    rows. A full array each (10 MB for 100k lines over 13 months) took longer to allocate than its rows took to fill,
+    and held the main process at 1.09 GB. So a combination keeps its rows sorted, with the costs beside them."""
+
+    def __init__(self, n_rows: int, full: bool) -> None:
+        self.full = full
+        if full:
+            self.values, self.known = np.full(n_rows, np.nan), np.zeros(n_rows, dtype=bool)
+        else:
+            self.rows, self.values = np.zeros(0, dtype=np.int64), np.zeros(0)
+
+    def _find(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not len(self.rows):
+            return np.zeros(len(rows), dtype=np.int64), np.zeros(len(rows), dtype=bool)
+        at = np.searchsorted(self.rows, rows)
+        found = at < len(self.rows)
+        found[found] = self.rows[at[found]] == rows[found]
+        return at, found
+
+    def has(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each of ``rows`` is priced."""
+        return self.known[rows] if self.full else self._find(rows)[1]
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The cost of each of ``rows``, all priced."""
+        if self.full:
+            found, values = self.known[rows], self.values[rows]
+        else:
+            at, found = self._find(rows)
+            values = self.values[at]
+        if not found.all():
+            raise AssertionError("outlook: a cost was read before it was priced")
+        return values
+
+    def add(self, rows: np.ndarray, values: np.ndarray) -> None:
+        """Keep the costs of ``rows``, none priced before."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.full:
+            self.values[rows], self.known[rows] = values, True
+        elif len(rows):
+            rows = np.concatenate([self.rows, rows])
+            order = np.argsort(rows, kind="stable")
+            self.rows, self.values = rows[order], np.concatenate([self.values, values])[order]
+
+    def dense(self, out: np.ndarray) -> np.ndarray:
+        """``out`` (one value per tiled row) with the priced costs written in, NaNs left out."""
+        ok = ~np.isnan(self.values)
+        if self.full:
+            ok &= self.known
+            out[ok] = self.values[ok]
+        else:
+            out[self.rows[ok]] = self.values[ok]
+        return out
+
+
 @dataclasses.dataclass
 class _Tables:
     """Cost tables over the tiled basket: for each copy and each set of events that move a travel group, the
@@ -325,7 +383,7 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
     copy = tiled.copy
     n_copies, k = active.shape
     sig = np.zeros(n_rows, dtype=np.int64)
-    priced: dict[int, np.ndarray] = {}  # combination bitmask -> cost per tiled row (NaN: not priced)
+    priced: dict[int, _Costs] = {}  # combination bitmask -> the tiled rows priced with its events on, and their costs
     alone: dict[tuple[int, int], float] = {}
     moved: dict[tuple[int, int], int] = {}
 
@@ -337,10 +395,10 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
     def on_of(mask: int) -> list[Flip]:
         return [fl[j] for j in range(k) if (mask >> j) & 1]
 
-    def cost_of(mask: int) -> np.ndarray:
-        """The costs priced so far with the events of ``mask`` on (NaN where not priced yet)."""
+    def cost_of(mask: int) -> _Costs:
+        """The costs priced so far with the events of ``mask`` on."""
         if mask not in priced:
-            priced[mask] = np.full(n_rows, np.nan)
+            priced[mask] = _Costs(n_rows, full=mask & (mask - 1) == 0)  # the basket, or one event alone
         return priced[mask]
 
     def prefetch(wanted: list[tuple[int, np.ndarray]]) -> None:
@@ -349,35 +407,36 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
         requests: dict[int, list[np.ndarray]] = {}
         filled: list[tuple[int, np.ndarray, np.ndarray]] = []
         for mask, rows in wanted:
-            cost = cost_of(mask)
-            todo = rows[np.isnan(cost[rows])]
+            held = cost_of(mask)
+            todo = rows[~held.has(rows)]
             if not len(todo):
                 continue
             reps = tiled.representatives(on_of(mask), todo)
             filled.append((mask, todo, reps))
-            need = reps[np.isnan(cost[reps])]
+            need = reps[~held.has(reps)]
             if len(need):
                 requests.setdefault(mask, []).append(need)
         masks = list(requests)
         rows_of = [_union(requests[mk], n_rows) for mk in masks]
         got = tiled.landed_many([(r, on_of(mk)) for mk, r in zip(masks, rows_of)])
         for mk, r, cost in zip(masks, rows_of, got):
-            priced[mk][r] = cost
+            priced[mk].add(r, cost)
         for mask, todo, reps in filled:
-            priced[mask][todo] = priced[mask][reps]
+            held = priced[mask]
+            new = ~held.has(todo)  # a row priced itself is held already
+            held.add(todo[new], held.at(reps[new]))
 
     # 0. the basket with nothing flipped: the first copy in full, later copies where they differ
-    priced[0] = np.full(n_rows, np.nan)
-    priced[0][first["_i"].to_numpy()] = first["landed_cost_usd"].to_numpy(dtype=float)
+    cost_of(0).add(first["_i"].to_numpy(), first["landed_cost_usd"].to_numpy(dtype=float))
     prefetch([(0, everyone[copy > 0])])
-    base_cost = priced[0]
+    base_cost = priced[0].dense(np.full(n_rows, np.nan))
     ok = ~np.isnan(base_cost)
     base_out = _paid_layers(tiled, first, base_cost, ok)
 
     def price(mask: int, rows: np.ndarray) -> np.ndarray:
-        """The cost with the events of ``mask`` on, over ``rows`` (kept with any earlier pricing of the mask)."""
+        """The cost of each of ``rows`` with the events of ``mask`` on (kept with any earlier pricing of the mask)."""
         prefetch([(mask, rows)])
-        return cost_of(mask)
+        return priced[mask].at(rows)
 
     # 1. each event alone, on the groups it may touch
     alone_rows = []
@@ -387,14 +446,14 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
     prefetch([(1 << j, rows) for j, rows in enumerate(alone_rows)])
     for j in range(k):
         rows = alone_rows[j]
-        delta = price(1 << j, rows)[rows] - base_cost[rows]
+        delta = price(1 << j, rows) - base_cost[rows]
         moved_line = np.abs(delta) > CENT
         sig[groups_of(rows[moved_line])] |= 1 << j
         for c in np.flatnonzero(active[:, j]):
             in_c = copy[rows] == c
             alone[(int(c), j)] = float(np.nansum(delta[in_c]))
             moved[(int(c), j)] = int(moved_line[in_c].sum())
-    single = {j: np.where(np.isnan(priced[1 << j]), base_cost, priced[1 << j]) for j in range(k)}
+    single = {j: cost_of(1 << j).dense(base_cost.copy()) for j in range(k)}  # the base where the event was not priced
 
     # 2. pairs: where two events' changes do not add up, they join one component
     comp = np.where((sig[:, None] >> np.arange(k)[None, :]) & 1, 1 << np.arange(k)[None, :], 0).astype(np.int64)
@@ -403,7 +462,7 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
     for i, j, both in pairs:
         if not len(both):
             continue
-        joint = price((1 << i) | (1 << j), both)[both]
+        joint = price((1 << i) | (1 << j), both)
         added = single[i][both] + single[j][both] - base_cost[both]
         _merge(comp, everyone[groups_of(both[np.abs(joint - added) > CENT])], i, j)
 
@@ -433,8 +492,8 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
     for act, rows in act_rows:
         if not len(rows):
             continue
-        all_on = price(sum(1 << j for j in act), rows)[rows]
-        composed = base_cost[rows] + _component_changes(comp[rows], lambda m, r: price(m, rows[r])[rows[r]], base_cost[rows], single, rows)
+        all_on = price(sum(1 << j for j in act), rows)
+        composed = base_cost[rows] + _component_changes(comp[rows], lambda m, r: price(m, rows[r]), base_cost[rows], single, rows)
         wrong = np.abs(all_on - composed) > CENT
         if wrong.any():  # these groups depend on events jointly beyond pairs: one component of all their events
             bad = groups_of(rows[wrong])
@@ -465,7 +524,7 @@ def _solve(tiled: _Tiled, first: pd.DataFrame, fl: list[Flip], active: np.ndarra
         for c, combo in enumerate(combos):
             on = sum(1 << int(b) for b, x in zip(bits, combo) if x)
             if on:
-                values[c] = price(on, rows)[rows] - base_cost[rows]
+                values[c] = price(on, rows) - base_cost[rows]
         add_table(bits, rows, values)
     return _Tables(base_cost, tables, alone, moved, lambda f: groups_of(everyone[_candidates(f, tiled, base_out) & ok]))
 
